@@ -5,6 +5,8 @@ import { Writer, type RecordsData } from './writer.js';
 
 /** Encoder and decoder of one struct at one version, derived from its field definitions. */
 export interface StructCodec {
+  /** Fewest bytes one encoded value takes (0 for a struct with no fields in this version). */
+  readonly minSize: number;
   encode(w: Writer, value: object): void;
   decode(r: Reader): Record<string, unknown>;
 }
@@ -107,7 +109,13 @@ function defaultFactory(field: Field): () => unknown {
 
 function isDefault(field: Field, v: unknown): boolean {
   if (field.kind === 'array') return field.default === null ? v === null : Array.isArray(v) && v.length === 0;
-  if (field.kind === 'struct') return v === null || v === undefined;
+  if (field.kind === 'struct') {
+    // A struct equal to its default instance is not written, so decode → encode keeps the bytes.
+    if (v === null || v === undefined) return true;
+    const s = v as Record<string, unknown>;
+    for (const name in field.fields) if (!isDefault(field.fields[name]!, s[name])) return false;
+    return true;
+  }
   if (Buffer.isBuffer(v)) return v.length === 0 && field.default === undefined;
   return v === defaultValue(field);
 }
@@ -117,9 +125,19 @@ function fieldCodec(field: Field, version: number, flexible: boolean): { enc: En
   if (field.kind === 'primitive') return primitiveCodec(field.type, nullable, flexible);
   if (field.kind === 'struct') {
     const sc = compileStruct(field.fields, version, flexible);
+    if (!nullable) return { enc: (w, v) => sc.encode(w, v as object), dec: (r) => sc.decode(r), min: sc.minSize };
+    // Kafka writes a nullable struct as an int8 marker: -1 for null, 1 followed by the struct.
     return {
-      enc: (w, v) => sc.encode(w, v as object),
-      dec: (r) => sc.decode(r),
+      enc: (w, v) => {
+        if (v === null || v === undefined) return w.int8(-1);
+        w.int8(1);
+        sc.encode(w, v as object);
+      },
+      dec: (r) => {
+        const marker = r.int8();
+        if (marker < 0) return null;
+        return sc.decode(r);
+      },
       min: 1,
     };
   }
@@ -128,9 +146,11 @@ function fieldCodec(field: Field, version: number, flexible: boolean): { enc: En
       ? primitiveCodec(field.of, false, flexible)
       : (() => {
           const sc = compileStruct(field.of, version, flexible);
-          return { enc: (w: Writer, v: unknown) => sc.encode(w, v as object), dec: (r: Reader) => sc.decode(r), min: 1 };
+          return { enc: (w: Writer, v: unknown) => sc.encode(w, v as object), dec: (r: Reader) => sc.decode(r), min: sc.minSize };
         })();
-  const { enc: encElem, dec: decElem, min } = elem;
+  const { enc: encElem, dec: decElem } = elem;
+  // Like Kafka, an array may not claim more elements than bytes left, even if its elements are empty.
+  const min = Math.max(1, elem.min);
   const enc: Enc = (w, v) => {
     if (v === null || v === undefined) {
       if (!nullable && v === null) throw new Error('null array in a non-nullable field');
@@ -177,6 +197,7 @@ export function compileStruct(fields: Fields, version: number, flexible: boolean
   const encs: (Enc | null)[] = [];
   const decs: Dec[] = [];
   const tagged: Tagged[] = [];
+  let minSize = flexible ? 1 : 0;
   for (const name in fields) {
     const field = fields[name]!;
     const present = inRange(parseRange(field.versions), version);
@@ -198,12 +219,14 @@ export function compileStruct(fields: Fields, version: number, flexible: boolean
     names.push(name);
     encs.push(c.enc);
     decs.push(c.dec);
+    minSize += c.min;
   }
   tagged.sort((a, b) => a.tag - b.tag);
   const taggedByTag = new Map(tagged.map((t) => [t.tag, t]));
   const n = names.length;
 
   const codec: StructCodec = {
+    minSize,
     encode(w, value) {
       const v = value as Record<string, unknown>;
       for (let i = 0; i < n; i++) {

@@ -1,3 +1,4 @@
+// Metadata (key 3), v0-12: brokers, cluster id, controller, and topics with their ids and partitions.
 import { api, f } from '../schema.js';
 
 /** Metadata (key 3): brokers, cluster id, controller, topics with ids and partitions. */

@@ -1,3 +1,4 @@
+// ApiVersions (key 18), v0-4: the API versions and features the broker supports; its response header is always v0.
 import { api, f } from '../schema.js';
 
 /** ApiVersions (key 18). The response header is always v0, whatever the version (KIP-511). */
