@@ -6,3 +6,4 @@ export * from './codec.js';
 export * from './header.js';
 export * from './frame.js';
 export * from './messages/index.js';
+export * from './errors.js';
