@@ -1,4 +1,4 @@
-import { isFlexible, requestCodec, responseCodec } from './codec.js';
+import { isFlexible, requestCodec, responseCodec, supports } from './codec.js';
 import { DecodeError } from './decode-error.js';
 import { finishRequestHeader, readRequestHeader, readResponseHeader, responseHeaderFlexible, writeRequestHeader, writeResponseHeader, type RequestHeader } from './header.js';
 import { Reader } from './reader.js';
@@ -18,6 +18,8 @@ export function encodeRequest<A extends ApiSpec>(spec: A, header: RequestHeader,
 
 /** Decodes a request body after its header; the whole frame must be consumed. */
 export function decodeRequestBody<A extends ApiSpec>(spec: A, version: number, r: Reader): RequestOf<A> {
+  // Codecs are compiled and cached per version: never for versions a frame merely claims.
+  if (!supports(spec, version)) throw new DecodeError(`${spec.name} v${version} is not supported`);
   const body = requestCodec(spec, version).decode(r);
   if (r.remaining !== 0) throw new DecodeError(`${r.remaining} trailing bytes after ${spec.name} v${version} request`);
   return body as RequestOf<A>;
@@ -27,6 +29,8 @@ export function decodeRequestBody<A extends ApiSpec>(spec: A, version: number, r
 export function decodeRequest<A extends ApiSpec>(spec: A, frame: Buffer): { header: RequestHeader; body: RequestOf<A> } {
   const r = new Reader(frame);
   const header = readRequestHeader(r);
+  if (header.apiKey !== spec.key) throw new DecodeError(`API key ${header.apiKey} is not ${spec.name}`);
+  if (!supports(spec, header.apiVersion)) throw new DecodeError(`${spec.name} v${header.apiVersion} is not supported`);
   finishRequestHeader(r, isFlexible(spec, header.apiVersion));
   return { header, body: decodeRequestBody(spec, header.apiVersion, r) };
 }
@@ -51,6 +55,7 @@ export function encodeResponse<A extends ApiSpec>(spec: A, version: number, corr
 
 /** Decodes a response frame body (without size prefix). */
 export function decodeResponse<A extends ApiSpec>(spec: A, version: number, frame: Buffer): { correlationId: number; body: ResponseOf<A> } {
+  if (!supports(spec, version)) throw new DecodeError(`${spec.name} v${version} is not supported`);
   const r = new Reader(frame);
   const correlationId = readResponseHeader(r, responseHeaderFlexible(spec.key, isFlexible(spec, version)));
   const body = responseCodec(spec, version).decode(r);
