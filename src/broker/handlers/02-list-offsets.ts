@@ -1,0 +1,44 @@
+// ListOffsets: v1-10. Behaviour: -2 earliest, -1 latest (high watermark; the last stable offset
+// for read_committed), -3 max timestamp (KIP-734), -4 earliest local (= earliest here), -5
+// latest tiered (none here: -1); any other value finds the first offset with a timestamp >= it.
+import { ErrorCode } from '../../protocol/errors.js';
+import { ListOffsets } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+import { leaderEpochError } from '../epoch-check.js';
+
+export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }, (ctx, req) => {
+  const { broker } = ctx;
+  const isConsumer = req.replicaId < 0;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((lp) => {
+        const base = { partitionIndex: lp.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+        const p = broker.partition(t.name, lp.partitionIndex);
+        if (!p) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const epochErr = leaderEpochError(p, lp.currentLeaderEpoch);
+        if (epochErr !== ErrorCode.NONE) return { ...base, errorCode: epochErr };
+        const ok = (offset: number, timestamp: number) => ({ ...base, errorCode: ErrorCode.NONE, offset, timestamp, leaderEpoch: p.leaderEpoch });
+        switch (lp.timestamp) {
+          case -2:
+          case -4:
+            return ok(p.logStartOffset, -1);
+          case -1:
+            return ok(isConsumer ? p.highWatermark : p.logEndOffset, -1);
+          case -5:
+            return ok(-1, -1);
+          case -3: {
+            const m = p.log.maxTimestampOffset();
+            return m ? ok(m.offset, m.timestamp) : ok(-1, -1);
+          }
+          default: {
+            const found = p.log.offsetForTimestamp(lp.timestamp);
+            if (!found || (isConsumer && found.offset >= p.highWatermark)) return ok(-1, -1);
+            return ok(found.offset, found.timestamp);
+          }
+        }
+      }),
+    })),
+  };
+});

@@ -1,0 +1,22 @@
+// OffsetForLeaderEpoch: v2-4. Behaviour: the end offset of the requested epoch (the start of the
+// next one, or the log end for the current epoch), as consumers validate positions after a leader
+// change and followers truncate before fetching.
+import { ErrorCode } from '../../protocol/errors.js';
+import { OffsetForLeaderEpoch } from '../../protocol/messages/index.js';
+import { leaderEpochError } from '../epoch-check.js';
+import { defineHandler } from '../handler.js';
+
+export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, { min: 2, max: 4 }, (ctx, req) => ({
+  throttleTimeMs: 0,
+  topics: req.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((rp) => {
+      const p = ctx.broker.partition(t.topic, rp.partition);
+      if (!p) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
+      const err = leaderEpochError(p, rp.currentLeaderEpoch);
+      if (err !== ErrorCode.NONE) return { errorCode: err, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
+      const r = p.log.endOffsetForEpoch(rp.leaderEpoch);
+      return { errorCode: ErrorCode.NONE, partition: rp.partition, leaderEpoch: r.epoch, endOffset: r.endOffset };
+    }),
+  })),
+}));

@@ -1,0 +1,82 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetadataStore, TopicRecord } from './metadata-store.js';
+
+interface Persisted {
+  version: 1;
+  clusterId: string;
+  topics: TopicRecord[];
+}
+
+const FILE = 'samsa-metadata.json';
+
+/** Single-node metadata in one file of the data directory, replaced atomically on each change. */
+export class LocalMetadataStore implements MetadataStore {
+  readonly clusterId: string;
+  private readonly byName = new Map<string, TopicRecord>();
+  private readonly byId = new Map<string, TopicRecord>();
+
+  constructor(private readonly dir: string, clusterIdIfNew: string, nodeId: number) {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, FILE);
+    if (existsSync(path)) {
+      const data = JSON.parse(readFileSync(path, 'utf8')) as Persisted;
+      this.clusterId = data.clusterId;
+      for (const t of data.topics) this.index(t);
+    } else {
+      this.clusterId = clusterIdIfNew;
+      this.save();
+    }
+    writeAtomically(join(dir, 'meta.properties'), `version=1\ncluster.id=${this.clusterId}\nnode.id=${nodeId}\n`);
+  }
+
+  private index(t: TopicRecord): void {
+    this.byName.set(t.name, t);
+    this.byId.set(t.id, t);
+  }
+
+  private save(): void {
+    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()] };
+    writeAtomically(join(this.dir, FILE), JSON.stringify(data));
+  }
+
+  topics(): Iterable<TopicRecord> {
+    return this.byName.values();
+  }
+  topic(name: string): TopicRecord | undefined {
+    return this.byName.get(name);
+  }
+  topicById(id: string): TopicRecord | undefined {
+    return this.byId.get(id);
+  }
+  createTopic(topic: TopicRecord): void {
+    this.index(topic);
+    this.save();
+  }
+  deleteTopic(name: string): void {
+    const t = this.byName.get(name);
+    if (!t) return;
+    this.byName.delete(name);
+    this.byId.delete(t.id);
+    this.save();
+  }
+  updateTopic(name: string, change: (t: TopicRecord) => void): void {
+    const t = this.byName.get(name);
+    if (!t) return;
+    change(t);
+    this.save();
+  }
+}
+
+/** Write to a temporary file, fsync, rename: a crash leaves the old or the new file, never half of one. */
+export function writeAtomically(path: string, text: string): void {
+  const tmp = path + '.tmp';
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

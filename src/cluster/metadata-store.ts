@@ -1,0 +1,28 @@
+/** One partition's replica placement; the first replica is the preferred leader. */
+export interface PartitionAssignment {
+  readonly replicas: number[];
+}
+
+export interface TopicRecord {
+  readonly name: string;
+  /** Kafka topic id: 16 bytes, base64url. */
+  readonly id: string;
+  partitions: PartitionAssignment[];
+  /** Dynamic topic configs (only what was set explicitly). */
+  configs: Record<string, string>;
+  readonly internal: boolean;
+}
+
+/**
+ * Cluster metadata: the local backend keeps it in the data directory; the ZooKeeper backend
+ * (cluster mode) keeps it in ZooKeeper. Broker code depends only on this interface.
+ */
+export interface MetadataStore {
+  readonly clusterId: string;
+  topics(): Iterable<TopicRecord>;
+  topic(name: string): TopicRecord | undefined;
+  topicById(id: string): TopicRecord | undefined;
+  createTopic(topic: TopicRecord): void;
+  deleteTopic(name: string): void;
+  updateTopic(name: string, change: (t: TopicRecord) => void): void;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, type ConfigValue } from './definitions.js';
+import { ConfigError, parseValue, readPropertiesFile, settingsFromEnv } from './parse.js';
+
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'override';
+
+/** The broker's effective settings, with where each came from (DescribeConfigs reports it). */
+export class BrokerConfig {
+  private readonly values = new Map<string, ConfigValue>();
+  private readonly sources = new Map<string, ConfigSource>();
+
+  constructor(layers: ReadonlyArray<[ConfigSource, ReadonlyMap<string, string | ConfigValue>]> = []) {
+    for (const def of BROKER_CONFIGS) {
+      this.values.set(def.name, def.default);
+      this.sources.set(def.name, 'default');
+    }
+    for (const [source, settings] of layers) {
+      for (const [name, raw] of settings) {
+        const def = BROKER_CONFIG_BY_NAME.get(name);
+        if (!def) throw new ConfigError(`unknown setting ${name} (${source})`);
+        const value = typeof raw === 'string' ? parseValue(def, raw, source) : raw;
+        this.values.set(name, value);
+        this.sources.set(name, source);
+      }
+    }
+    this.validate();
+  }
+
+  /** Layers lowest first: config file, then environment, then command-line flags. */
+  static load(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ReadonlyMap<string, string> }): BrokerConfig {
+    const layers: Array<[ConfigSource, ReadonlyMap<string, string>]> = [];
+    if (opts.file) layers.push(['file', readPropertiesFile(opts.file)]);
+    if (opts.env) layers.push(['env', settingsFromEnv(opts.env)]);
+    if (opts.flags) layers.push(['flag', opts.flags]);
+    return new BrokerConfig(layers);
+  }
+
+  private validate(): void {
+    for (const l of this.listeners) parseListener(l);
+  }
+
+  get(name: string): ConfigValue {
+    if (!this.values.has(name)) throw new ConfigError(`unknown setting ${name}`);
+    return this.values.get(name)!;
+  }
+  source(name: string): ConfigSource {
+    return this.sources.get(name) ?? 'default';
+  }
+  int(name: string): number {
+    return this.get(name) as number;
+  }
+  bool(name: string): boolean {
+    return this.get(name) as boolean;
+  }
+  str(name: string): string {
+    return this.get(name) as string;
+  }
+
+  get nodeId(): number {
+    const b = this.get('broker.id');
+    return this.source('node.id') === 'default' && typeof b === 'number' ? b : this.int('node.id');
+  }
+  get listeners(): string[] {
+    return this.get('listeners') as string[];
+  }
+  get advertisedListeners(): string[] {
+    return (this.get('advertised.listeners') as string[] | null) ?? this.listeners;
+  }
+  get dataDir(): string {
+    const dirs = this.get('log.dirs') as string[] | null;
+    return dirs && dirs.length > 0 ? dirs[0]! : this.str('log.dir');
+  }
+  /** log.retention.ms over .minutes over .hours, as Kafka resolves them. */
+  get retentionMs(): number {
+    const ms = this.get('log.retention.ms') as number | null;
+    if (ms !== null) return ms;
+    const min = this.get('log.retention.minutes') as number | null;
+    if (min !== null) return min * 60_000;
+    return this.int('log.retention.hours') * 3_600_000;
+  }
+  get segmentMs(): number {
+    const ms = this.get('log.roll.ms') as number | null;
+    return ms ?? this.int('log.roll.hours') * 3_600_000;
+  }
+}
+
+export interface ListenerAddress {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export function parseListener(s: string): ListenerAddress {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(s);
+  if (!m) throw new ConfigError(`invalid listener "${s}": expected NAME://host:port`);
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  return { name: m[1]!, host: host === '' ? '0.0.0.0' : host, port: Number(m[3]) };
+}
+
+/** A new cluster id in Kafka's form: 16 random bytes, base64url. */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}

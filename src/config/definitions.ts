@@ -1,0 +1,74 @@
+/**
+ * Broker settings with Kafka's names and defaults. A value may be null where Kafka's default is
+ * "not set" (then a synonym decides, as log.retention.ms over .minutes over .hours).
+ */
+export type ConfigType = 'int' | 'long' | 'string' | 'boolean' | 'list' | 'double';
+export type ConfigValue = number | string | boolean | string[] | null;
+
+export interface ConfigDef {
+  readonly name: string;
+  readonly type: ConfigType;
+  readonly default: ConfigValue;
+  readonly doc: string;
+  readonly min?: number;
+  readonly oneOf?: readonly string[];
+  /** Settings Samsa reads but whose behaviour is not built yet are still accepted. */
+  readonly readOnly?: boolean;
+}
+
+const LONG_MAX = 9223372036854775807;
+
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  { name: 'node.id', type: 'int', default: 0, doc: 'Id of this broker in the cluster', min: 0, readOnly: true },
+  { name: 'broker.id', type: 'int', default: null, doc: 'Synonym of node.id', min: 0, readOnly: true },
+  { name: 'listeners', type: 'list', default: ['PLAINTEXT://127.0.0.1:9092'], doc: 'Addresses to listen on', readOnly: true },
+  { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients (defaults to listeners)', readOnly: true },
+  { name: 'log.dirs', type: 'list', default: null, doc: 'Data directories (one is used)', readOnly: true },
+  { name: 'log.dir', type: 'string', default: './data', doc: 'Data directory when log.dirs is not set', readOnly: true },
+  { name: 'cluster.id', type: 'string', default: null, doc: 'Cluster id (generated on first start when not set)', readOnly: true },
+  { name: 'num.partitions', type: 'int', default: 1, doc: 'Partitions of an auto-created topic', min: 1 },
+  { name: 'default.replication.factor', type: 'int', default: 1, doc: 'Replication factor of auto-created topics', min: 1 },
+  { name: 'auto.create.topics.enable', type: 'boolean', default: true, doc: 'Create unknown topics on metadata requests and produce' },
+  { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'Allow DeleteTopics' },
+  { name: 'log.retention.hours', type: 'int', default: 168, doc: 'Retention by time, hours' },
+  { name: 'log.retention.minutes', type: 'int', default: null, doc: 'Retention by time, minutes (over hours)' },
+  { name: 'log.retention.ms', type: 'long', default: null, doc: 'Retention by time, ms (over minutes); -1 keeps forever' },
+  { name: 'log.retention.bytes', type: 'long', default: -1, doc: 'Retention by size per partition; -1 unlimited' },
+  { name: 'log.retention.check.interval.ms', type: 'long', default: 300000, doc: 'How often retention runs', min: 1 },
+  { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll', min: 14 },
+  { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, hours', min: 1 },
+  { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll, ms (over hours)' },
+  { name: 'log.index.interval.bytes', type: 'int', default: 4096, doc: 'Bytes between offset index entries', min: 0 },
+  { name: 'log.index.size.max.bytes', type: 'int', default: 10485760, doc: 'Index size before a roll', min: 4 },
+  { name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, doc: 'Messages between fsyncs', min: 1 },
+  { name: 'log.flush.interval.ms', type: 'long', default: null, doc: 'Time between fsyncs (none by default: the page cache)' },
+  { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, doc: 'How often the flusher checks' },
+  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime', oneOf: ['CreateTime', 'LogAppendTime'] },
+  { name: 'log.cleanup.policy', type: 'list', default: ['delete'], doc: 'delete, compact or both' },
+  { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'Run the log cleaner for compacted topics' },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'Cleaner sleep when idle' },
+  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, doc: 'Tombstone retention' },
+  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, doc: 'Dirty ratio before cleaning' },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, doc: 'Minimum age before compaction' },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, doc: 'Maximum age before compaction' },
+  { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted', min: 0 },
+  { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted', min: 1 },
+  { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this' },
+  { name: 'compression.type', type: 'string', default: 'producer', doc: 'Codec the broker stores with', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] },
+  { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all', min: 1 },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync leaders' },
+  { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets', min: 1, readOnly: true },
+  { name: 'offsets.topic.replication.factor', type: 'int', default: 1, doc: 'Replication of __consumer_offsets', min: 1, readOnly: true },
+  { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets', min: 1 },
+  { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this', min: 1 },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offsets expire', min: 1 },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, doc: 'Wait for more members before the first rebalance', min: 0 },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: 6000, doc: 'Smallest session timeout accepted' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: 1800000, doc: 'Largest session timeout accepted' },
+  { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Members per group', min: 1 },
+  { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout', min: 1 },
+  { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this', min: 1 },
+  { name: 'fetch.max.bytes', type: 'int', default: 57671680, doc: 'Largest fetch response', min: 1024 },
+];
+
+export const BROKER_CONFIG_BY_NAME = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));

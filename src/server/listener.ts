@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:net';
+import type { Logger } from '../util/log.js';
+import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+
+export interface ListenerOptions extends ConnectionLimits {
+  host: string;
+  port: number;
+  /** connections.max.idle.ms */
+  maxIdleMs: number;
+}
+
+/** The TCP listener: accepts connections, closes idle ones, and drains them on shutdown. */
+export class Listener {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: ListenerOptions, dispatch: Dispatch, private readonly log: Logger) {
+    this.server = createServer({ noDelay: true }, (socket) => {
+      const conn = new Connection(this.nextId++, socket, dispatch, opts, log, (c) => this.connections.delete(c));
+      this.connections.add(conn);
+    });
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
+      });
+      // One coarse sweep for idle connections instead of a timer per connection.
+      const sweepMs = Math.min(1000, Math.max(10, Math.floor(this.opts.maxIdleMs / 4)));
+      this.idleTimer = setInterval(() => this.closeIdle(), sweepMs);
+      this.idleTimer.unref();
+    });
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - this.opts.maxIdleMs;
+    for (const c of this.connections) {
+      if (c.idle && c.lastActive < cutoff) {
+        this.log.debug({ conn: c.id }, 'closing idle connection');
+        c.close();
+      }
+    }
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, answers what is in flight (bounded), then closes every connection. */
+  async close(drainMs = 5000): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    await Promise.all([...this.connections].map((c) => c.drain(drainMs)));
+    for (const c of this.connections) c.close();
+    await closed;
+  }
+}
