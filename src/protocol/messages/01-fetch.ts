@@ -37,7 +37,7 @@ export const Fetch = api({
       topicId: f.uuid('13+'),
       partitions: f.array('7+', 'int32'),
     }),
-    rackId: f.string('11+', { default: "" }),
+    rackId: f.string('11+', { default: '' }),
   },
   response: {
     throttleTimeMs: f.int32('1+'),

@@ -12,7 +12,7 @@ export const TxnOffsetCommit = api({
     producerId: f.int64('0+'),
     producerEpoch: f.int16('0+'),
     generationId: f.int32('3+', { default: -1 }),
-    memberId: f.string('3+', { default: "" }),
+    memberId: f.string('3+', { default: '' }),
     groupInstanceId: f.string('3+', { nullable: '3+', default: null }),
     topics: f.structs('0+', 'TxnOffsetCommitRequestTopic', {
       name: f.string('0+'),
