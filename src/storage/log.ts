@@ -1,0 +1,691 @@
+import * as path from 'node:path';
+import {
+  ATTRIBUTES,
+  CRC,
+  HEADER_SIZE,
+  MAGIC,
+  MAX_TIMESTAMP,
+  TIMESTAMP_TYPE_MASK,
+  batchBaseOffset,
+  batchLastOffsetDelta,
+  batchLeaderEpoch,
+  batchMaxTimestamp,
+  batchSize,
+  computeBatchCrc,
+  setBatchBaseOffset,
+  setBatchLeaderEpoch,
+  writeInt64,
+} from '../record/batch-header.js';
+import { log as rootLog } from '../util/log.js';
+import { findRecordAtOrAfter, maxTimestampRecord, scanValidBatches, type BatchInfo } from './batch-scan.js';
+import { makeLogConfig, type LogConfig } from './config.js';
+import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './errors.js';
+import { readFully, realFs, type FileSystem } from './fs.js';
+import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, type FileRange } from './segment.js';
+
+/** Log cleaner files (Kafka's names): being written, and written but not yet swapped in. */
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
+
+export type { FileRange } from './segment.js';
+
+/** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
+export const EARLIEST_TIMESTAMP = -2;
+export const LATEST_TIMESTAMP = -1;
+export const MAX_TIMESTAMP_LOOKUP = -3;
+
+export interface LogOpenOptions {
+  dir: string;
+  topic: string;
+  partition: number;
+  fs?: FileSystem;
+  config?: Partial<LogConfig>;
+  /** From recovery-point-offset-checkpoint; segments from the one holding it on are scanned after an unclean stop. */
+  recoveryPoint?: number;
+  /** From log-start-offset-checkpoint. */
+  logStartOffset?: number;
+  hadCleanShutdown?: boolean;
+  /** Wall clock, injectable for tests. */
+  time?: () => number;
+  /** Called when the log start offset moves (DeleteRecords, retention) so the owner can checkpoint it. */
+  onLogStartOffsetChange?: (log: Log) => void;
+}
+
+export interface AppendOptions {
+  /** Written into every batch's partitionLeaderEpoch and recorded in the leader-epoch cache. */
+  leaderEpoch?: number;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The broker time stamped into the batches for LogAppendTime topics, else -1. */
+  logAppendTime: number;
+  /** Bytes written. */
+  size: number;
+  batchCount: number;
+}
+
+export interface ReadResult {
+  /** Consecutive byte ranges of whole batches, in offset order (possibly across segments). */
+  ranges: FileRange[];
+  size: number;
+}
+
+export interface OffsetAndTimestamp {
+  offset: number;
+  timestamp: number;
+}
+
+/**
+ * One partition's log: an ordered list of segments, the last one active. All methods are
+ * synchronous and must be called from one thread (the event loop), which serializes appends.
+ */
+export class Log {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  private readonly fs: FileSystem;
+  private cfg: LogConfig;
+  private segments: Segment[] = [];
+  private _logStartOffset = 0;
+  private _logEndOffset = 0;
+  private _recoveryPoint = 0;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private readonly time: () => number;
+  private readonly onLsoChange: ((log: Log) => void) | undefined;
+  private pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null }>();
+  private rollFsyncChain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private closed = false;
+  readonly epochCache: LeaderEpochCache;
+  private readonly logger;
+
+  private constructor(opts: LogOpenOptions) {
+    this.dir = opts.dir;
+    this.topic = opts.topic;
+    this.partition = opts.partition;
+    this.fs = opts.fs ?? realFs;
+    this.cfg = makeLogConfig(opts.config);
+    this.time = opts.time ?? Date.now;
+    this.onLsoChange = opts.onLogStartOffsetChange;
+    this.lastFlushMs = this.time();
+    this.fs.mkdir(this.dir);
+    this.epochCache = new LeaderEpochCache(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
+    this.logger = rootLog.child({ topic: opts.topic, partition: opts.partition });
+  }
+
+  static open(opts: LogOpenOptions): Log {
+    const l = new Log(opts);
+    l.load(opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0, opts.hadCleanShutdown ?? false);
+    return l;
+  }
+
+  private settings(): { indexIntervalBytes: number; maxIndexSize: number } {
+    return { indexIntervalBytes: this.cfg['index.interval.bytes'], maxIndexSize: this.cfg['segment.index.bytes'] };
+  }
+
+  private load(recoveryPoint: number, checkpointedStart: number, clean: boolean): void {
+    const forceRecover = this.recoverCleanerFiles();
+    const names = this.fs.readdir(this.dir);
+    const bases: number[] = [];
+    const logNames = new Set<string>();
+    for (const n of names) {
+      if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp')) this.fs.unlink(path.join(this.dir, n));
+      else if (n.endsWith(LOG_SUFFIX)) {
+        bases.push(Number(n.slice(0, -LOG_SUFFIX.length)));
+        logNames.add(n.slice(0, -LOG_SUFFIX.length));
+      }
+    }
+    for (const n of names) {
+      for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        if (n.endsWith(suf) && !logNames.has(n.slice(0, -suf.length))) this.fs.unlink(path.join(this.dir, n));
+      }
+    }
+    bases.sort((a, b) => a - b);
+    const now = this.time();
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      const nextBase = bases[i + 1];
+      const recover = (!clean && (nextBase === undefined || nextBase > recoveryPoint)) || forceRecover.has(base);
+      const { segment, truncatedBytes } = Segment.open(this.fs, this.dir, base, this.settings(), now, recover, (b) =>
+        this.learnEpoch(b),
+      );
+      this.segments.push(segment);
+      if (truncatedBytes > 0) {
+        this.logger.warn({ segment: base, truncatedBytes }, 'truncated invalid bytes at the end of a segment');
+        // everything after a corrupt batch is unreliable, as in Kafka's recovery
+        for (const later of bases.slice(i + 1)) {
+          const { segment: s } = Segment.open(this.fs, this.dir, later, this.settings(), now, false);
+          s.destroy();
+        }
+        break;
+      }
+    }
+    if (this.segments.length === 0) {
+      this.segments.push(Segment.open(this.fs, this.dir, checkpointedStart, this.settings(), now, false).segment);
+    }
+    const active = this.active();
+    this._logEndOffset = active.nextOffset;
+    this._logStartOffset = Math.min(Math.max(checkpointedStart, this.segments[0]!.baseOffset), this._logEndOffset);
+    this._recoveryPoint = Math.min(recoveryPoint, this._logEndOffset);
+    this.epochCache.truncateFromEnd(this._logEndOffset);
+    this.epochCache.truncateFromStart(this._logStartOffset);
+  }
+
+  /**
+   * The log cleaner's crash recovery, as Kafka: `.cleaned` files are an unfinished cleaning and
+   * are dropped; a `.swap` file is a finished one whose swap was interrupted: the segments it
+   * replaces (base offsets within its offset range) go and it becomes a live segment. Returns
+   * the base offsets whose indexes must be rebuilt.
+   */
+  private recoverCleanerFiles(): Set<number> {
+    const names = this.fs.readdir(this.dir);
+    const rebuilt = new Set<number>();
+    for (const n of names) if (n.endsWith(CLEANED_SUFFIX)) this.fs.unlink(path.join(this.dir, n));
+    for (const n of names) {
+      if (!n.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) continue;
+      const base = Number(n.slice(0, -(LOG_SUFFIX + SWAP_SUFFIX).length));
+      const swapPath = path.join(this.dir, n);
+      const fd = this.fs.open(swapPath, false);
+      let last = base;
+      try {
+        scanValidBatches(this.fs, fd, 0, this.fs.size(fd), base, (b) => {
+          last = b.lastOffset;
+        });
+      } finally {
+        this.fs.close(fd);
+      }
+      for (const other of names) {
+        if (!other.endsWith(LOG_SUFFIX)) continue;
+        const ob = Number(other.slice(0, -LOG_SUFFIX.length));
+        if (ob < base || ob > last) continue;
+        for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+          const f = path.join(this.dir, segmentFileName(ob, suf));
+          if (this.fs.exists(f)) this.fs.unlink(f);
+        }
+      }
+      for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        const f = path.join(this.dir, segmentFileName(base, suf));
+        if (this.fs.exists(f)) this.fs.unlink(f);
+      }
+      this.fs.rename(swapPath, path.join(this.dir, segmentFileName(base, LOG_SUFFIX)));
+      rebuilt.add(base);
+    }
+    if (rebuilt.size > 0) this.fs.fsyncDir(this.dir);
+    return rebuilt;
+  }
+
+  /** Every segment but the active one, oldest first (the log cleaner's input). */
+  inactiveSegments(): readonly Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /**
+   * Replaces consecutive inactive segments `olds` by the segment written (and fsynced) at
+   * `cleanedPath` (`<olds[0] base>.log.cleaned`), or drops them when `cleanedPath` is null.
+   * Crash-safe as Kafka: rename to `.swap`, retire the old files (`.deleted`), rename the swap
+   * to `.log`; a restart finishes or undoes whatever was interrupted (recoverCleanerFiles).
+   * The log start offset does not move.
+   */
+  replaceSegments(olds: readonly Segment[], cleanedPath: string | null): void {
+    this.checkWritable();
+    const first = this.segments.indexOf(olds[0]!);
+    if (first < 0 || olds.some((s, i) => this.segments[first + i] !== s) || first + olds.length >= this.segments.length) {
+      throw new Error('segments to replace are not consecutive inactive segments of this log');
+    }
+    const base = olds[0]!.baseOffset;
+    if (cleanedPath === null) {
+      this.segments.splice(first, olds.length);
+      for (const s of olds) this.deleteSegment(s);
+      this.fs.fsyncDir(this.dir);
+      return;
+    }
+    const swapPath = path.join(this.dir, segmentFileName(base, LOG_SUFFIX + SWAP_SUFFIX));
+    this.fs.rename(cleanedPath, swapPath);
+    this.fs.fsyncDir(this.dir);
+    for (const s of olds) this.deleteSegment(s);
+    this.fs.rename(swapPath, path.join(this.dir, segmentFileName(base, LOG_SUFFIX)));
+    const { segment } = Segment.open(this.fs, this.dir, base, this.settings(), this.time(), true);
+    segment.onBecomeInactive();
+    this.segments.splice(first, olds.length, segment);
+    this.fs.fsyncDir(this.dir);
+  }
+
+  private learnEpoch(b: BatchInfo): void {
+    if (b.leaderEpoch > this.epochCache.latestEpoch()) this.epochCache.assign(b.leaderEpoch, b.baseOffset);
+  }
+
+  private active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this._logEndOffset;
+  }
+  get recoveryPoint(): number {
+    return this._recoveryPoint;
+  }
+  get config(): Readonly<LogConfig> {
+    return this.cfg;
+  }
+  /** Bytes in all live segments. */
+  get size(): number {
+    let s = 0;
+    for (const seg of this.segments) s += seg.size;
+    return s;
+  }
+  get numberOfSegments(): number {
+    return this.segments.length;
+  }
+  /** Base offsets of the live segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  updateConfig(overrides: Partial<LogConfig>): void {
+    this.cfg = makeLogConfig({ ...this.cfg, ...overrides });
+    this.active().settings = this.settings();
+  }
+
+  private checkWritable(): void {
+    if (this.closed) throw new LogOfflineError(this.dir, new Error('log is closed'));
+    if (this.failure !== null) throw new LogOfflineError(this.dir, this.failure);
+  }
+
+  /**
+   * Leader append: assigns offsets from the log end offset by patching base offsets in place,
+   * optionally stamps the leader epoch and (LogAppendTime topics) the max timestamp, and writes
+   * everything with one write. `batches` is mutated.
+   */
+  append(batches: Buffer, opts: AppendOptions = {}): AppendResult {
+    this.checkWritable();
+    const appendTime = this.cfg['message.timestamp.type'] === 'LogAppendTime' ? this.time() : -1;
+    const infos = walkBatches(batches, (b, at, info) => {
+      setBatchBaseOffset(b, info.baseOffset, at);
+      if (opts.leaderEpoch !== undefined) setBatchLeaderEpoch(b, opts.leaderEpoch, at);
+      if (appendTime >= 0) {
+        b.writeInt16BE(b.readInt16BE(at + ATTRIBUTES) | TIMESTAMP_TYPE_MASK, at + ATTRIBUTES);
+        writeInt64(b, at + MAX_TIMESTAMP, appendTime);
+        b.writeUInt32BE(computeBatchCrc(b, at), at + CRC);
+      }
+    }, this._logEndOffset);
+    const res = this.write(batches, infos, appendTime);
+    if (opts.leaderEpoch !== undefined && opts.leaderEpoch > this.epochCache.latestEpoch()) {
+      this.epochCache.assign(opts.leaderEpoch, res.baseOffset);
+    }
+    return res;
+  }
+
+  /** Replica append: keeps the offsets (and epochs) already in the batches; gaps are allowed. */
+  appendAsFollower(batches: Buffer): AppendResult {
+    this.checkWritable();
+    const infos = walkBatches(batches, null, -1);
+    const first = infos[0]!;
+    if (first.baseOffset < this._logEndOffset) throw new UnexpectedAppendOffsetError(first.baseOffset, this._logEndOffset);
+    const res = this.write(batches, infos, -1);
+    for (const b of infos) this.learnEpoch(b);
+    return res;
+  }
+
+  private write(buf: Buffer, infos: BatchInfo[], appendTime: number): AppendResult {
+    const first = infos[0]!;
+    const last = infos[infos.length - 1]!;
+    this.maybeRoll(buf.length, first.baseOffset, last.lastOffset);
+    try {
+      this.active().append(buf, infos);
+    } catch (err) {
+      // Segment.append undid a partial write; if even that failed, the file state is unknown.
+      if (err instanceof LogOfflineError) this.failure = err;
+      throw err;
+    }
+    this._logEndOffset = last.lastOffset + 1;
+    this.unflushedMessages += last.lastOffset - first.baseOffset + 1;
+    if (this.unflushedMessages >= this.cfg['flush.messages']) this.flush();
+    return {
+      baseOffset: first.baseOffset,
+      lastOffset: last.lastOffset,
+      logAppendTime: appendTime,
+      size: buf.length,
+      batchCount: infos.length,
+    };
+  }
+
+  private maybeRoll(appendBytes: number, firstOffset: number, lastOffset: number): void {
+    const seg = this.active();
+    if (seg.size === 0) return;
+    const now = this.time();
+    const base = seg.rollingBaseTimestamp >= 0 ? seg.rollingBaseTimestamp : seg.createdMs;
+    if (
+      seg.size > this.cfg['segment.bytes'] - appendBytes ||
+      now - base > this.cfg['segment.ms'] ||
+      seg.isIndexFull() ||
+      lastOffset - seg.baseOffset > 0x7fffffff
+    ) {
+      this.roll(firstOffset);
+    }
+  }
+
+  /** Starts a new active segment at `baseOffset` (default: log end offset); fsyncs the old one off-thread. */
+  roll(baseOffset = this._logEndOffset): void {
+    const old = this.active();
+    if (old.size === 0 && old.baseOffset === baseOffset) return;
+    old.onBecomeInactive();
+    const seg = Segment.open(this.fs, this.dir, baseOffset, this.settings(), this.time(), false).segment;
+    this.segments.push(seg);
+    const upTo = old.nextOffset;
+    this.rollFsyncChain = this.rollFsyncChain
+      .then(async () => {
+        if (this.closed) return;
+        await Promise.all([
+          this.fs.fsyncAsync(old.logFd),
+          this.fs.fsyncAsync(old.offsetIndex.fileDescriptor),
+          this.fs.fsyncAsync(old.timeIndex.fileDescriptor),
+        ]);
+        if (!this.closed) this._recoveryPoint = Math.min(Math.max(this._recoveryPoint, upTo), this._logEndOffset);
+      })
+      .catch((err: unknown) => this.logger.warn({ err }, 'fsync after roll failed'));
+  }
+
+  /** Resolves when the fsyncs started by earlier rolls are done (tests, clean shutdown). */
+  whenRollsSynced(): Promise<void> {
+    return this.rollFsyncChain;
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /**
+   * File ranges covering whole batches from the batch containing startOffset, never including a
+   * batch that reaches upToOffset, at most maxBytes unless the first batch alone is larger
+   * (minOneBatch). Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   * The fds stay valid at least `file.delete.delay.ms` after a segment is deleted.
+   */
+  read(startOffset: number, maxBytes: number, upToOffset = this._logEndOffset, minOneBatch = true): ReadResult {
+    if (startOffset < this._logStartOffset || startOffset > this._logEndOffset) {
+      throw new OffsetOutOfRangeError(startOffset, this._logStartOffset, this._logEndOffset);
+    }
+    const ranges: FileRange[] = [];
+    let size = 0;
+    if (startOffset >= upToOffset || startOffset === this._logEndOffset) return { ranges, size };
+    for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const from = Math.max(startOffset, seg.baseOffset);
+      const r = seg.read(from, maxBytes - size, upToOffset, minOneBatch && size === 0, ranges);
+      size += r.bytes;
+      if (!r.complete || size >= maxBytes) break;
+    }
+    return { ranges, size };
+  }
+
+  /** read() copied into one Buffer (for the network layer when not using sendfile, and tests). */
+  readBuffer(startOffset: number, maxBytes: number, upToOffset = this._logEndOffset, minOneBatch = true): Buffer {
+    const r = this.read(startOffset, maxBytes, upToOffset, minOneBatch);
+    return this.copyRanges(r.ranges, r.size);
+  }
+
+  /** Copies ranges returned by read() into a Buffer. */
+  copyRanges(ranges: FileRange[], size: number): Buffer {
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const r of ranges) {
+      const n = readFully(this.fs, r.fd, out, at, r.length, r.position);
+      at += n;
+      if (n < r.length) break; // truncated underneath us
+    }
+    return at === size ? out : out.subarray(0, at);
+  }
+
+  /** ListOffsets: EARLIEST (-2), LATEST (-1), MAX_TIMESTAMP (-3) or a timestamp. Null: no such record. */
+  fetchOffsetByTimestamp(timestamp: number): OffsetAndTimestamp | null {
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: this._logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: this._logEndOffset, timestamp: -1 };
+    if (timestamp === MAX_TIMESTAMP_LOOKUP) return this.maxTimestampOffset();
+    return this.offsetForTimestamp(timestamp);
+  }
+
+  /**
+   * First record with timestamp >= target at or after the log start offset. Exact for
+   * uncompressed batches; for compressed ones, the batch's first offset (not decompressed here).
+   */
+  offsetForTimestamp(target: number): OffsetAndTimestamp | null {
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this._logStartOffset || seg.maxTimestamp < target) continue;
+      let b = seg.findBatchByTimestamp(target, this._logStartOffset);
+      while (b) {
+        const found = findRecordAtOrAfter(seg.readBatch(b), this._logStartOffset, target);
+        if (found) return found;
+        b = seg.findBatchByTimestamp(target, this._logStartOffset, b.position + b.size);
+      }
+    }
+    return null;
+  }
+
+  /** The record with the largest timestamp (KIP-734); null on an empty log. */
+  maxTimestampOffset(): OffsetAndTimestamp | null {
+    let best: Segment | null = null;
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this._logStartOffset || seg.maxTimestamp < 0) continue;
+      if (!best || seg.maxTimestamp > best.maxTimestamp) best = seg;
+    }
+    if (!best) return null;
+    const b = best.findBatch(best.offsetOfMaxTimestamp);
+    if (!b) return { offset: best.offsetOfMaxTimestamp, timestamp: best.maxTimestamp };
+    return maxTimestampRecord(best.readBatch(b));
+  }
+
+  /** Drops every batch from the one containing targetOffset on (followers diverging from the leader). */
+  truncateTo(targetOffset: number): boolean {
+    this.checkWritable();
+    if (targetOffset >= this._logEndOffset) return false;
+    if (targetOffset <= this.segments[0]!.baseOffset) {
+      this.truncateFullyAndStartAt(targetOffset);
+      return true;
+    }
+    while (this.segments.length > 1 && this.active().baseOffset >= targetOffset) {
+      this.deleteSegment(this.segments.pop()!);
+    }
+    const seg = this.active();
+    seg.truncateTo(targetOffset);
+    this._logEndOffset = seg.nextOffset;
+    this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
+    this.epochCache.truncateFromEnd(this._logEndOffset);
+    if (this._logStartOffset > this._logEndOffset) this.setLogStartOffset(this._logEndOffset);
+    return true;
+  }
+
+  /** Deletes everything and restarts the log empty at `offset` (follower far behind the leader's log start). */
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkWritable();
+    for (const seg of this.segments.splice(0)) this.deleteSegment(seg);
+    this.segments.push(Segment.open(this.fs, this.dir, offset, this.settings(), this.time(), false).segment);
+    this._logEndOffset = offset;
+    this._recoveryPoint = offset;
+    this.epochCache.clear();
+    this.setLogStartOffset(offset);
+  }
+
+  /** DeleteRecords: moves the log start offset forward and drops segments wholly below it. */
+  deleteRecordsBefore(offset: number): number {
+    this.checkWritable();
+    if (offset > this._logEndOffset || offset < 0) {
+      throw new OffsetOutOfRangeError(offset, this._logStartOffset, this._logEndOffset);
+    }
+    if (offset > this._logStartOffset) {
+      this.setLogStartOffset(offset);
+      this.epochCache.truncateFromStart(offset);
+      this.deleteSegmentsWhile((seg, next) => next.baseOffset <= this._logStartOffset);
+    }
+    return this._logStartOffset;
+  }
+
+  private setLogStartOffset(offset: number): void {
+    if (offset === this._logStartOffset) return;
+    this._logStartOffset = offset;
+    this.onLsoChange?.(this);
+  }
+
+  /**
+   * Retention: deletes whole non-active segments past retention.ms (by their largest
+   * timestamp), beyond retention.bytes, or wholly below the log start offset. Returns how many.
+   */
+  deleteOldSegments(now = this.time()): number {
+    if (this.closed || this.failure !== null) return 0;
+    let deleted = this.deleteSegmentsWhile((seg, next) => next.baseOffset <= this._logStartOffset);
+    const retentionMs = this.cfg['retention.ms'];
+    if (retentionMs >= 0) deleted += this.deleteSegmentsWhile((seg) => now - seg.largestTimestamp() > retentionMs);
+    const retentionBytes = this.cfg['retention.bytes'];
+    if (retentionBytes >= 0) {
+      let excess = this.size - retentionBytes;
+      deleted += this.deleteSegmentsWhile((seg) => {
+        if (excess - seg.size < 0) return false;
+        excess -= seg.size;
+        return true;
+      });
+    }
+    return deleted;
+  }
+
+  private deleteSegmentsWhile(pred: (seg: Segment, next: Segment) => boolean): number {
+    let n = 0;
+    while (this.segments.length > 1 && pred(this.segments[0]!, this.segments[1]!)) {
+      this.deleteSegment(this.segments.shift()!);
+      n++;
+    }
+    if (n > 0) {
+      const start = this.segments[0]!.baseOffset;
+      if (start > this._logStartOffset) {
+        this.setLogStartOffset(start);
+        this.epochCache.truncateFromStart(start);
+      }
+    }
+    return n;
+  }
+
+  private deleteSegment(seg: Segment): void {
+    seg.markDeleted();
+    const delay = this.cfg['file.delete.delay.ms'];
+    if (delay <= 0 || this.closed) {
+      seg.destroy();
+      return;
+    }
+    const entry: { seg: Segment; timer: NodeJS.Timeout | null } = { seg, timer: null };
+    entry.timer = setTimeout(() => {
+      this.pendingDeletes.delete(entry);
+      seg.destroy();
+    }, delay);
+    entry.timer.unref();
+    this.pendingDeletes.add(entry);
+  }
+
+  /** fsyncs every segment that may hold data past the recovery point; the recovery point becomes the LEO. */
+  flush(): void {
+    this.checkWritable();
+    const from = this.segmentIndexFor(this._recoveryPoint);
+    for (let i = from; i < this.segments.length; i++) this.segments[i]!.sync();
+    this._recoveryPoint = this._logEndOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.time();
+  }
+
+  /** flush.ms policy; called by the periodic task. */
+  maybeFlush(now = this.time()): boolean {
+    if (this.closed || this.failure !== null || this.unflushedMessages === 0) return false;
+    if (now - this.lastFlushMs < this.cfg['flush.ms']) return false;
+    this.flush();
+    return true;
+  }
+
+  /** Leader epoch bookkeeping for OffsetForLeaderEpoch. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochCache.endOffsetFor(epoch, this._logEndOffset);
+  }
+
+  assignEpochStartOffset(epoch: number, startOffset: number): void {
+    this.epochCache.assign(epoch, startOffset);
+  }
+
+  latestEpoch(): number {
+    return this.epochCache.latestEpoch();
+  }
+
+  /**
+   * Closes all files. With flush (the default) data and indexes are fsynced first; without,
+   * this is what a crash leaves (tests).
+   */
+  close(opts: { flush?: boolean } = {}): void {
+    if (this.closed) return;
+    if (opts.flush !== false && this.failure === null) {
+      try {
+        this.flush();
+      } catch (err) {
+        this.logger.error({ err }, 'flush on close failed');
+      }
+    }
+    this.closed = true;
+    for (const seg of this.segments) seg.close();
+    for (const p of this.pendingDeletes) {
+      if (p.timer) clearTimeout(p.timer);
+      p.seg.destroy();
+    }
+    this.pendingDeletes.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/**
+ * Walks concatenated batches, checking framing only (the broker validated them), and describes
+ * each. With `patch`, offsets are assigned from `nextOffset` and `patch` rewrites the header.
+ */
+function walkBatches(
+  buf: Buffer,
+  patch: ((b: Buffer, at: number, info: BatchInfo) => void) | null,
+  nextOffset: number,
+): BatchInfo[] {
+  const out: BatchInfo[] = [];
+  let at = 0;
+  let prevLast = -1;
+  while (at < buf.length) {
+    if (at + HEADER_SIZE > buf.length) throw new InvalidBatchError(`truncated batch header at ${at}`);
+    const size = batchSize(buf, at);
+    if (size < HEADER_SIZE || at + size > buf.length) throw new InvalidBatchError(`bad batch length ${size} at ${at}`);
+    if (buf.readInt8(at + MAGIC) !== 2) throw new InvalidBatchError(`unsupported magic at ${at}`);
+    const delta = batchLastOffsetDelta(buf, at);
+    if (delta < 0) throw new InvalidBatchError(`negative last offset delta at ${at}`);
+    const baseOffset = patch ? nextOffset : batchBaseOffset(buf, at);
+    if (!patch && baseOffset <= prevLast) throw new InvalidBatchError(`offsets not increasing at ${at}`);
+    const info: BatchInfo = {
+      position: at,
+      size,
+      baseOffset,
+      lastOffset: baseOffset + delta,
+      maxTimestamp: 0,
+      leaderEpoch: 0,
+    };
+    if (patch) patch(buf, at, info);
+    info.maxTimestamp = batchMaxTimestamp(buf, at);
+    info.leaderEpoch = batchLeaderEpoch(buf, at);
+    out.push(info);
+    prevLast = info.lastOffset;
+    nextOffset = info.lastOffset + 1;
+    at += size;
+  }
+  if (out.length === 0) throw new InvalidBatchError('no batches to append');
+  return out;
+}
