@@ -6,10 +6,14 @@ import { ErrorCode } from '../protocol/errors.js';
 import { Listener } from '../server/listener.js';
 import { LogManager } from '../storage/log-manager.js';
 import { log as rootLog } from '../util/log.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 import { Dispatcher } from './dispatcher.js';
+import { OffsetsTopic } from './offsets-topic.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { Partition } from './partition.js';
-import { checkTopicConfigs, effectiveTopicConfig, toLogConfig } from './topic-config.js';
+import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
+import { topicCodec } from './batch-rewrite.js';
+import { checkTopicConfigs, effectiveTopicConfig, hasPolicy, toCleanerConfig, toLogConfig } from './topic-config.js';
 import { INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
 
 export interface BrokerEndpoint {
@@ -43,10 +47,15 @@ export class Broker {
   readonly store: MetadataStore;
   readonly logs: LogManager;
   readonly dispatcher: Dispatcher;
+  readonly offsetsTopic: OffsetsTopic;
+  readonly groups: GroupCoordinator;
   private readonly partitions = new Map<string, Partition>();
   private listener: Listener | null = null;
   private boundPort = 0;
   private stopping: Promise<void> | null = null;
+  /** Compacts every log whose topic has cleanup.policy compact (including __consumer_offsets). */
+  readonly cleaner: LogCleaner;
+  private cleanerTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly config: BrokerConfig) {
     this.nodeId = config.nodeId;
@@ -54,7 +63,24 @@ export class Broker {
     this.store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
     this.logs = LogManager.open({ dir, configFor: (topic) => this.logConfigFor(topic) });
     this.dispatcher = new Dispatcher(this, ALL_HANDLERS);
+    this.cleaner = new LogCleaner({
+      dir,
+      configFor: (l) => {
+        const t = this.store.topic(l.topic);
+        return t ? toCleanerConfig(this.topicConfig(t)) : null;
+      },
+    });
     for (const t of this.store.topics()) this.openPartitions(t);
+    this.offsetsTopic = new OffsetsTopic(this);
+    this.groups = new GroupCoordinator(this.offsetsTopic, {
+      minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+      maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+      initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+      maxGroupSize: config.int('group.max.size'),
+      offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+      offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
+    });
+    if (this.offsetsTopic.exists) this.groups.load();
   }
 
   get clusterId(): string {
@@ -87,14 +113,21 @@ export class Broker {
       this.log,
     );
     this.boundPort = await this.listener.listen();
+    this.groups.start();
     this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
+    if (this.config.bool('log.cleaner.enable')) {
+      this.cleanerTimer = setInterval(() => void this.runCleaner(), Math.max(1, this.config.int('log.cleaner.backoff.ms')));
+      this.cleanerTimer.unref();
+    }
   }
 
   /** Graceful stop: stop accepting, answer what is in flight, flush, write the clean-shutdown marker. */
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
+        if (this.cleanerTimer) clearInterval(this.cleanerTimer);
         if (this.listener) await this.listener.close();
+        this.groups.stop();
         this.logs.close();
       })();
     }
@@ -110,14 +143,99 @@ export class Broker {
     return effectiveTopicConfig(this.config, t.configs);
   }
 
+  /** One log cleaner pass (the background task; tests call it to clean now). */
+  async runCleaner(): Promise<CleanStats | null> {
+    try {
+      return await this.cleaner.runOnce(this.logs.allLogs());
+    } catch (err) {
+      this.log.error({ err }, 'log cleaner pass failed');
+      return null;
+    }
+  }
+
   private openPartitions(t: TopicRecord): void {
     const eff = this.topicConfig(t);
     const logConfig = toLogConfig(eff);
     t.partitions.forEach((a, i) => {
       if (this.partitions.has(partitionKey(t.name, i))) return;
       const log = this.logs.getOrCreateLog(t.name, i, logConfig);
-      this.partitions.set(partitionKey(t.name, i), new Partition(t.name, t.id, i, log, a.replicas, Number(eff['max.message.bytes'])));
+      const p = new Partition(t.name, t.id, i, log, a.replicas, Number(eff['max.message.bytes']));
+      p.codec = topicCodec(eff['compression.type']!);
+      p.requireKeys = hasPolicy(eff, 'compact');
+      this.partitions.set(partitionKey(t.name, i), p);
     });
+  }
+
+  /** Pushes a topic's effective config to its logs and partitions (no restart needed). */
+  private applyTopicConfig(t: TopicRecord): void {
+    const eff = this.topicConfig(t);
+    const logConfig = toLogConfig(eff);
+    t.partitions.forEach((_, i) => {
+      const p = this.partitions.get(partitionKey(t.name, i));
+      if (!p) return;
+      p.log.updateConfig(logConfig);
+      p.maxMessageBytes = Number(eff['max.message.bytes']);
+      p.codec = topicCodec(eff['compression.type']!);
+      p.requireKeys = hasPolicy(eff, 'compact');
+    });
+  }
+
+  /**
+   * Replaces a topic's dynamic configs by `configs` (values already merged by the caller for
+   * incremental alters), checked first; persisted and applied live unless validateOnly.
+   */
+  setTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): TopicOutcome {
+    const t = this.store.topic(name);
+    if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Topic ${name} does not exist.` };
+    const bad = checkTopicConfigs(configs);
+    if (bad) return { errorCode: ErrorCode.INVALID_CONFIG, message: bad };
+    if (validateOnly) return { errorCode: ErrorCode.NONE, message: null, topic: t };
+    this.store.updateTopic(name, (rec) => {
+      rec.configs = { ...configs };
+    });
+    this.applyTopicConfig(t);
+    this.log.info({ topic: name, configs }, 'topic configs changed');
+    return { errorCode: ErrorCode.NONE, message: null, topic: t };
+  }
+
+  /** CreatePartitions: grows a topic to `count` partitions (never shrinks). */
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): TopicOutcome {
+    const t = this.store.topic(name);
+    if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `The topic '${name}' does not exist.` };
+    const current = t.partitions.length;
+    if (count < current) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, message: `Topic currently has ${current} partitions, which is higher than the requested ${count}.` };
+    }
+    if (count === current) return { errorCode: ErrorCode.INVALID_PARTITIONS, message: `Topic already has ${current} partitions.` };
+    const added = count - current;
+    const brokers = this.brokers();
+    const known = new Set(brokers.map((b) => b.nodeId));
+    const rf = t.partitions[0]?.replicas.length ?? 1;
+    let replicas: number[][];
+    if (assignments) {
+      if (assignments.length !== added) {
+        return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Increasing the number of partitions by ${added} but ${assignments.length} assignments provided.` };
+      }
+      for (const a of assignments) {
+        if (a.length === 0 || a.some((id) => !known.has(id)) || new Set(a).size !== a.length) {
+          return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Invalid replica assignment ${JSON.stringify(a)}` };
+        }
+        if (a.length !== rf) {
+          return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Inconsistent replication factor between partitions, partition 0 has ${rf} while partitions [${current}] have replication factors [${a.length}], respectively.` };
+        }
+      }
+      replicas = assignments;
+    } else {
+      if (rf > brokers.length) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: `Replication factor: ${rf} larger than available brokers: ${brokers.length}.` };
+      replicas = Array.from({ length: added }, (_, k) => Array.from({ length: rf }, (_, r) => brokers[(current + k + r) % brokers.length]!.nodeId));
+    }
+    if (validateOnly) return { errorCode: ErrorCode.NONE, message: null, topic: t };
+    this.store.updateTopic(name, (rec) => {
+      rec.partitions = [...rec.partitions, ...replicas.map((r) => ({ replicas: r }))];
+    });
+    this.openPartitions(t);
+    this.log.info({ topic: name, partitions: count }, 'added partitions');
+    return { errorCode: ErrorCode.NONE, message: null, topic: t };
   }
 
   partition(topic: string, index: number): Partition | undefined {
@@ -197,6 +315,7 @@ export class Broker {
     t.partitions.forEach((_, i) => {
       this.partitions.delete(partitionKey(name, i));
       this.logs.deleteLog(name, i);
+      this.cleaner.forget(name, i);
     });
     this.log.info({ topic: name }, 'deleted topic');
     return { errorCode: ErrorCode.NONE, message: null, topic: t };

@@ -1,5 +1,7 @@
 import { ErrorCode } from '../protocol/errors.js';
+import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload } from '../record/validate.js';
+import { rewriteForTopic } from './batch-rewrite.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
 
 /** A fetch waiting for data on this partition (delayed fetch / long poll). */
@@ -20,6 +22,10 @@ export class Partition {
   highWatermark: number;
   isr: number[];
   private readonly listeners = new Set<AppendListener>();
+  /** compression.type as a codec to re-compress to, null for `producer`; kept current by config changes. */
+  codec: CompressionCodec | null = null;
+  /** cleanup.policy contains compact: records without a key are refused. */
+  requireKeys = false;
 
   constructor(
     readonly topic: string,
@@ -55,6 +61,16 @@ export class Partition {
       if (end - start > this.maxMessageBytes) {
         return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${end - start} bytes exceeds max.message.bytes ${this.maxMessageBytes}` };
       }
+    }
+    if (this.requireKeys || this.codec !== null) {
+      let out;
+      try {
+        out = rewriteForTopic(records, v.batchPositions, { codec: this.codec, requireKeys: this.requireKeys, topicPartition: `${this.topic}-${this.index}` });
+      } catch (err) {
+        return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `invalid records: ${(err as Error).message}` };
+      }
+      if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message };
+      records = out.records;
     }
     const result = this.log.append(records, { leaderEpoch: this.leaderEpoch });
     this.advanceHighWatermark();

@@ -1,4 +1,5 @@
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { CleanerLogConfig } from '../storage/cleaner.js';
 import type { LogConfig } from '../storage/config.js';
 
 /** A topic-level setting, its broker-level synonym (the default source) and how to check a value. */
@@ -72,8 +73,9 @@ export function toLogConfig(effective: Record<string, string>): Partial<LogConfi
   return {
     'segment.bytes': num(effective['segment.bytes']!),
     'segment.ms': num(effective['segment.ms']!),
-    'retention.ms': num(effective['retention.ms']!),
-    'retention.bytes': num(effective['retention.bytes']!),
+    // retention applies only with cleanup.policy delete (compact alone keeps every key forever)
+    'retention.ms': hasPolicy(effective, 'delete') ? num(effective['retention.ms']!) : -1,
+    'retention.bytes': hasPolicy(effective, 'delete') ? num(effective['retention.bytes']!) : -1,
     'index.interval.bytes': num(effective['index.interval.bytes']!),
     'segment.index.bytes': num(effective['segment.index.bytes']!),
     'flush.messages': num(effective['flush.messages']!),
@@ -82,3 +84,42 @@ export function toLogConfig(effective: Record<string, string>): Partial<LogConfi
     'file.delete.delay.ms': num(effective['file.delete.delay.ms']!),
   };
 }
+
+export function hasPolicy(effective: Record<string, string>, policy: 'delete' | 'compact'): boolean {
+  return (effective['cleanup.policy'] ?? 'delete').split(',').some((p) => p.trim() === policy);
+}
+
+/** What the log cleaner needs of a topic's effective config. */
+export function toCleanerConfig(effective: Record<string, string>): CleanerLogConfig {
+  return {
+    compact: hasPolicy(effective, 'compact'),
+    deleteRetentionMs: num(effective['delete.retention.ms']!),
+    minCompactionLagMs: num(effective['min.compaction.lag.ms']!),
+    maxCompactionLagMs: num(effective['max.compaction.lag.ms']!),
+    minCleanableRatio: Number(effective['min.cleanable.dirty.ratio']!),
+    segmentBytes: num(effective['segment.bytes']!),
+  };
+}
+
+/** Topic settings whose value Kafka reports as sensitive / read-only: none of these are. */
+export const TOPIC_CONFIG_DOCS: Record<string, string> = {
+  'cleanup.policy': 'A string that is either "delete" or "compact" or both: the retention policy of old log segments.',
+  'compression.type': 'The final compression type of the topic: a codec, "uncompressed", or "producer" to keep what the producer sent.',
+  'delete.retention.ms': 'How long delete tombstone markers are retained for log compacted topics.',
+  'file.delete.delay.ms': 'The time to wait before deleting a file from the filesystem.',
+  'flush.messages': 'Messages written between forced fsyncs of the log.',
+  'flush.ms': 'Time between forced fsyncs of the log.',
+  'index.interval.bytes': 'How frequently an entry is added to the offset index.',
+  'max.compaction.lag.ms': 'The maximum time a message will remain ineligible for compaction in the log.',
+  'max.message.bytes': 'The largest record batch size allowed by the topic.',
+  'message.timestamp.type': 'Whether the timestamp in the message is message create time or log append time.',
+  'min.cleanable.dirty.ratio': 'The minimum ratio of dirty log to total log for a log to be eligible for cleaning.',
+  'min.compaction.lag.ms': 'The minimum time a message will remain uncompacted in the log.',
+  'min.insync.replicas': 'The minimum number of replicas that must acknowledge a write with acks=all.',
+  'retention.bytes': 'The maximum size a partition can grow to before old log segments are discarded (-1: no limit).',
+  'retention.ms': 'The maximum time a log is retained before old log segments are discarded (-1: no limit).',
+  'segment.bytes': 'The segment file size for the log.',
+  'segment.index.bytes': 'The size of the index that maps offsets to file positions.',
+  'segment.ms': 'The period after which the log rolls a segment even if it is not full.',
+  'unclean.leader.election.enable': 'Whether replicas not in the ISR may be elected leader as a last resort.',
+};

@@ -61,6 +61,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'offsets.topic.replication.factor', type: 'int', default: 1, doc: 'Replication of __consumer_offsets', min: 1, readOnly: true },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets', min: 1 },
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this', min: 1 },
+  { name: 'offset.metadata.max.bytes', type: 'int', default: 4096, doc: 'Largest metadata string of a committed offset', min: 0 },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: 600000, doc: 'How often offsets expire', min: 1 },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: 3000, doc: 'Wait for more members before the first rebalance', min: 0 },
   { name: 'group.min.session.timeout.ms', type: 'int', default: 6000, doc: 'Smallest session timeout accepted' },

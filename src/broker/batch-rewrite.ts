@@ -1,0 +1,91 @@
+// Produce-path record work that only some topics ask for: re-compressing to the topic's
+// compression.type and refusing keyless records on compacted topics. Other topics' batches are
+// stored exactly as received.
+import {
+  ATTRIBUTES,
+  COMPRESSION_MASK,
+  CONTROL_FLAG,
+  TIMESTAMP_TYPE_MASK,
+  TRANSACTIONAL_FLAG,
+  batchBaseOffset,
+  batchBaseSequence,
+  batchBaseTimestamp,
+  batchLastOffsetDelta,
+  batchLeaderEpoch,
+  batchProducerEpoch,
+  batchProducerId,
+  batchSize,
+} from '../record/batch-header.js';
+import { buildBatch, TimestampType } from '../record/builder.js';
+import { Compression, type CompressionCodec } from '../record/compression.js';
+import { readRecords } from '../record/records.js';
+
+/** compression.type → the codec stored, or null for `producer` (keep what was sent). */
+export function topicCodec(compressionType: string): CompressionCodec | null {
+  switch (compressionType) {
+    case 'producer':
+      return null;
+    case 'uncompressed':
+      return Compression.none;
+    default:
+      return Compression[compressionType as keyof typeof Compression] ?? null;
+  }
+}
+
+export type RewriteOutcome = { ok: true; records: Buffer } | { ok: false; message: string };
+
+/**
+ * Checks keys (compacted topics) and re-compresses batches whose codec differs from the topic's.
+ * `positions` are the batch starts found by validation. Offset deltas, timestamps and producer
+ * fields are kept.
+ */
+export function rewriteForTopic(
+  records: Buffer,
+  positions: readonly number[],
+  opts: { codec: CompressionCodec | null; requireKeys: boolean; topicPartition: string },
+): RewriteOutcome {
+  const parts: Buffer[] = [];
+  let changed = false;
+  for (const at of positions) {
+    const end = at + batchSize(records, at);
+    const attrs = records.readInt16BE(at + ATTRIBUTES);
+    const own = records.subarray(at, end);
+    if ((attrs & CONTROL_FLAG) !== 0) {
+      parts.push(own);
+      continue;
+    }
+    const codec = (attrs & COMPRESSION_MASK) as CompressionCodec;
+    const recompress = opts.codec !== null && opts.codec !== codec;
+    if (!recompress && !opts.requireKeys) {
+      parts.push(own);
+      continue;
+    }
+    const recs = readRecords(own);
+    if (opts.requireKeys && recs.some((r) => r.key === null)) {
+      return { ok: false, message: `Compacted topic cannot accept message without key in topic partition ${opts.topicPartition}.` };
+    }
+    if (!recompress || recs.length === 0) {
+      parts.push(own);
+      continue;
+    }
+    const base = batchBaseOffset(own);
+    const rebuilt = buildBatch(
+      recs.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offset - base })),
+      {
+        baseOffset: base,
+        partitionLeaderEpoch: batchLeaderEpoch(own),
+        producerId: batchProducerId(own),
+        producerEpoch: batchProducerEpoch(own),
+        baseSequence: batchBaseSequence(own),
+        transactional: (attrs & TRANSACTIONAL_FLAG) !== 0,
+        compression: opts.codec!,
+        timestampType: (attrs & TIMESTAMP_TYPE_MASK) !== 0 ? TimestampType.LogAppendTime : TimestampType.CreateTime,
+        lastOffsetDelta: batchLastOffsetDelta(own),
+        baseTimestamp: batchBaseTimestamp(own),
+      },
+    );
+    parts.push(rebuilt);
+    changed = true;
+  }
+  return { ok: true, records: changed ? Buffer.concat(parts) : records };
+}

@@ -1,0 +1,55 @@
+// OffsetFetch: v1-9. Behaviour: committed offsets of one group (v1-7) or several (v8+); all of a
+// group's offsets when the topic list is null; -1 where nothing is committed.
+import { ErrorCode } from '../../protocol/errors.js';
+import { OffsetFetch } from '../../protocol/messages/index.js';
+import type { Broker } from '../broker.js';
+import { splitOffsetKey } from '../../group/group.js';
+import { defineHandler } from '../handler.js';
+
+interface PartitionOffset {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
+}
+
+function fetchGroup(broker: Broker, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null) {
+  const g = broker.groups.group(groupId);
+  const out = new Map<string, PartitionOffset[]>();
+  const push = (topic: string, p: PartitionOffset) => {
+    let list = out.get(topic);
+    if (!list) out.set(topic, (list = []));
+    list.push(p);
+  };
+  if (topics === null) {
+    for (const [key, o] of g?.offsets ?? []) {
+      const { topic, partition } = splitOffsetKey(key);
+      push(topic, { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 });
+    }
+  } else {
+    for (const t of topics) {
+      out.set(t.name, []);
+      for (const p of t.partitionIndexes) {
+        const o = g?.offsets.get(g.offsetKey(t.name, p));
+        push(t.name, o
+          ? { partitionIndex: p, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 }
+          : { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 });
+      }
+    }
+  }
+  return [...out.entries()].map(([name, partitions]) => ({ name, partitions }));
+}
+
+export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 1, max: 9 }, (ctx, req) => {
+  if (ctx.header.apiVersion >= 8) {
+    return {
+      throttleTimeMs: 0, topics: [], errorCode: 0,
+      groups: req.groups.map((g) => g.groupId === ''
+        ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID }
+        : { groupId: g.groupId, topics: fetchGroup(ctx.broker, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
+    };
+  }
+  if (req.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID, groups: [] };
+  return { throttleTimeMs: 0, topics: fetchGroup(ctx.broker, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+});

@@ -1,0 +1,19 @@
+// SyncGroup: v0-5. Behaviour: the leader's assignments are relayed as opaque bytes; members
+// wait until the leader's sync arrives.
+import type { SyncResult } from '../../group/group.js';
+import { SyncGroup } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const syncGroupHandler = defineHandler(SyncGroup, { min: 0, max: 5 }, (ctx, req) => {
+  const toResponse = (r: SyncResult) => ({ throttleTimeMs: 0, ...r });
+  const result = ctx.broker.groups.sync({
+    groupId: req.groupId,
+    memberId: req.memberId,
+    generationId: req.generationId,
+    groupInstanceId: req.groupInstanceId,
+    protocolType: req.protocolType,
+    protocolName: req.protocolName,
+    assignments: req.assignments,
+  });
+  return result instanceof Promise ? result.then(toResponse) : toResponse(result);
+});

@@ -1,0 +1,43 @@
+// DescribeConfigs: v0-4. Behaviour: topic resources list every supported topic config with its
+// effective value and source (DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG),
+// synonyms when asked (v1+), config type and documentation (v3+); broker resources (this node's
+// id) list the broker settings, all read-only since no broker config is dynamic yet; the empty
+// broker name (cluster-wide dynamic defaults) has none. Unknown keys are left out, as Kafka does.
+import { ErrorCode } from '../../protocol/errors.js';
+import { DescribeConfigs } from '../../protocol/messages/index.js';
+import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../config-describe.js';
+import { defineHandler } from '../handler.js';
+
+export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, max: 4 }, (ctx, req) => {
+  const { broker } = ctx;
+  const synonyms = ctx.header.apiVersion >= 1 && req.includeSynonyms;
+  const docs = ctx.header.apiVersion >= 3 && req.includeDocumentation;
+  return {
+    throttleTimeMs: 0,
+    results: req.resources.map((r) => {
+      const result = (errorCode: number, errorMessage: string | null, configs: DescribedConfig[]) => ({
+        errorCode,
+        errorMessage,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: r.configurationKeys === null ? configs : configs.filter((c) => r.configurationKeys!.includes(c.name)),
+      });
+      if (r.resourceType === ResourceType.TOPIC) {
+        const t = broker.topic(r.resourceName);
+        if (!t) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`, []);
+        return result(ErrorCode.NONE, null, describeTopicConfigs(broker, t, synonyms, docs));
+      }
+      if (r.resourceType === ResourceType.BROKER) {
+        const problem = brokerResourceProblem(broker, r.resourceName);
+        if (problem) return result(ErrorCode.INVALID_REQUEST, problem, []);
+        if (r.resourceName === '') return result(ErrorCode.NONE, null, []);
+        return result(ErrorCode.NONE, null, describeBrokerConfigs(broker, synonyms, docs));
+      }
+      if (r.resourceType === ResourceType.BROKER_LOGGER) {
+        const problem = brokerResourceProblem(broker, r.resourceName);
+        return result(problem ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE, problem, []);
+      }
+      return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`, []);
+    }),
+  };
+});

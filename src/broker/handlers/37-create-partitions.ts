@@ -1,0 +1,21 @@
+// CreatePartitions: v0-3. Behaviour: grows topics to `count` partitions, with explicit replica
+// assignments for the new ones or the broker's placement; INVALID_PARTITIONS when the count does
+// not increase; validateOnly checks without changing anything; a topic named twice is refused.
+import { ErrorCode } from '../../protocol/errors.js';
+import { CreatePartitions } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const createPartitionsHandler = defineHandler(CreatePartitions, { min: 0, max: 3 }, (ctx, req) => {
+  const seen = new Map<string, number>();
+  for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  return {
+    throttleTimeMs: 0,
+    results: req.topics.map((t) => {
+      if ((seen.get(t.name) ?? 0) > 1) {
+        return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic in request: ${t.name}` };
+      }
+      const out = ctx.broker.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, req.validateOnly);
+      return { name: t.name, errorCode: out.errorCode, errorMessage: out.message };
+    }),
+  };
+});

@@ -1,0 +1,52 @@
+// IncrementalAlterConfigs: v0-1. Behaviour: per entry SET (0), DELETE (1, back to the default),
+// APPEND (2) and SUBTRACT (3) for list configs (cleanup.policy), starting from the effective
+// value; the result is checked as a whole (INVALID_CONFIG), persisted and applied live unless
+// validateOnly. APPEND/SUBTRACT on a non-list config and unknown operations are INVALID_REQUEST,
+// as in Kafka. Broker resources: nothing is dynamic yet (INVALID_CONFIG).
+import { ErrorCode } from '../../protocol/errors.js';
+import { IncrementalAlterConfigs } from '../../protocol/messages/index.js';
+import { alterResource, type AlterOutcome } from '../config-alter.js';
+import { defineHandler } from '../handler.js';
+import { TOPIC_CONFIG_BY_NAME } from '../topic-config.js';
+
+const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, { min: 0, max: 1 }, (ctx, req) => ({
+  throttleTimeMs: 0,
+  responses: req.resources.map((r) => {
+    const out = alterResource(ctx.broker, r.resourceType, r.resourceName, r.configs.map((c) => c.name), req.validateOnly, (current, effective) => {
+      const next = { ...current };
+      for (const c of r.configs) {
+        const def = TOPIC_CONFIG_BY_NAME.get(c.name);
+        if (!def) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${c.name}` } satisfies AlterOutcome;
+        switch (c.configOperation) {
+          case OP.SET:
+            if (c.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for: ${c.name}` };
+            next[c.name] = c.value;
+            break;
+          case OP.DELETE:
+            delete next[c.name];
+            break;
+          case OP.APPEND:
+          case OP.SUBTRACT: {
+            if (def.type !== 'list') {
+              const verb = c.configOperation === OP.APPEND ? 'append' : 'subtract';
+              return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Config value ${verb} is not allowed for config key: ${c.name}` };
+            }
+            const items = (next[c.name] ?? effective[c.name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+            const given = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+            const result = c.configOperation === OP.APPEND
+              ? [...items, ...given.filter((g) => !items.includes(g))]
+              : items.filter((i) => !given.includes(i));
+            next[c.name] = result.join(',');
+            break;
+          }
+          default:
+            return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation} for ${c.name}` };
+        }
+      }
+      return next;
+    });
+    return { errorCode: out.errorCode, errorMessage: out.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
+  }),
+}));

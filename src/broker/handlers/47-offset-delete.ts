@@ -1,0 +1,28 @@
+// OffsetDelete: v0. Behaviour: removes committed offsets of partitions the group's consumers
+// are not subscribed to (GROUP_SUBSCRIBED_TO_TOPIC otherwise).
+import { ErrorCode } from '../../protocol/errors.js';
+import { OffsetDelete } from '../../protocol/messages/index.js';
+import { subscribedTopics } from '../../group/records.js';
+import { defineHandler } from '../handler.js';
+
+export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 }, (ctx, req) => {
+  const coordinator = ctx.broker.groups;
+  if (req.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, throttleTimeMs: 0, topics: [] };
+  const g = coordinator.group(req.groupId);
+  if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, throttleTimeMs: 0, topics: [] };
+  if (g.state !== 'Empty' && g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, throttleTimeMs: 0, topics: [] };
+  const subscribed = new Set<string>();
+  if (g.state !== 'Empty') for (const m of g.members.values()) for (const t of subscribedTopics(g.metadataFor(m))) subscribed.add(t);
+  const toDelete: string[] = [];
+  const topics = req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => {
+      if (subscribed.has(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+      if (!ctx.broker.partition(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      toDelete.push(g.offsetKey(t.name, p.partitionIndex));
+      return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+    }),
+  }));
+  coordinator.deleteOffsets(g, toDelete);
+  return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
+});

@@ -1,0 +1,24 @@
+// DescribeCluster: v0-1. Behaviour: the cluster id, the brokers and the controller (this node on
+// a single node); endpoint type 2 (controllers, KIP-919) is UNSUPPORTED_ENDPOINT_TYPE.
+import { ErrorCode } from '../../protocol/errors.js';
+import { DescribeCluster } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+const BROKERS = 1;
+const NO_OPS = -2147483648;
+
+export const describeClusterHandler = defineHandler(DescribeCluster, { min: 0, max: 1 }, (ctx, req) => {
+  const { broker } = ctx;
+  const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : BROKERS;
+  const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: NO_OPS };
+  if (endpointType !== BROKERS) {
+    return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', controllerId: -1, brokers: [] };
+  }
+  return {
+    ...base,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    controllerId: broker.nodeId,
+    brokers: broker.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+  };
+});

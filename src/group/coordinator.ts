@@ -1,0 +1,542 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../protocol/errors.js';
+import { log as rootLog } from '../util/log.js';
+import type { CoordinatorLog, CoordinatorSettings } from './coordinator-log.js';
+import { Group, splitOffsetKey, type JoinResult, type Member, type SyncResult } from './group.js';
+import { decodeCoordinatorRecord, groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue, partitionForGroup } from './records.js';
+
+export interface JoinRequest {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: Array<{ name: string; metadata: Buffer }>;
+  clientId: string;
+  clientHost: string;
+  /** JoinGroup v4+: an unknown member first gets MEMBER_ID_REQUIRED and a member id. */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+ (KIP-814): a rejoining static leader may skip computing assignments. */
+  supportsSkipAssignment: boolean;
+}
+
+const SWEEP_MS = 200;
+
+function joinError(memberId: string, errorCode: number): JoinResult {
+  return { errorCode, generationId: -1, protocolName: null, protocolType: null, leader: '', memberId, skipAssignment: false, members: [] };
+}
+
+function syncError(errorCode: number): SyncResult {
+  return { errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+}
+
+/**
+ * The classic consumer group coordinator (Kafka's GroupCoordinator): membership, rebalances,
+ * session expiry and committed offsets, persisted in __consumer_offsets with Kafka's formats.
+ * Every method runs on the event loop, so group state needs no locking.
+ */
+export class GroupCoordinator {
+  readonly groups = new Map<string, Group>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private lastExpiry = Date.now();
+  private readonly log = rootLog.child({ component: 'group-coordinator' });
+
+  constructor(private readonly store: CoordinatorLog, readonly settings: CoordinatorSettings) {}
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.store.partitionCount);
+  }
+
+  /** Rebuilds groups and offsets from every partition of __consumer_offsets. */
+  load(): void {
+    for (let p = 0; p < this.store.partitionCount; p++) {
+      for (const rec of this.store.readAll(p)) {
+        if (!rec.key) continue;
+        let r;
+        try {
+          r = decodeCoordinatorRecord(rec.key, rec.value);
+        } catch {
+          continue;
+        }
+        if (r.kind === 'offset') {
+          const g = this.getOrCreate(r.group);
+          const k = g.offsetKey(r.topic, r.partition);
+          if (r.value === null) g.offsets.delete(k);
+          else g.offsets.set(k, { offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
+        } else if (r.kind === 'group') {
+          if (r.value === null) {
+            const g = this.groups.get(r.group);
+            if (g) {
+              g.members.clear();
+              g.staticMembers.clear();
+              g.generationId = 0;
+              g.protocolType = null;
+            }
+            continue;
+          }
+          const g = this.getOrCreate(r.group);
+          const v = r.value;
+          g.generationId = v.generation;
+          g.protocolType = v.protocolType === '' ? null : v.protocolType;
+          g.protocolName = v.protocol;
+          g.leaderId = v.leader;
+          g.members.clear();
+          g.staticMembers.clear();
+          const now = Date.now();
+          for (const m of v.members) {
+            g.members.set(m.memberId, {
+              memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+              sessionTimeoutMs: m.sessionTimeout, rebalanceTimeoutMs: m.rebalanceTimeout < 0 ? m.sessionTimeout : m.rebalanceTimeout,
+              protocolType: v.protocolType, protocols: v.protocol ? [{ name: v.protocol, metadata: Buffer.from(m.subscription) }] : [],
+              assignment: Buffer.from(m.assignment), deadline: now + m.sessionTimeout, awaitingJoin: null, awaitingSync: null, isNew: false,
+            });
+            if (m.groupInstanceId) g.staticMembers.set(m.groupInstanceId, m.memberId);
+          }
+          g.transition(g.members.size > 0 ? 'Stable' : 'Empty');
+          if (v.currentStateTimestamp > 0) g.stateSince = v.currentStateTimestamp;
+        }
+      }
+    }
+    for (const [id, g] of this.groups) if (g.members.size === 0 && g.offsets.size === 0 && g.protocolType === null) this.groups.delete(id);
+    this.log.info({ groups: this.groups.size }, 'loaded group metadata');
+  }
+
+  start(): void {
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const g of this.groups.values()) if (g.joinTimer) clearTimeout(g.joinTimer);
+  }
+
+  group(groupId: string): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  private getOrCreate(groupId: string): Group {
+    let g = this.groups.get(groupId);
+    if (!g) this.groups.set(groupId, (g = new Group(groupId)));
+    return g;
+  }
+
+  // ---- membership -------------------------------------------------------------------------
+
+  join(req: JoinRequest): Promise<JoinResult> | JoinResult {
+    if (req.groupId === '') return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
+    if (req.sessionTimeoutMs < this.settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
+      return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
+    }
+    const existing = this.groups.get(req.groupId);
+    if (req.memberId !== '' && !existing) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
+    const g = existing ?? this.getOrCreate(req.groupId);
+    if (g.state === 'Dead') return joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!g.supportsProtocols(req.protocolType, req.protocols.map((p) => p.name))) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    return req.memberId === '' ? this.joinUnknownMember(g, req) : this.joinKnownMember(g, req);
+  }
+
+  private newMemberId(clientId: string, instanceId: string | null): string {
+    return `${instanceId ?? clientId}-${randomUUID()}`;
+  }
+
+  private joinUnknownMember(g: Group, req: JoinRequest): Promise<JoinResult> | JoinResult {
+    const memberId = this.newMemberId(req.clientId, req.groupInstanceId);
+    if (req.groupInstanceId !== null) {
+      const oldId = g.staticMembers.get(req.groupInstanceId);
+      if (oldId && g.members.has(oldId)) return this.replaceStaticMember(g, oldId, memberId, req);
+    } else if (req.requireKnownMemberId) {
+      g.pendingMembers.set(memberId, Date.now() + req.sessionTimeoutMs);
+      return joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED);
+    }
+    if (g.members.size >= this.settings.maxGroupSize) return joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED);
+    return this.addMemberAndRebalance(g, memberId, req);
+  }
+
+  private joinKnownMember(g: Group, req: JoinRequest): Promise<JoinResult> | JoinResult {
+    if (g.pendingMembers.has(req.memberId)) {
+      g.pendingMembers.delete(req.memberId);
+      if (g.members.size >= this.settings.maxGroupSize) return joinError(req.memberId, ErrorCode.GROUP_MAX_SIZE_REACHED);
+      return this.addMemberAndRebalance(g, req.memberId, req);
+    }
+    const m = g.members.get(req.memberId);
+    if (!m) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
+    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) {
+      return joinError(req.memberId, ErrorCode.FENCED_INSTANCE_ID);
+    }
+    m.deadline = Date.now() + m.sessionTimeoutMs;
+    const changed = !sameProtocols(m.protocols, req.protocols);
+    switch (g.state) {
+      case 'PreparingRebalance':
+        this.updateMember(m, req);
+        return this.parkJoin(g, m);
+      case 'CompletingRebalance':
+        if (!changed) return this.joinResultFor(g, m);
+        this.updateMember(m, req);
+        this.prepareRebalance(g, 'member changed its protocols during sync');
+        return this.parkJoin(g, m);
+      case 'Stable':
+        if (!changed && m.memberId !== g.leaderId) return this.joinResultFor(g, m);
+        this.updateMember(m, req);
+        this.prepareRebalance(g, m.memberId === g.leaderId ? 'leader rejoined' : 'member changed its protocols');
+        return this.parkJoin(g, m);
+      default:
+        return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+  }
+
+  /** A restarted static member takes its old identity's place without a rebalance when nothing changed. */
+  private replaceStaticMember(g: Group, oldId: string, newId: string, req: JoinRequest): Promise<JoinResult> | JoinResult {
+    const old = g.members.get(oldId)!;
+    const changed = !sameProtocols(old.protocols, req.protocols);
+    g.members.delete(oldId);
+    old.awaitingJoin?.(joinError(oldId, ErrorCode.FENCED_INSTANCE_ID));
+    old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
+    const m: Member = { ...old, memberId: newId, awaitingJoin: null, awaitingSync: null, clientId: req.clientId, clientHost: req.clientHost, deadline: Date.now() + req.sessionTimeoutMs, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs };
+    g.members.set(newId, m);
+    g.staticMembers.set(req.groupInstanceId!, newId);
+    const wasLeader = g.leaderId === oldId;
+    if (wasLeader) g.leaderId = newId;
+    this.log.info({ group: g.groupId, instance: req.groupInstanceId, member: newId }, 'static member rejoined');
+    if (g.state === 'Stable' && !changed) {
+      this.persistGroup(g);
+      const result = this.joinResultFor(g, m);
+      // KIP-814: the leader learns the members but need not reassign (v9+); older leaders reassign the same way.
+      if (wasLeader) return { ...result, skipAssignment: req.supportsSkipAssignment, members: this.memberList(g) };
+      return result;
+    }
+    this.updateMember(m, req);
+    if (g.state !== 'PreparingRebalance') this.prepareRebalance(g, 'static member rejoined with changes');
+    return this.parkJoin(g, m);
+  }
+
+  private addMemberAndRebalance(g: Group, memberId: string, req: JoinRequest): Promise<JoinResult> {
+    const m: Member = {
+      memberId, groupInstanceId: req.groupInstanceId, clientId: req.clientId, clientHost: req.clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocolType: req.protocolType,
+      protocols: req.protocols, assignment: Buffer.alloc(0), deadline: Date.now() + req.sessionTimeoutMs,
+      awaitingJoin: null, awaitingSync: null, isNew: true,
+    };
+    if (g.members.size === 0) g.protocolType = req.protocolType;
+    g.members.set(memberId, m);
+    if (req.groupInstanceId !== null) g.staticMembers.set(req.groupInstanceId, memberId);
+    const p = this.parkJoin(g, m);
+    if (g.state !== 'PreparingRebalance') this.prepareRebalance(g, `member ${memberId} joined`);
+    else this.maybeCompleteJoin(g);
+    return p;
+  }
+
+  private updateMember(m: Member, req: JoinRequest): void {
+    m.protocols = req.protocols;
+    m.sessionTimeoutMs = req.sessionTimeoutMs;
+    m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    m.clientId = req.clientId;
+    m.clientHost = req.clientHost;
+  }
+
+  private parkJoin(g: Group, m: Member): Promise<JoinResult> {
+    return new Promise((resolve) => {
+      // A second join from the same member replaces the first, which learns it was superseded.
+      m.awaitingJoin?.(joinError(m.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      m.awaitingJoin = resolve;
+      queueMicrotask(() => this.maybeCompleteJoin(g));
+    });
+  }
+
+  private memberList(g: Group): JoinResult['members'] {
+    return [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: g.metadataFor(x) }));
+  }
+
+  private joinResultFor(g: Group, m: Member): JoinResult {
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: g.generationId,
+      protocolName: g.protocolName,
+      protocolType: g.protocolType,
+      leader: g.leaderId ?? '',
+      memberId: m.memberId,
+      skipAssignment: false,
+      members: m.memberId === g.leaderId ? this.memberList(g) : [],
+    };
+  }
+
+  prepareRebalance(g: Group, reason: string): void {
+    // Members waiting for their assignment must rejoin first.
+    for (const m of g.members.values()) {
+      if (m.awaitingSync) {
+        m.awaitingSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+        m.awaitingSync = null;
+      }
+    }
+    const now = Date.now();
+    const rebalanceTimeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    const initial = g.state === 'Empty';
+    g.transition('PreparingRebalance');
+    g.joinDeadline = now + rebalanceTimeout;
+    g.joinNotBefore = initial ? now + this.settings.initialRebalanceDelayMs : 0;
+    this.log.info({ group: g.groupId, generation: g.generationId, reason }, 'preparing rebalance');
+    this.scheduleJoinCheck(g);
+  }
+
+  private scheduleJoinCheck(g: Group): void {
+    if (g.joinTimer) clearTimeout(g.joinTimer);
+    const now = Date.now();
+    const at = g.joinNotBefore > now ? Math.min(g.joinNotBefore, g.joinDeadline) : g.joinDeadline;
+    g.joinTimer = setTimeout(() => {
+      g.joinTimer = null;
+      this.maybeCompleteJoin(g, Date.now() >= g.joinDeadline);
+    }, Math.max(0, at - now));
+  }
+
+  /** The join phase ends when every member has rejoined (after the initial delay) or at the rebalance timeout. */
+  private maybeCompleteJoin(g: Group, timedOut = false): void {
+    if (g.state !== 'PreparingRebalance') return;
+    const now = Date.now();
+    const allJoined = [...g.members.values()].every((m) => m.awaitingJoin !== null) && g.pendingMembers.size === 0;
+    if (!timedOut && (!allJoined || now < g.joinNotBefore)) {
+      if (!g.joinTimer) this.scheduleJoinCheck(g);
+      return;
+    }
+    if (g.joinTimer) {
+      clearTimeout(g.joinTimer);
+      g.joinTimer = null;
+    }
+    for (const m of [...g.members.values()]) {
+      if (m.awaitingJoin === null) this.removeMember(g, m, 'did not rejoin in time', false);
+    }
+    g.pendingMembers.clear();
+    g.generationId++;
+    if (g.members.size === 0) {
+      g.protocolName = null;
+      g.leaderId = null;
+      g.transition('Empty');
+      this.persistGroup(g);
+      this.log.info({ group: g.groupId, generation: g.generationId }, 'group is empty');
+      return;
+    }
+    g.protocolName = g.selectProtocol();
+    if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
+    g.transition('CompletingRebalance');
+    this.log.info({ group: g.groupId, generation: g.generationId, members: g.members.size, protocol: g.protocolName }, 'rebalance: members joined');
+    for (const m of g.members.values()) {
+      const resolve = m.awaitingJoin!;
+      m.awaitingJoin = null;
+      m.deadline = now + m.sessionTimeoutMs;
+      resolve(this.joinResultFor(g, m));
+    }
+  }
+
+  sync(req: { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null; protocolType: string | null; protocolName: string | null; assignments: Array<{ memberId: string; assignment: Buffer }> }): Promise<SyncResult> | SyncResult {
+    if (req.groupId === '') return syncError(ErrorCode.INVALID_GROUP_ID);
+    const g = this.groups.get(req.groupId);
+    if (!g) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (g.state === 'Dead') return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const m = g.members.get(req.memberId);
+    if (!m) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return syncError(ErrorCode.FENCED_INSTANCE_ID);
+    if (req.generationId !== g.generationId) return syncError(ErrorCode.ILLEGAL_GENERATION);
+    if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
+      return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    m.deadline = Date.now() + m.sessionTimeoutMs;
+    switch (g.state) {
+      case 'Empty':
+        return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
+      case 'PreparingRebalance':
+        return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
+      case 'Stable':
+        return { errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment };
+      case 'CompletingRebalance':
+        break;
+    }
+    const p = new Promise<SyncResult>((resolve) => {
+      m.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+      m.awaitingSync = resolve;
+    });
+    if (req.memberId === g.leaderId) {
+      const given = new Map(req.assignments.map((a) => [a.memberId, a.assignment]));
+      for (const member of g.members.values()) {
+        // Assignments are relayed as opaque bytes, so every client-side assignor works.
+        member.assignment = Buffer.from(given.get(member.memberId) ?? Buffer.alloc(0));
+        member.isNew = false;
+      }
+      this.persistGroup(g);
+      g.transition('Stable');
+      for (const member of g.members.values()) {
+        if (member.awaitingSync) {
+          const resolve = member.awaitingSync;
+          member.awaitingSync = null;
+          resolve({ errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
+        }
+      }
+    }
+    return p;
+  }
+
+  heartbeat(req: { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null }): number {
+    if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const g = this.groups.get(req.groupId);
+    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const m = g.members.get(req.memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (req.generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    m.deadline = Date.now() + m.sessionTimeoutMs;
+    if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** LeaveGroup for one member (by member id, or by instance id for static members). */
+  leave(groupId: string, memberId: string, groupInstanceId: string | null): number {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const g = this.groups.get(groupId);
+    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (g.pendingMembers.delete(memberId)) return ErrorCode.NONE;
+    let m: Member | undefined;
+    if (groupInstanceId !== null) {
+      const id = g.staticMembers.get(groupInstanceId);
+      if (!id) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (memberId !== '' && memberId !== id) return ErrorCode.FENCED_INSTANCE_ID;
+      m = g.members.get(id);
+    } else {
+      m = g.members.get(memberId);
+    }
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    this.removeMember(g, m, 'left the group', true);
+    return ErrorCode.NONE;
+  }
+
+  private removeMember(g: Group, m: Member, reason: string, rebalance: boolean): void {
+    g.members.delete(m.memberId);
+    if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
+    m.awaitingJoin?.(joinError(m.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+    m.awaitingSync?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    m.awaitingJoin = null;
+    m.awaitingSync = null;
+    this.log.info({ group: g.groupId, member: m.memberId, reason }, 'member removed');
+    if (!rebalance) return;
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.prepareRebalance(g, `member ${m.memberId} ${reason}`);
+    else if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
+  }
+
+  /** Expires members whose session ran out and pending members who never came back; expires offsets. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const g of this.groups.values()) {
+      for (const [id, deadline] of g.pendingMembers) if (deadline < now) g.pendingMembers.delete(id);
+      if (g.state === 'PreparingRebalance') {
+        this.maybeCompleteJoin(g);
+        continue;
+      }
+      for (const m of [...g.members.values()]) {
+        if (m.awaitingJoin || m.deadline >= now) continue;
+        this.removeMember(g, m, 'session timed out', true);
+      }
+    }
+    if (now - this.lastExpiry >= Math.min(60_000, this.settings.offsetsRetentionMs)) {
+      this.lastExpiry = now;
+      this.expireOffsets(now);
+    }
+  }
+
+  // ---- offsets ----------------------------------------------------------------------------
+
+  /** Checks that a commit may be made; ErrorCode.NONE when it may. */
+  commitAllowed(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): number {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const g = this.groups.get(groupId);
+    if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // Commits without a generation come from tools and standalone consumers: only into groups without members.
+    if (generationId < 0 && g.state === 'Empty') return ErrorCode.NONE;
+    if (groupInstanceId !== null && g.staticMembers.get(groupInstanceId) !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    const m = g.members.get(memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    m.deadline = Date.now() + m.sessionTimeoutMs;
+    return ErrorCode.NONE;
+  }
+
+  commitOffsets(groupId: string, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
+    const g = this.getOrCreate(groupId);
+    const now = Date.now();
+    const records = offsets.map((o) => ({
+      key: offsetCommitKey(groupId, o.topic, o.partition),
+      value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
+    }));
+    if (records.length > 0) this.store.append(this.partitionFor(groupId), records);
+    for (const o of offsets) g.offsets.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now });
+  }
+
+  deleteOffsets(g: Group, keys: string[]): void {
+    const present = keys.filter((k) => g.offsets.has(k));
+    if (present.length === 0) return;
+    this.store.append(this.partitionFor(g.groupId), present.map((k) => {
+      const { topic, partition } = splitOffsetKey(k);
+      return { key: offsetCommitKey(g.groupId, topic, partition), value: null };
+    }));
+    for (const k of present) g.offsets.delete(k);
+  }
+
+  /** DeleteGroups: only a group without members; writes tombstones for its offsets and metadata. */
+  deleteGroup(groupId: string): number {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const g = this.groups.get(groupId);
+    if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    this.deleteOffsets(g, [...g.offsets.keys()]);
+    this.store.append(this.partitionFor(groupId), [{ key: groupMetadataKey(groupId), value: null }]);
+    g.transition('Dead');
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  /** offsets.retention.minutes: offsets of a group that has been empty that long expire, then the group. */
+  private expireOffsets(now: number): void {
+    const retention = this.settings.offsetsRetentionMs;
+    for (const g of [...this.groups.values()]) {
+      if (g.state !== 'Empty') continue;
+      const expired = [...g.offsets.entries()]
+        .filter(([, o]) => (g.protocolType === null ? o.commitTimestamp : Math.max(g.stateSince, o.commitTimestamp)) + retention <= now)
+        .map(([k]) => k);
+      if (expired.length > 0) {
+        this.deleteOffsets(g, expired);
+        this.log.info({ group: g.groupId, expired: expired.length }, 'expired committed offsets');
+      }
+      if (g.offsets.size === 0 && g.members.size === 0) {
+        this.store.append(this.partitionFor(g.groupId), [{ key: groupMetadataKey(g.groupId), value: null }]);
+        g.transition('Dead');
+        this.groups.delete(g.groupId);
+      }
+    }
+  }
+
+  private persistGroup(g: Group): void {
+    const value = groupMetadataValue({
+      protocolType: g.protocolType ?? '',
+      generation: g.generationId,
+      protocol: g.protocolName,
+      leader: g.leaderId,
+      currentStateTimestamp: Date.now(),
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: g.metadataFor(m),
+        assignment: m.assignment,
+      })),
+    });
+    this.store.append(this.partitionFor(g.groupId), [{ key: groupMetadataKey(g.groupId), value }]);
+  }
+}
+
+function sameProtocols(a: Array<{ name: string; metadata: Buffer }>, b: Array<{ name: string; metadata: Buffer }>): boolean {
+  return a.length === b.length && a.every((p, i) => p.name === b[i]!.name && p.metadata.equals(b[i]!.metadata));
+}

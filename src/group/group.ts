@@ -1,0 +1,114 @@
+/** The classic group states, named as Kafka names them in DescribeGroups and ListGroups. */
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+
+export interface JoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolName: string | null;
+  protocolType: string | null;
+  leader: string;
+  memberId: string;
+  skipAssignment: boolean;
+  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
+}
+
+export interface SyncResult {
+  errorCode: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignment: Buffer;
+}
+
+export interface Member {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  /** Supported protocols in the member's order of preference. */
+  protocols: Array<{ name: string; metadata: Buffer }>;
+  assignment: Buffer;
+  /** Session deadline; refreshed by heartbeats, joins, syncs and commits. */
+  deadline: number;
+  /** The member's parked JoinGroup while a rebalance gathers members. */
+  awaitingJoin: ((r: JoinResult) => void) | null;
+  awaitingSync: ((r: SyncResult) => void) | null;
+  /** Joined in the current rebalance as a new member (Kafka's isNew: expires faster if it never syncs). */
+  isNew: boolean;
+}
+
+export interface CommittedOffset {
+  offset: number;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestamp: number;
+}
+
+export class Group {
+  state: GroupState = 'Empty';
+  generationId = 0;
+  protocolType: string | null = null;
+  protocolName: string | null = null;
+  leaderId: string | null = null;
+  readonly members = new Map<string, Member>();
+  /** Members told MEMBER_ID_REQUIRED who have not yet joined with their id: id → deadline. */
+  readonly pendingMembers = new Map<string, number>();
+  readonly staticMembers = new Map<string, string>();
+  readonly offsets = new Map<string, CommittedOffset>();
+  /** When the group entered its current state (Empty: offsets expire from here). */
+  stateSince = Date.now();
+  /** The timer that ends the join phase of a rebalance. */
+  joinTimer: NodeJS.Timeout | null = null;
+  /** The join phase may not end before this (group.initial.rebalance.delay.ms for a new group). */
+  joinNotBefore = 0;
+  joinDeadline = 0;
+
+  constructor(readonly groupId: string) {}
+
+  transition(to: GroupState): void {
+    this.state = to;
+    this.stateSince = Date.now();
+  }
+
+  is(...states: GroupState[]): boolean {
+    return states.includes(this.state);
+  }
+
+  /** The protocol every member supports, chosen by votes from each member's preference order. */
+  selectProtocol(): string | null {
+    const members = [...this.members.values()];
+    if (members.length === 0) return null;
+    const candidates = members[0]!.protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
+    if (candidates.length === 0) return null;
+    const votes = new Map<string, number>();
+    for (const m of members) {
+      const pick = m.protocols.find((p) => candidates.includes(p.name))!.name;
+      votes.set(pick, (votes.get(pick) ?? 0) + 1);
+    }
+    let best = candidates[0]!;
+    for (const c of candidates) if ((votes.get(c) ?? 0) > (votes.get(best) ?? 0)) best = c;
+    return best;
+  }
+
+  /** Whether a joining member's protocols could be served together with the current members'. */
+  supportsProtocols(protocolType: string, names: string[]): boolean {
+    if (this.members.size === 0) return names.length > 0 && protocolType !== '';
+    if (this.protocolType !== null && this.protocolType !== protocolType) return false;
+    return names.some((n) => [...this.members.values()].every((m) => m.protocols.some((p) => p.name === n)));
+  }
+
+  metadataFor(m: Member): Buffer {
+    return m.protocols.find((p) => p.name === this.protocolName)?.metadata ?? Buffer.alloc(0);
+  }
+
+  offsetKey(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+}
+
+export function splitOffsetKey(key: string): { topic: string; partition: number } {
+  const i = key.lastIndexOf('\u0000');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+}
