@@ -1,0 +1,10 @@
+/**
+ * Samsa as a library: start a broker inside a Node.js process (for example in an application's
+ * tests) on an ephemeral port with a temporary data directory.
+ *
+ *   const { bootstrap, stop } = await startBroker();
+ *   // point any Kafka client at `bootstrap`
+ *   await stop();
+ */
+export { startBroker, Broker, type StartedBroker } from './broker/broker.js';
+export { BrokerConfig } from './config/broker-config.js';
