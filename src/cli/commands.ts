@@ -1,9 +1,664 @@
-/** Client-side commands (topic, produce, consume, group, cluster, perf). */
-export async function runCli(args: string[]): Promise<number> {
-  if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
-    process.stdout.write('Usage: samsa <command>\n\nCommands:\n  start    run a broker (samsa start --help)\n');
-    return args.length === 0 ? 1 : 0;
+/** Client-side commands (topic, produce, consume, group, cluster, perf), in the manner of rpk. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { Admin, EARLIEST, LATEST, ResourceType, type ConfigEntry } from '../client/admin.js';
+import { KafkaClient, type TopicInfo } from '../client/client.js';
+import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
+import { GroupConsumer } from '../client/group.js';
+import { Producer } from '../client/producer.js';
+import { ClientError } from '../client/util.js';
+import type { CompressionName } from '../record/compression.js';
+import { CliError, collect, json, out, parseIntArg, parseKeyValue, table } from './output.js';
+import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
+import { compileFormat, parseOffsetSpec, recordJson, type OffsetSpec } from './record-format.js';
+
+const DEFAULT_BROKERS = '127.0.0.1:9092';
+
+interface Common {
+  brokers?: string;
+  format?: string;
+}
+
+function withCommon(cmd: Command, formatOption = true): Command {
+  cmd.option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`);
+  if (formatOption) cmd.addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  return cmd;
+}
+
+async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
+  const brokers = o.brokers ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
+  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: 5000 });
+  try {
+    return await fn(client, new Admin(client));
+  } finally {
+    await client.close();
   }
-  process.stderr.write(`samsa: unknown command "${args[0]}" (try samsa --help)\n`);
-  return 1;
+}
+
+const isJson = (o: Common) => o.format === 'json';
+
+function parseConfigs(list: string[] = []): Record<string, string> {
+  return Object.fromEntries(list.map((s) => parseKeyValue(s, 'config')));
+}
+
+function parseAcks(s: string): 0 | 1 | -1 {
+  if (s === 'all' || s === '-1') return -1;
+  if (s === '0') return 0;
+  if (s === '1') return 1;
+  throw new CliError(`bad acks "${s}": expected all, -1, 0 or 1`);
+}
+
+function parseCompression(s: string): CompressionName {
+  if (['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(s)) return s as CompressionName;
+  throw new CliError(`bad compression "${s}": expected none, gzip, snappy, lz4 or zstd`);
+}
+
+// ---------------------------------------------------------------- topic
+
+async function describeTopic(client: KafkaClient, admin: Admin, name: string): Promise<Record<string, unknown>> {
+  const [t] = await admin.describeTopics([name]);
+  const info = t as TopicInfo;
+  const [starts, ends] = await Promise.all([admin.listOffsets(name, null, EARLIEST), admin.listOffsets(name, null, LATEST)]);
+  let configs: ConfigEntry[] | null = null;
+  try {
+    configs = await admin.describeConfigs(ResourceType.TOPIC, name);
+  } catch (e) {
+    if (!(e instanceof ClientError && e.code === 'UNSUPPORTED_VERSION')) throw e;
+  }
+  return {
+    name,
+    topicId: info.topicId,
+    internal: info.internal,
+    partitions: info.partitions.map((p) => ({
+      partition: p.partition,
+      leader: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicas: p.replicas,
+      isr: p.isr,
+      logStartOffset: starts.get(p.partition) ?? -1,
+      logEndOffset: ends.get(p.partition) ?? -1,
+    })),
+    configs: configs?.map((c) => ({ name: c.name, value: c.value, source: c.source, readOnly: c.readOnly, sensitive: c.sensitive })) ?? null,
+  };
+}
+
+function topicCommands(): Command {
+  const topic = new Command('topic').description('create, list, describe, delete and configure topics');
+
+  withCommon(topic.command('create'))
+    .description('create topics')
+    .argument('<topics...>', 'topic names')
+    .option('-p, --partitions <n>', 'partitions (default: the broker\'s num.partitions)')
+    .option('-r, --replicas <n>', 'replication factor (default: the broker\'s default.replication.factor)')
+    .option('-c, --config <key=value>', 'topic config, repeatable', collect, [])
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', '\nExample:\n  samsa topic create orders -p 6 -r 1 -c retention.ms=86400000\n')
+    .action(async (names: string[], o: Common & { partitions?: string; replicas?: string; config: string[]; dryRun?: boolean }) => {
+      const partitions = o.partitions === undefined ? -1 : parseIntArg(o.partitions, 'partition count', 1);
+      const replicationFactor = o.replicas === undefined ? -1 : parseIntArg(o.replicas, 'replication factor', 1);
+      const configs = parseConfigs(o.config);
+      await session(o, async (_c, admin) => {
+        const res = await admin.createTopics(names.map((name) => ({ name, partitions, replicationFactor, configs })), !!o.dryRun);
+        const failed = res.find((r) => r.errorCode !== 0);
+        if (isJson(o)) json(res.map((r) => ({ topic: r.name, error: r.error })));
+        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, o.dryRun ? 'OK (dry run)' : 'OK'])));
+        if (failed) throw new CliError(`cannot create topic ${failed.name}: ${failed.error}`);
+      });
+    });
+
+  withCommon(topic.command('list'))
+    .alias('ls')
+    .description('list topics')
+    .option('-i, --internal', 'include internal topics')
+    .addHelpText('after', '\nExample:\n  samsa topic list --format json\n')
+    .action(async (o: Common & { internal?: boolean }) => {
+      await session(o, async (_c, admin) => {
+        const topics = await admin.listTopics(!!o.internal);
+        const rows = topics.map((t) => ({ name: t.name, partitions: t.partitions.length, replicas: t.partitions[0]?.replicas.length ?? 0, internal: t.internal }));
+        if (isJson(o)) json(rows);
+        else out(table(['NAME', 'PARTITIONS', 'REPLICAS'], rows.map((r) => [r.name, r.partitions, r.replicas])));
+      });
+    });
+
+  withCommon(topic.command('describe'))
+    .description('partitions (leader, replicas, ISR, log start and end offsets) and configs of topics')
+    .argument('<topics...>', 'topic names')
+    .addHelpText('after', '\nExample:\n  samsa topic describe orders\n')
+    .action(async (names: string[], o: Common) => {
+      await session(o, async (client, admin) => {
+        const all = [];
+        for (const n of names) all.push(await describeTopic(client, admin, n));
+        if (isJson(o)) return json(names.length === 1 ? all[0] : all);
+        all.forEach((d, i) => {
+          const parts = d.partitions as { partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[]; logStartOffset: number; logEndOffset: number }[];
+          if (i > 0) out('\n');
+          out('SUMMARY\n=======\n');
+          out(table(['NAME', 'ID', 'PARTITIONS', 'REPLICAS', 'INTERNAL'], [[d.name as string, d.topicId as string, parts.length, parts[0]?.replicas.length ?? 0, String(d.internal)]]));
+          out('\nCONFIGS\n=======\n');
+          const configs = d.configs as { name: string; value: string | null; source: string }[] | null;
+          if (configs === null) out('(the broker does not support DescribeConfigs)\n');
+          else out(table(['KEY', 'VALUE', 'SOURCE'], configs.map((c) => [c.name, c.value, c.source])));
+          out('\nPARTITIONS\n==========\n');
+          out(
+            table(
+              ['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
+              parts.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(','), p.logStartOffset, p.logEndOffset]),
+            ),
+          );
+        });
+      });
+    });
+
+  withCommon(topic.command('delete'))
+    .alias('rm')
+    .description('delete topics')
+    .argument('<topics...>', 'topic names')
+    .addHelpText('after', '\nExample:\n  samsa topic delete orders\n')
+    .action(async (names: string[], o: Common) => {
+      await session(o, async (_c, admin) => {
+        const res = await admin.deleteTopics(names);
+        const failed = res.find((r) => r.errorCode !== 0);
+        if (isJson(o)) json(res.map((r) => ({ topic: r.name, error: r.error })));
+        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, 'OK'])));
+        if (failed) throw new CliError(`cannot delete topic ${failed.name}: ${failed.error}`);
+      });
+    });
+
+  withCommon(topic.command('alter-config'))
+    .description('set or delete topic configs')
+    .argument('<topic>', 'topic name')
+    .option('-s, --set <key=value>', 'config to set, repeatable', collect, [])
+    .option('-d, --delete <key>', 'config to reset to its default, repeatable', collect, [])
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', '\nExample:\n  samsa topic alter-config orders --set retention.ms=3600000 --delete cleanup.policy\n')
+    .action(async (name: string, o: Common & { set: string[]; delete: string[]; dryRun?: boolean }) => {
+      const set = parseConfigs(o.set);
+      if (Object.keys(set).length === 0 && o.delete.length === 0) throw new CliError('nothing to change: give --set key=value or --delete key');
+      await session(o, async (_c, admin) => {
+        await admin.alterTopicConfigs(name, set, o.delete, !!o.dryRun);
+        const rows = [...Object.entries(set).map(([k, v]) => [k, v, 'set']), ...o.delete.map((k) => [k, null, 'deleted'])];
+        if (isJson(o)) json({ topic: name, set, deleted: o.delete, dryRun: !!o.dryRun });
+        else out(table(['KEY', 'VALUE', 'ACTION'], rows));
+      });
+    });
+
+  withCommon(topic.command('add-partitions'))
+    .description('add partitions to a topic')
+    .argument('<topic>', 'topic name')
+    .option('-n, --num <n>', 'partitions to add')
+    .option('-t, --total <n>', 'total partitions after the change')
+    .addHelpText('after', '\nExample:\n  samsa topic add-partitions orders --num 3\n')
+    .action(async (name: string, o: Common & { num?: string; total?: string }) => {
+      if ((o.num === undefined) === (o.total === undefined)) throw new CliError('give exactly one of --num or --total');
+      const add = o.num !== undefined ? parseIntArg(o.num, 'partition count', 1) : 0;
+      const total = o.total !== undefined ? parseIntArg(o.total, 'partition count', 1) : 0;
+      await session(o, async (client, admin) => {
+        const before = (await client.topic(name, true)).partitions.length;
+        const target = o.num !== undefined ? before + add : total;
+        await admin.createPartitions(name, target);
+        if (isJson(o)) json({ topic: name, partitionsBefore: before, partitions: target });
+        else out(table(['TOPIC', 'PARTITIONS-BEFORE', 'PARTITIONS'], [[name, before, target]]));
+      });
+    });
+  return topic;
+}
+
+// ---------------------------------------------------------------- produce
+
+function splitLines(data: Buffer, delimiter = 0x0a): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const i = data.indexOf(delimiter, start);
+    if (i < 0) break;
+    lines.push(data.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < data.length) lines.push(data.subarray(start));
+  return lines;
+}
+
+async function readInput(file?: string): Promise<Buffer> {
+  if (file) {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function produceCommand(): Command {
+  return withCommon(new Command('produce'))
+    .description('produce records read line by line from stdin or a file')
+    .argument('<topic>', 'topic name')
+    .option('-F, --file <path>', 'read records from this file instead of stdin')
+    .option('-k, --key-delimiter <delim>', 'split each line into key and value at the first occurrence of delim')
+    .option('-H, --header <key=value>', 'header added to every record, repeatable', collect, [])
+    .option('-p, --partition <n>', 'partition (default: murmur2 of the key, sticky for null keys)')
+    .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
+    .option('--acks <acks>', 'all (-1), 1 or 0', 'all')
+    .option('--linger-ms <ms>', 'producer linger.ms', '5')
+    .addHelpText('after', '\nExample:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n')
+    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
+      const headers = o.header.map((h) => {
+        const [key, value] = parseKeyValue(h, 'header');
+        return { key, value };
+      });
+      const partition = o.partition === undefined ? undefined : parseIntArg(o.partition, 'partition', 0);
+      const compression = parseCompression(o.compression);
+      const acks = parseAcks(o.acks);
+      const lingerMs = parseIntArg(o.lingerMs, 'linger.ms', 0);
+      const delim = o.keyDelimiter === undefined ? null : Buffer.from(o.keyDelimiter.replace(/\\t/g, '\t'));
+      if (delim && delim.length === 0) throw new CliError('the key delimiter must not be empty');
+      await session(o, async (client) => {
+        await client.topic(topic);
+        const data = await readInput(o.file);
+        const lines = splitLines(data);
+        const producer = new Producer(client, { acks, compression, lingerMs });
+        const results = await producer.sendAll(
+          lines.map((line) => {
+            let key: Buffer | null = null;
+            let value = line;
+            if (delim) {
+              const i = line.indexOf(delim);
+              if (i >= 0) {
+                key = line.subarray(0, i);
+                value = line.subarray(i + delim.length);
+              }
+            }
+            return { topic, key, value, headers, partition };
+          }),
+        );
+        await producer.close();
+        const byPartition = new Map<number, { first: number; last: number; count: number }>();
+        for (const r of results) {
+          const e = byPartition.get(r.partition);
+          if (!e) byPartition.set(r.partition, { first: r.offset, last: r.offset, count: 1 });
+          else {
+            e.last = Math.max(e.last, r.offset);
+            e.first = Math.min(e.first, r.offset);
+            e.count++;
+          }
+        }
+        const rows = [...byPartition].sort((a, b) => a[0] - b[0]).map(([p, e]) => ({ partition: p, records: e.count, firstOffset: e.first, lastOffset: e.last }));
+        if (isJson(o)) json({ topic, records: results.length, partitions: rows });
+        else out(table(['PARTITION', 'RECORDS', 'FIRST-OFFSET', 'LAST-OFFSET'], rows.map((r) => [r.partition, r.records, r.firstOffset, r.lastOffset])));
+      });
+    });
+}
+
+// ---------------------------------------------------------------- consume
+
+async function resolveStart(admin: Admin, topic: string, partitions: number[], spec: OffsetSpec): Promise<Map<number, number>> {
+  const [starts, ends] = await Promise.all([admin.listOffsets(topic, partitions, EARLIEST), admin.listOffsets(topic, partitions, LATEST)]);
+  const clamp = (p: number, v: number) => Math.max(starts.get(p) ?? 0, Math.min(ends.get(p) ?? 0, v));
+  const out = new Map<number, number>();
+  if (spec.kind === 'timestamp') return admin.listOffsets(topic, partitions, spec.timestamp);
+  for (const p of partitions) {
+    const s = starts.get(p) ?? 0;
+    const e = ends.get(p) ?? 0;
+    switch (spec.kind) {
+      case 'start':
+        out.set(p, s);
+        break;
+      case 'end':
+        out.set(p, e);
+        break;
+      case 'offset':
+        out.set(p, clamp(p, spec.offset));
+        break;
+      case 'fromStart':
+        out.set(p, clamp(p, s + spec.delta));
+        break;
+      case 'fromEnd':
+        out.set(p, clamp(p, e - spec.delta));
+        break;
+    }
+  }
+  return out;
+}
+
+function consumeCommand(): Command {
+  return new Command('consume')
+    .description('print records; follows new records until interrupted unless -n or --exit')
+    .argument('<topic>', 'topic name')
+    .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
+    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp', 'start')
+    .option('-n, --num <count>', 'exit after this many records')
+    .option('-e, --exit', 'exit when the end of every partition is reached')
+    .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
+    .option('-g, --group <id>', 'consume as a member of this group (commits offsets)')
+    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t) or "json"', '%v\\n')
+    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -g billing --format json\n')
+    .action(async (topic: string, o: Common & { offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string }) => {
+      const spec = parseOffsetSpec(o.offset);
+      const limit = o.num === undefined ? Infinity : parseIntArg(o.num, 'count', 1);
+      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : compileFormat(o.format);
+      const wanted = o.partition === undefined ? null : o.partition.split(',').map((s) => parseIntArg(s, 'partition', 0));
+      await session(o, async (client, admin) => {
+        const t = await client.topic(topic);
+        const partitions = wanted ?? t.partitions.map((p) => p.partition);
+        for (const p of partitions) if (p >= t.partitions.length) throw new CliError(`topic ${topic} has no partition ${p}`);
+        let stop = false;
+        const onSig = () => {
+          stop = true;
+        };
+        process.once('SIGINT', onSig);
+        process.once('SIGTERM', onSig);
+        let printed = 0;
+        let ends: Map<number, number> | null = null;
+        const write = async (recs: ConsumedRecord[]) => {
+          const bufs: Buffer[] = [];
+          for (const r of recs) {
+            if (printed >= limit) break;
+            bufs.push(render(r));
+            printed++;
+          }
+          if (bufs.length && !process.stdout.write(Buffer.concat(bufs))) await new Promise((r) => process.stdout.once('drain', r));
+        };
+        try {
+          if (o.group) {
+            const reset = spec.kind === 'end' ? 'latest' : 'earliest';
+            const gc = new GroupConsumer(client, { groupId: o.group, topics: [topic], autoOffsetReset: reset, maxWaitMs: 300, autoCommitIntervalMs: 1000 });
+            try {
+              while (!stop && printed < limit) {
+                const recs = await gc.poll();
+                await write(recs);
+                if (o.exit && gc.fetcher.caughtUp()) break;
+              }
+              // Commit exactly what was printed when -n cut a poll short.
+              await gc.close();
+            } finally {
+              await gc.close();
+            }
+            return;
+          }
+          const f = new Fetcher(client, new Admin(client), { maxWaitMs: 300 });
+          const starts = await resolveStart(admin, topic, partitions, spec);
+          for (const p of partitions) f.assign(topic, p, starts.get(p) ?? 0);
+          if (o.exit) ends = await admin.listOffsets(topic, partitions, LATEST);
+          const done = () => ends !== null && partitions.every((p) => (f.position(topic, p) ?? 0) >= (ends!.get(p) ?? 0));
+          while (!stop && printed < limit && !done()) {
+            const recs = await f.poll();
+            await write(recs);
+          }
+        } finally {
+          process.off('SIGINT', onSig);
+          process.off('SIGTERM', onSig);
+        }
+      });
+    });
+}
+
+// ---------------------------------------------------------------- group
+
+async function groupLag(admin: Admin, group: string) {
+  const d = await admin.describeGroup(group);
+  if (d.state === 'Dead') throw new CliError(`group ${group} does not exist`);
+  const committed = await admin.fetchOffsets(group);
+  const owner = new Map<string, { memberId: string; clientId: string; host: string }>();
+  for (const m of d.members) for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}/${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
+  const keys = new Map<string, { topic: string; partition: number }>();
+  for (const c of committed) keys.set(`${c.topic}/${c.partition}`, { topic: c.topic, partition: c.partition });
+  for (const m of d.members) for (const a of m.assignment) for (const p of a.partitions) keys.set(`${a.topic}/${p}`, { topic: a.topic, partition: p });
+  const topics = [...new Set([...keys.values()].map((k) => k.topic))];
+  const ends = new Map<string, number>();
+  for (const t of topics) {
+    const e = await admin.listOffsets(t, [...keys.values()].filter((k) => k.topic === t).map((k) => k.partition), LATEST);
+    for (const [p, off] of e) ends.set(`${t}/${p}`, off);
+  }
+  const rows = [...keys]
+    .map(([k, { topic, partition }]) => {
+      const c = committed.find((x) => x.topic === topic && x.partition === partition);
+      const end = ends.get(k) ?? -1;
+      const o = owner.get(k);
+      return {
+        topic,
+        partition,
+        currentOffset: c ? c.offset : null,
+        logEndOffset: end,
+        lag: c ? Math.max(0, end - c.offset) : null,
+        memberId: o?.memberId ?? null,
+        clientId: o?.clientId ?? null,
+        host: o?.host ?? null,
+      };
+    })
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  const totalLag = rows.reduce((s, r) => s + (r.lag ?? 0), 0);
+  return { description: d, rows, totalLag };
+}
+
+function groupCommands(): Command {
+  const group = new Command('group').description('list, describe, seek and delete consumer groups');
+
+  withCommon(group.command('list'))
+    .alias('ls')
+    .description('list groups')
+    .addHelpText('after', '\nExample:\n  samsa group list\n')
+    .action(async (o: Common) => {
+      await session(o, async (_c, admin) => {
+        const groups = await admin.listGroups();
+        if (isJson(o)) json(groups);
+        else out(table(['GROUP', 'COORDINATOR', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.groupId, g.coordinator, g.state || '-', g.protocolType])));
+      });
+    });
+
+  withCommon(group.command('describe'))
+    .description('members, assignments, committed offsets and lag of a group')
+    .argument('<group>', 'group id')
+    .addHelpText('after', '\nExample:\n  samsa group describe billing\n')
+    .action(async (id: string, o: Common) => {
+      await session(o, async (_c, admin) => {
+        const { description: d, rows, totalLag } = await groupLag(admin, id);
+        if (isJson(o)) {
+          return json({
+            group: d.groupId,
+            coordinator: d.coordinator,
+            state: d.state,
+            protocolType: d.protocolType,
+            protocol: d.protocol,
+            members: d.members.map((m) => ({ memberId: m.memberId, instanceId: m.groupInstanceId, clientId: m.clientId, host: m.clientHost, assignment: m.assignment })),
+            partitions: rows,
+            totalLag,
+          });
+        }
+        out(table(['GROUP', 'COORDINATOR', 'STATE', 'PROTOCOL', 'MEMBERS', 'TOTAL-LAG'], [[d.groupId, d.coordinator, d.state, d.protocol || '-', d.members.length, totalLag]]));
+        out('\n');
+        out(table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST'], rows.map((r) => [r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.memberId, r.clientId, r.host])));
+      });
+    });
+
+  withCommon(group.command('seek'))
+    .description('reset a group\'s committed offsets (dry run unless --execute; the group must have no members)')
+    .argument('<group>', 'group id')
+    .requiredOption('--to <where>', 'start, end, an offset, or @timestamp')
+    .option('-t, --topic <topic[:p,p]>', 'topics (and partitions) to reset, repeatable (default: every topic the group committed)', collect, [])
+    .option('--execute', 'apply the change (default: only show it)')
+    .addHelpText('after', '\nExample:\n  samsa group seek billing --to @1700000000000 --topic orders --execute\n')
+    .action(async (id: string, o: Common & { to: string; topic: string[]; execute?: boolean }) => {
+      const spec = parseOffsetSpec(o.to);
+      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
+      const targets = o.topic.map((s) => {
+        const [topic, parts] = s.split(':');
+        return { topic: topic!, partitions: parts ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0)) : null };
+      });
+      await session(o, async (client, admin) => {
+        const d = await admin.describeGroup(id);
+        if (o.execute && d.members.length > 0) throw new CliError(`cannot seek group ${id}: it has ${d.members.length} active member(s) (state ${d.state}); stop its consumers first`);
+        const committed = await admin.fetchOffsets(id);
+        const sel: { topic: string; partitions: number[] }[] = [];
+        if (targets.length) {
+          for (const t of targets) sel.push({ topic: t.topic, partitions: t.partitions ?? (await client.topic(t.topic)).partitions.map((p) => p.partition) });
+        } else {
+          for (const topic of new Set(committed.map((c) => c.topic))) sel.push({ topic, partitions: committed.filter((c) => c.topic === topic).map((c) => c.partition) });
+        }
+        if (sel.length === 0) throw new CliError(`group ${id} has no committed offsets; name topics with --topic`);
+        const rows: { topic: string; partition: number; currentOffset: number | null; newOffset: number }[] = [];
+        for (const s of sel) {
+          const offs = await resolveStart(admin, s.topic, s.partitions, spec);
+          for (const p of s.partitions) rows.push({ topic: s.topic, partition: p, currentOffset: committed.find((c) => c.topic === s.topic && c.partition === p)?.offset ?? null, newOffset: offs.get(p) ?? 0 });
+        }
+        if (o.execute) await admin.commitOffsets(id, rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.newOffset })));
+        if (isJson(o)) return json({ group: id, executed: !!o.execute, partitions: rows });
+        out(table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'NEW-OFFSET'], rows.map((r) => [r.topic, r.partition, r.currentOffset, r.newOffset])));
+        if (!o.execute) out('\nDry run: nothing changed. Add --execute to apply.\n');
+      });
+    });
+
+  withCommon(group.command('delete'))
+    .alias('rm')
+    .description('delete groups (they must have no members)')
+    .argument('<groups...>', 'group ids')
+    .addHelpText('after', '\nExample:\n  samsa group delete billing\n')
+    .action(async (ids: string[], o: Common) => {
+      await session(o, async (_c, admin) => {
+        const res = await admin.deleteGroups(ids);
+        const failed = res.find((r) => r.errorCode !== 0);
+        if (isJson(o)) json(res.map((r) => ({ group: r.groupId, error: r.error })));
+        else if (!failed) out(table(['GROUP', 'STATUS'], res.map((r) => [r.groupId, 'OK'])));
+        if (failed) throw new CliError(`cannot delete group ${failed.groupId}: ${failed.error}`);
+      });
+    });
+  return group;
+}
+
+// ---------------------------------------------------------------- cluster
+
+function clusterCommands(): Command {
+  const cluster = new Command('cluster').description('cluster information');
+  withCommon(cluster.command('info'))
+    .description('cluster id, brokers (controller marked) and topics')
+    .addHelpText('after', '\nExample:\n  samsa cluster info --format json\n')
+    .action(async (o: Common) => {
+      await session(o, async (_c, admin) => {
+        const md = await admin.cluster();
+        const topics = md.topics.filter((t) => t.errorCode === 0);
+        const brokers = md.brokers.map((b) => ({ ...b, controller: b.nodeId === md.controllerId }));
+        if (isJson(o)) {
+          return json({
+            clusterId: md.clusterId,
+            controllerId: md.controllerId,
+            brokers,
+            topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.length, replicas: t.partitions[0]?.replicas.length ?? 0, internal: t.internal })),
+          });
+        }
+        out('CLUSTER\n=======\n');
+        out(table(['CLUSTER-ID', 'CONTROLLER', 'BROKERS', 'TOPICS', 'PARTITIONS'], [[md.clusterId, md.controllerId, brokers.length, topics.length, topics.reduce((s, t) => s + t.partitions.length, 0)]]));
+        out('\nBROKERS\n=======\n');
+        out(table(['ID', 'HOST', 'PORT', 'RACK'], brokers.map((b) => [b.controller ? `${b.nodeId}*` : String(b.nodeId), b.host, b.port, b.rack])));
+        out('\nTOPICS\n======\n');
+        out(table(['NAME', 'PARTITIONS', 'REPLICAS'], topics.map((t) => [t.name, t.partitions.length, t.partitions[0]?.replicas.length ?? 0])));
+      });
+    });
+  return cluster;
+}
+
+// ---------------------------------------------------------------- perf
+
+function perfCommands(): Command {
+  const perf = new Command('perf').description('produce and consume load tests');
+  perf
+    .command('produce')
+    .description('produce records as fast as possible (or at --throughput) and report rate and latency percentiles')
+    .argument('<topic>', 'topic name (must exist)')
+    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
+    .option('--num-records <n>', 'records to send', '1000000')
+    .option('--record-size <bytes>', 'value size', '100')
+    .option('--throughput <n>', 'cap in records/s (-1: no cap)', '-1')
+    .option('--acks <acks>', 'all (-1), 1 or 0', '1')
+    .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
+    .option('--batch-size <bytes>', 'producer batch.size', '65536')
+    .option('--linger-ms <ms>', 'producer linger.ms', '5')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExample:\n  samsa perf produce bench --num-records 1000000 --record-size 100 --throughput 200000\n')
+    .action(async (topic: string, o: Common & { numRecords: string; recordSize: string; throughput: string; acks: string; compression: string; batchSize: string; lingerMs: string; json?: boolean }) => {
+      const opts = {
+        topic,
+        numRecords: parseIntArg(o.numRecords, 'record count', 1),
+        recordSize: parseIntArg(o.recordSize, 'record size', 0),
+        throughput: parseIntArg(o.throughput, 'throughput', -1),
+        acks: parseAcks(o.acks),
+        compression: parseCompression(o.compression),
+        batchSize: parseIntArg(o.batchSize, 'batch size', 1),
+        lingerMs: parseIntArg(o.lingerMs, 'linger.ms', 0),
+        json: !!o.json,
+      };
+      await session(o, async (client) => {
+        const r = await perfProduce(client, opts);
+        if (o.json) out(JSON.stringify(r) + '\n');
+        else out(produceSummaryLine(r));
+      });
+    });
+  perf
+    .command('consume')
+    .description('consume records from the start of every partition and report the rate')
+    .argument('<topic>', 'topic name')
+    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
+    .option('--num-records <n>', 'records to read', '1000000')
+    .option('--timeout-ms <ms>', 'give up after this long without records', '10000')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExample:\n  samsa perf consume bench --num-records 1000000\n')
+    .action(async (topic: string, o: Common & { numRecords: string; timeoutMs: string; json?: boolean }) => {
+      const opts = { topic, numRecords: parseIntArg(o.numRecords, 'record count', 1), timeoutMs: parseIntArg(o.timeoutMs, 'timeout', 1), json: !!o.json };
+      await session(o, async (client, admin) => {
+        const r = await perfConsume(client, admin, opts);
+        if (o.json) out(JSON.stringify(r) + '\n');
+        else out(consumeSummaryLine(r));
+      });
+    });
+  return perf;
+}
+
+// ---------------------------------------------------------------- entry
+
+function program(): Command {
+  const p = new Command('samsa')
+    .description('Samsa, a Kafka-compatible broker, and the tools to use it')
+    .addHelpText('after', '\nRun a broker with `samsa start` (see samsa start --help).\n\nExample:\n  samsa topic create orders -p 3 && echo hi | samsa produce orders && samsa consume orders -n 1\n')
+    .showSuggestionAfterError(true);
+  p.addCommand(new Command('start').description('run a broker (samsa start --help)'));
+  p.addCommand(topicCommands());
+  p.addCommand(produceCommand());
+  p.addCommand(consumeCommand());
+  p.addCommand(groupCommands());
+  p.addCommand(clusterCommands());
+  p.addCommand(perfCommands());
+  const configure = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`samsa: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+    for (const sub of c.commands) configure(sub);
+  };
+  configure(p);
+  return p;
+}
+
+function message(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0]!;
+  return String(e);
+}
+
+export async function runCli(args: string[]): Promise<number> {
+  const p = program();
+  if (args.length === 0) {
+    p.outputHelp();
+    return 1;
+  }
+  try {
+    await p.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed its one line (or the help, exit code 0).
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    process.stderr.write(`samsa: ${message(e)}\n`);
+    return 1;
+  }
 }
