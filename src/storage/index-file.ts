@@ -19,6 +19,8 @@ export class IndexFile {
   private pending: Buffer;
   private pendingCount = 0;
   private scratch: Buffer;
+  /** The flushed entry count the warm tail in `scratch` was read for (-1: not loaded). */
+  private warmFor = -1;
 
   constructor(
     private readonly fs: FileSystem,
@@ -91,7 +93,11 @@ export class IndexFile {
     // warm tail of the file
     const warmCount = Math.min(this.flushed, Math.floor(this.scratch.length / es));
     const warmFirst = this.flushed - warmCount;
-    readFully(this.fs, this.fd, this.scratch, 0, warmCount * es, warmFirst * es);
+    // The warm tail is read once per flush, not once per lookup: fetches look up every time.
+    if (this.warmFor !== this.flushed) {
+      readFully(this.fs, this.fd, this.scratch, 0, warmCount * es, warmFirst * es);
+      this.warmFor = this.flushed;
+    }
     let lo: number;
     let hi: number;
     if (le(this.keyOf(this.scratch, 0))) {
@@ -125,6 +131,7 @@ export class IndexFile {
     this.pendingCount = 0;
     this.fs.truncate(this.fd, n * this.entrySize);
     this.flushed = n;
+    this.warmFor = -1;
   }
 
   flush(): void {

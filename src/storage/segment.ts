@@ -280,6 +280,8 @@ export class Segment {
         complete = true;
         break;
       }
+      // No room left for even an empty batch: stop without reading the next header.
+      if (end - start + HEADER_SIZE > maxBytes) break;
       b = readBatchHeader(this.fs, this.logFd, end, this.size, this.scratch);
     }
     if (end > start) out.push({ fd: this.logFd, path: this.logPath, position: start, length: end - start });
