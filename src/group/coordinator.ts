@@ -116,6 +116,20 @@ export class GroupCoordinator {
     return this.groups.get(groupId);
   }
 
+  /**
+   * Kafka's validateCurrentMember: a group instance id must be registered to this member id
+   * (FENCED_INSTANCE_ID when it belongs to another, UNKNOWN_MEMBER_ID when it is not registered);
+   * otherwise the member id must be in the group.
+   */
+  private validateMember(g: Group, memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const current = g.staticMembers.get(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return g.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
   private getOrCreate(groupId: string): Group {
     let g = this.groups.get(groupId);
     if (!g) this.groups.set(groupId, (g = new Group(groupId)));
@@ -160,11 +174,9 @@ export class GroupCoordinator {
       if (g.members.size >= this.settings.maxGroupSize) return joinError(req.memberId, ErrorCode.GROUP_MAX_SIZE_REACHED);
       return this.addMemberAndRebalance(g, req.memberId, req);
     }
-    const m = g.members.get(req.memberId);
-    if (!m) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
-    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) {
-      return joinError(req.memberId, ErrorCode.FENCED_INSTANCE_ID);
-    }
+    const invalid = this.validateMember(g, req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return joinError(req.memberId, invalid);
+    const m = g.members.get(req.memberId)!;
     m.deadline = Date.now() + m.sessionTimeoutMs;
     const changed = !sameProtocols(m.protocols, req.protocols);
     switch (g.state) {
@@ -332,9 +344,9 @@ export class GroupCoordinator {
     const g = this.groups.get(req.groupId);
     if (!g) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
     if (g.state === 'Dead') return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const m = g.members.get(req.memberId);
-    if (!m) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return syncError(ErrorCode.FENCED_INSTANCE_ID);
+    const invalid = this.validateMember(g, req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return syncError(invalid);
+    const m = g.members.get(req.memberId)!;
     if (req.generationId !== g.generationId) return syncError(ErrorCode.ILLEGAL_GENERATION);
     if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
       return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -379,9 +391,9 @@ export class GroupCoordinator {
     const g = this.groups.get(req.groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const m = g.members.get(req.memberId);
-    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (req.groupInstanceId !== null && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    const invalid = this.validateMember(g, req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    const m = g.members.get(req.memberId)!;
     if (req.generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     m.deadline = Date.now() + m.sessionTimeoutMs;
     if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
@@ -427,14 +439,14 @@ export class GroupCoordinator {
     const now = Date.now();
     for (const g of this.groups.values()) {
       for (const [id, deadline] of g.pendingMembers) if (deadline < now) g.pendingMembers.delete(id);
-      if (g.state === 'PreparingRebalance') {
-        this.maybeCompleteJoin(g);
-        continue;
-      }
+      // As in Kafka, sessions run out in every state, during a rebalance too (a member that went
+      // silent must not hold the group until the rebalance timeout); members parked in a join
+      // or waiting for their assignment are kept alive.
       for (const m of [...g.members.values()]) {
-        if (m.awaitingJoin || m.deadline >= now) continue;
+        if (m.awaitingJoin || m.awaitingSync || m.deadline >= now) continue;
         this.removeMember(g, m, 'session timed out', true);
       }
+      if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
     }
     if (now - this.lastExpiry >= Math.min(60_000, this.settings.offsetsRetentionMs)) {
       this.lastExpiry = now;
@@ -452,9 +464,9 @@ export class GroupCoordinator {
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // Commits without a generation come from tools and standalone consumers: only into groups without members.
     if (generationId < 0 && g.state === 'Empty') return ErrorCode.NONE;
-    if (groupInstanceId !== null && g.staticMembers.get(groupInstanceId) !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
-    const m = g.members.get(memberId);
-    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const invalid = this.validateMember(g, memberId, groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    const m = g.members.get(memberId)!;
     if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     m.deadline = Date.now() + m.sessionTimeoutMs;
