@@ -35,6 +35,8 @@ export interface RecordInput {
   headers?: readonly RecordInputHeader[];
   /** Defaults to the batch's build time. */
   timestamp?: number;
+  /** Offset delta within the batch; defaults to the record's index (compaction keeps gaps). */
+  offsetDelta?: number;
 }
 
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
@@ -50,6 +52,10 @@ export interface BuildOptions {
   control?: boolean;
   compression?: CompressionCodec | CompressionName;
   timestampType?: TimestampTypeId;
+  /** Defaults to the last record's offset delta; the cleaner keeps a batch's original one. */
+  lastOffsetDelta?: number;
+  /** Defaults to the first record's timestamp. */
+  baseTimestamp?: number;
 }
 
 export class BatchBuildError extends Error {}
@@ -63,6 +69,7 @@ interface Prepared {
   headers: { key: Buffer; value: Buffer | null }[];
   tsDelta: number;
   bodySize: number;
+  offDelta: number;
 }
 
 const bytesSize = (b: Buffer | null): number => (b === null ? 1 : sizeOfVarint(b.length) + b.length);
@@ -77,7 +84,7 @@ function writeBytes(buf: Buffer, pos: number, b: Buffer | null): number {
 export function buildBatch(records: readonly RecordInput[], opts: BuildOptions = {}): Buffer {
   if (records.length === 0) throw new BatchBuildError('a batch needs at least one record');
   const now = Date.now();
-  const baseTimestamp = records[0]!.timestamp ?? now;
+  const baseTimestamp = opts.baseTimestamp ?? records[0]!.timestamp ?? now;
   let maxTimestamp = -Infinity;
   let sectionSize = 0;
   const prepared: Prepared[] = new Array(records.length);
@@ -89,10 +96,11 @@ export function buildBatch(records: readonly RecordInput[], opts: BuildOptions =
     const value = toBuf(r.value);
     const headers = (r.headers ?? []).map((h) => ({ key: Buffer.from(h.key, 'utf8'), value: toBuf(h.value) }));
     const tsDelta = ts - baseTimestamp;
-    let bodySize = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(i) + bytesSize(key) + bytesSize(value);
+    const offDelta = r.offsetDelta ?? i;
+    let bodySize = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(offDelta) + bytesSize(key) + bytesSize(value);
     bodySize += sizeOfVarint(headers.length);
     for (const h of headers) bodySize += bytesSize(h.key) + bytesSize(h.value);
-    prepared[i] = { key, value, headers, tsDelta, bodySize };
+    prepared[i] = { key, value, headers, tsDelta, bodySize, offDelta };
     sectionSize += sizeOfVarint(bodySize) + bodySize;
   }
 
@@ -105,7 +113,7 @@ export function buildBatch(records: readonly RecordInput[], opts: BuildOptions =
     pos = writeVarint(out0, pos, p.bodySize);
     out0[pos++] = 0;
     pos = writeVarlong(out0, pos, p.tsDelta);
-    pos = writeVarint(out0, pos, i);
+    pos = writeVarint(out0, pos, p.offDelta);
     pos = writeBytes(out0, pos, p.key);
     pos = writeBytes(out0, pos, p.value);
     pos = writeVarint(out0, pos, p.headers.length);
@@ -129,7 +137,7 @@ export function buildBatch(records: readonly RecordInput[], opts: BuildOptions =
     baseOffset: opts.baseOffset ?? 0,
     partitionLeaderEpoch: opts.partitionLeaderEpoch ?? -1,
     attrs,
-    lastOffsetDelta: records.length - 1,
+    lastOffsetDelta: opts.lastOffsetDelta ?? prepared[prepared.length - 1]!.offDelta,
     baseTimestamp,
     maxTimestamp,
     producerId: opts.producerId ?? -1,

@@ -70,7 +70,7 @@ const logKey = (l: Log) => `${l.topic}-${l.partition}`;
 
 function keyHash(key: Buffer): string {
   // Kafka's SkimpyOffsetMap stores MD5 hashes of keys; short keys are kept as they are.
-  return key.length <= 16 ? key.toString('latin1') : createHash('md5').update(key).digest('latin1');
+  return key.length <= 16 ? key.toString('latin1') : createHash('md5').update(key).digest('base64');
 }
 
 /**
