@@ -18,6 +18,7 @@ const headers = (r: ConsumedRecord): Buffer => {
 const TOKENS: Record<string, (r: ConsumedRecord) => Buffer | string> = {
   k: (r) => r.key ?? '',
   v: (r) => r.value ?? '',
+  s: (r) => r.value ?? '',
   o: (r) => String(r.offset),
   p: (r) => String(r.partition),
   t: (r) => r.topic,
@@ -28,7 +29,7 @@ const TOKENS: Record<string, (r: ConsumedRecord) => Buffer | string> = {
 };
 
 /**
- * Compiles a format: %k key, %v value, %o offset, %p partition, %t topic, %T timestamp (ms),
+ * Compiles a format: %k key, %v (rpk) or %s (kcat) value, %o offset, %p partition, %t topic, %T timestamp (ms),
  * %h headers as k=v,k=v, %K key length, %S value length (-1 for null), %% a percent sign;
  * escapes \n \r \t \\ \0.
  */
@@ -44,7 +45,7 @@ export function compileFormat(fmt: string): (r: ConsumedRecord) => Buffer {
         continue;
       }
       const fn = TOKENS[t];
-      if (!fn) throw new CliError(`unknown format token "%${t}" (use %k %v %o %p %t %T %h %K %S)`);
+      if (!fn) throw new CliError(`unknown format token "%${t}" (use %k %v %s %o %p %t %T %h %K %S)`);
       if (lit) pieces.push(lit);
       lit = '';
       pieces.push(fn);
