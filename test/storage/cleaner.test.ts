@@ -29,7 +29,7 @@ function fill(log: Log): Map<number, { key: string; value: string | null }> {
       const value = `v${n++}`;
       return { key, value, timestamp: NOW - 10_000 };
     });
-    if (b === 18) recs[2] = { key: 'k4', value: null as unknown as string, timestamp: NOW - 10_000 };
+    if (b === 19) recs[2] = { key: 'k4', value: null as unknown as string, timestamp: NOW - 10_000 };
     const res = log.append(buildBatch(recs));
     recs.forEach((r, i) => all.set(res.baseOffset + i, { key: r.key, value: r.value ?? null }));
   }
