@@ -1,5 +1,6 @@
 // Project client produce throughput (`samsa perf produce`) beside kcat's, against the same broker in
-// the same run: N records of SIZE bytes, median of RUNS. Writes a table and
+// the same run: N records of SIZE bytes, median of RUNS. batch.size 256 KiB, linger 10 ms (librdkafka's
+// defaults are 1 MB / 5 ms; a 1 MiB batch would exceed max.message.bytes with our framing). Writes a table and
 // bench/results/client-<date>.json. Usage: node dist/bench/client.js [records] [size] [runs]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       const ts = `samsa-${run}`;
       const tk = `kcat-${run}`;
       await admin.createTopics([{ name: ts, partitions: PARTITIONS, replicationFactor: 1 }, { name: tk, partitions: PARTITIONS, replicationFactor: 1 }]);
-      const s = await exec(process.execPath, [MAIN, 'perf', 'produce', ts, '--brokers', b.bootstrap, '--num-records', String(N), '--record-size', String(SIZE), '--acks', 'all', '--json']);
+      const s = await exec(process.execPath, [MAIN, 'perf', 'produce', ts, '--brokers', b.bootstrap, '--num-records', String(N), '--record-size', String(SIZE), '--acks', 'all', '--batch-size', '262144', '--linger-ms', '10', '--json']);
       if (s.code !== 0) throw new Error(`samsa perf produce failed: ${s.stderr}`);
       samsaRuns.push(JSON.parse(s.stdout));
       const k = await exec('kcat', ['-P', '-b', b.bootstrap, '-t', tk, '-l', file, '-X', 'acks=all']);
