@@ -1,10 +1,10 @@
 // Shared by DescribeConfigs / AlterConfigs / IncrementalAlterConfigs: Kafka's resource types,
 // config sources and types, and how this broker's topic and broker settings are described.
 import { BrokerConfig } from '../config/broker-config.js';
-import { BROKER_CONFIGS, type ConfigType } from '../config/definitions.js';
+import { BROKER_CONFIGS, type ConfigType, type ConfigValue } from '../config/definitions.js';
 import type { TopicRecord } from '../cluster/metadata-store.js';
 import type { Broker } from './broker.js';
-import { TOPIC_CONFIGS, TOPIC_CONFIG_DOCS } from './topic-config.js';
+import { TOPIC_CONFIGS, TOPIC_CONFIG_DOCS, configString } from './topic-config.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -35,9 +35,8 @@ export interface DescribedConfig {
 let defaults: BrokerConfig | null = null;
 const defaultBrokerConfig = (): BrokerConfig => (defaults ??= new BrokerConfig());
 
-export function configValueString(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return Array.isArray(v) ? v.join(',') : String(v);
+export function configValueString(v: ConfigValue | undefined): string | null {
+  return v === null || v === undefined ? null : configString(v);
 }
 
 /** Every topic config with its effective value and where it comes from (Kafka's order of precedence). */

@@ -1,4 +1,5 @@
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { ConfigValue } from '../config/definitions.js';
 import type { CleanerLogConfig } from '../storage/cleaner.js';
 import type { LogConfig } from '../storage/config.js';
 
@@ -15,10 +16,15 @@ const LONG_MAX = '9223372036854775807';
 
 const intAtLeast = (min: number) => (v: string) => (/^-?\d+$/.test(v) && Number(v) >= min ? null : `must be an integer >= ${min}`);
 const oneOf = (values: string[]) => (v: string) => (values.includes(v) ? null : `must be one of ${values.join(', ')}`);
-const fromBroker = (name: string) => (b: BrokerConfig) => {
-  const v = b.get(name);
-  return v === null ? '' : Array.isArray(v) ? v.join(',') : String(v);
+/** Kafka's Long.MAX_VALUE defaults do not survive a JS number: they are printed as Kafka prints them. */
+export const configString = (v: ConfigValue): string => {
+  if (v === null) return '';
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'number' && v >= 9223372036854775807) return LONG_MAX;
+  return String(v);
 };
+
+const fromBroker = (name: string) => (b: BrokerConfig) => configString(b.get(name));
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', brokerSynonym: 'log.cleanup.policy', type: 'list', default: fromBroker('log.cleanup.policy'),
