@@ -12,6 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import { CreateTopics, Fetch, ListOffsets, Produce, decodeResponse, encodeRequest, type ApiSpec, type RequestOf, type ResponseOf } from '../../src/protocol/index.js';
 import { FrameAssembler } from '../../src/server/frame-assembler.js';
+import { readRecords } from '../../src/record/records.js';
 
 interface Pending {
   spec: ApiSpec;
@@ -112,6 +113,7 @@ export class WireClient {
 
   /** Sends an already-encoded frame whose response (for correlationId) is decoded with spec/version. */
   expect<A extends ApiSpec>(spec: A, version: number, correlationId: number, frame: Buffer | null, timeoutMs = 10_000): Promise<ResponseOf<A>> {
+    if (this.closedFlag) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
@@ -212,4 +214,55 @@ export async function fetchPartition(c: WireClient, topic: string, partition: nu
     rackId: '',
   }, Math.max(10_000, maxWaitMs + 10_000));
   return r.responses[0]!.partitions[0]!;
+}
+
+export interface ReadRecord {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Array<[string, string | null]>;
+}
+
+/** Splits a fetched records buffer into whole batches (a partial trailing batch is dropped). */
+export function splitBatches(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at + 12 <= buf.length) {
+    const size = 12 + buf.readInt32BE(at + 8);
+    if (at + size > buf.length) break;
+    out.push(buf.subarray(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * Reads a partition from `from` up to its high watermark with repeated Fetch requests and
+ * returns every record (keys, values, header values as utf8), bounded by timeoutMs.
+ */
+export async function readAll(c: WireClient, topic: string, partition: number, from = 0, timeoutMs = 30_000): Promise<ReadRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  const out: ReadRecord[] = [];
+  let next = from;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`readAll ${topic}/${partition} timed out at offset ${next}`);
+    const d = await fetchPartition(c, topic, partition, next, 4 << 20);
+    if (d.errorCode !== 0) throw new Error(`fetch ${topic}/${partition}@${next}: error ${d.errorCode}`);
+    const buf = d.records === null ? Buffer.alloc(0) : (d.records as Buffer);
+    for (const batch of splitBatches(buf)) {
+      for (const r of readRecords(batch)) {
+        if (r.offset < next) continue;
+        out.push({
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: r.key?.toString('utf8') ?? null,
+          value: r.value?.toString('utf8') ?? null,
+          headers: r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null]),
+        });
+        next = r.offset + 1;
+      }
+    }
+    if (next >= d.highWatermark) return out;
+  }
 }
