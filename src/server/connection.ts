@@ -1,6 +1,7 @@
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { Part } from '../protocol/writer.js';
+import { sendfileAddon, type NativeAddon } from '../native/index.js';
+import type { FileRegion, Part } from '../protocol/writer.js';
 import type { Logger } from '../util/log.js';
 import { FrameAssembler } from './frame-assembler.js';
 
@@ -18,6 +19,10 @@ export interface ConnectionLimits {
   maxInflightBytes: number;
   maxInflightRequests: number;
 }
+
+/** File regions below this many bytes are read and written with their header in one writev. */
+const SENDFILE_MIN_BYTES = Number(process.env.SAMSA_SENDFILE_MIN ?? 16 * 1024);
+const EMPTY = Buffer.alloc(0);
 
 interface Slot {
   size: number;
@@ -37,6 +42,16 @@ export class Connection implements ConnectionInfo {
   private inflightBytes = 0;
   private paused = false;
   private closed = false;
+  /** Response parts not yet handed to the socket (held back while a sendfile owns it). */
+  private out: Part[] = [];
+  private outHead = 0;
+  /** A sendfile (or the wait for libuv to flush before one) owns the socket. */
+  private sending = false;
+  /** A sendfile continues on the thread pool (it holds its own copies of the fds). */
+  private inSendfile = false;
+  private destroyAfterSend = false;
+  private readonly native: NativeAddon | null;
+  private readonly fd: number;
 
   constructor(
     readonly id: number,
@@ -49,6 +64,10 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.frames = new FrameAssembler(limits.maxFrameBytes);
     socket.setNoDelay(true);
+    // Zero-copy fetch needs the raw fd of a plain TCP socket (TLS connections take the plain path).
+    const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    this.native = typeof fd === 'number' && fd >= 0 && !(socket as { encrypted?: boolean }).encrypted ? sendfileAddon() : null;
+    this.fd = this.native ? (fd as number) : -1;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.updateFlow());
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
@@ -103,37 +122,89 @@ export class Connection implements ConnectionInfo {
     slot.done = true;
     slot.parts = parts;
     if (this.closed) return;
-    let wrote = false;
+    let any = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
       this.inflightBytes -= s.size;
       if (s.parts) {
-        if (!wrote) this.socket.cork();
-        wrote = true;
-        this.writeParts(s.parts);
+        for (const p of s.parts) this.out.push(p);
+        any = true;
       }
     }
-    if (wrote) this.socket.uncork();
+    if (any) this.flush();
     this.lastActive = Date.now();
     this.updateFlow();
   }
 
-  private writeParts(parts: Part[]): void {
-    for (const p of parts) {
-      if (Buffer.isBuffer(p)) {
-        this.socket.write(p);
+  /**
+   * Hands queued parts to the socket in order: buffers (and small file regions, read) in one corked
+   * writev; large file regions by sendfile once libuv has nothing queued for the socket.
+   */
+  private flush(): void {
+    if (this.sending || this.closed) return;
+    const out = this.out;
+    let corked = false;
+    while (this.outHead < out.length) {
+      const p = out[this.outHead]!;
+      if (Buffer.isBuffer(p) || this.native === null || p.length < SENDFILE_MIN_BYTES) {
+        if (!corked) this.socket.cork();
+        corked = true;
+        this.socket.write(Buffer.isBuffer(p) ? p : readRegion(p));
+        this.outHead++;
         continue;
       }
-      // Plain read-and-write path for file regions.
-      const buf = Buffer.allocUnsafe(p.length);
-      let got = 0;
-      while (got < p.length) {
-        const n = readSync(p.fd, buf, got, p.length - got, p.position + got);
-        if (n === 0) break;
-        got += n;
+      if (corked) {
+        this.socket.uncork();
+        corked = false;
       }
-      this.socket.write(got === p.length ? buf : buf.subarray(0, got));
+      if (this.socket.writableLength > 0) {
+        // libuv still holds earlier bytes: sendfile would overtake them. Resume once they are out.
+        this.sending = true;
+        this.socket.write(EMPTY, () => {
+          this.sending = false;
+          this.flush();
+          this.updateFlow();
+        });
+        return;
+      }
+      // Consecutive large regions go in one call.
+      const flat: number[] = [];
+      while (this.outHead < out.length) {
+        const r = out[this.outHead]!;
+        if (Buffer.isBuffer(r) || r.length < SENDFILE_MIN_BYTES) break;
+        flat.push(r.fd, r.position, r.length);
+        this.outHead++;
+      }
+      const rc = this.native.sendfile(this.fd, flat, (errno) => this.afterSendfile(errno));
+      if (rc === -1) {
+        this.sending = true;
+        this.inSendfile = true;
+        return;
+      }
+      if (rc !== 0) {
+        this.fail(new Error(`sendfile failed (errno ${rc})`));
+        return;
+      }
     }
+    if (corked) this.socket.uncork();
+    this.out = [];
+    this.outHead = 0;
+  }
+
+  private afterSendfile(errno: number): void {
+    this.sending = false;
+    this.inSendfile = false;
+    if (this.destroyAfterSend) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.closed) return;
+    if (errno !== 0) {
+      this.fail(new Error(`sendfile failed (errno ${errno})`));
+      return;
+    }
+    this.flush();
+    this.updateFlow();
   }
 
   /** Pauses reading while too much is unanswered or the socket's send buffer is full. */
@@ -142,7 +213,8 @@ export class Connection implements ConnectionInfo {
     const over =
       this.inflightBytes > this.limits.maxInflightBytes ||
       this.pending.length >= this.limits.maxInflightRequests ||
-      this.socket.writableNeedDrain;
+      this.socket.writableNeedDrain ||
+      this.sending;
     if (over && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -161,6 +233,12 @@ export class Connection implements ConnectionInfo {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.inSendfile && this.native) {
+      // The pending sendfile holds its own copy of the fd: end it, then destroy.
+      this.native.shutdown(this.fd);
+      this.destroyAfterSend = true;
+      return;
+    }
     this.socket.destroy();
   }
 
@@ -171,4 +249,16 @@ export class Connection implements ConnectionInfo {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
+}
+
+/** Plain read-and-write path for a file region (no addon, TLS, or a region too small to bother). */
+function readRegion(p: FileRegion): Buffer {
+  const buf = Buffer.allocUnsafe(p.length);
+  let got = 0;
+  while (got < p.length) {
+    const n = readSync(p.fd, buf, got, p.length - got, p.position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === p.length ? buf : buf.subarray(0, got);
 }

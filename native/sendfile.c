@@ -1,0 +1,205 @@
+// Zero-copy fetch: sendfile(2) from segment files to a (non-blocking, libuv-owned) socket.
+//
+// sendfile(sock, regions, cb): tries on the calling thread first; whatever the socket cannot take
+// now (EAGAIN) continues on the libuv thread pool, waiting with poll(POLLOUT). Returns 0 when all
+// was sent synchronously, a positive errno on a synchronous failure, or -1 when the rest is
+// pending: cb(errno, bytesSentInTotal) is then called on the loop. The caller must not write to
+// the socket (and libuv must have nothing queued for it) until then, and must keep the socket
+// open until then; file fds are dup'ed for the asynchronous part, so segments may close meanwhile.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define WAIT_TIMEOUT_MS 30000
+#define MAX_CHUNK 0x7ffff000
+
+typedef struct {
+  int fd;
+  int64_t pos;
+  int64_t len;
+} region_t;
+
+typedef struct {
+  napi_async_work work;
+  napi_ref cb;
+  int sock;
+  region_t *regions;
+  size_t n, idx;
+  int64_t sent;
+  int err;
+  int dupped;
+} job_t;
+
+static int pump(job_t *j, int wait) {
+  while (j->idx < j->n) {
+    region_t *r = &j->regions[j->idx];
+    if (r->len <= 0) {
+      j->idx++;
+      continue;
+    }
+    off_t off = (off_t)r->pos;
+    size_t chunk = r->len > MAX_CHUNK ? MAX_CHUNK : (size_t)r->len;
+    ssize_t k = sendfile(j->sock, r->fd, &off, chunk);
+    if (k > 0) {
+      r->pos += k;
+      r->len -= k;
+      j->sent += k;
+      continue;
+    }
+    if (k == 0) return ENODATA; /* the file is shorter than the region: truncated underneath */
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait) return EAGAIN;
+      struct pollfd p = {j->sock, POLLOUT, 0};
+      int pr = poll(&p, 1, WAIT_TIMEOUT_MS);
+      if (pr == 0) return ETIMEDOUT;
+      if (pr < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      if (!(p.revents & POLLOUT)) return (p.revents & POLLNVAL) ? EBADF : EPIPE;
+      continue;
+    }
+    return errno;
+  }
+  return 0;
+}
+
+static void free_job(job_t *j) {
+  if (j->dupped) close(j->sock);
+  if (j->dupped)
+    for (size_t i = j->idx; i < j->n; i++)
+      if (j->regions[i].fd >= 0) close(j->regions[i].fd);
+  free(j->regions);
+  free(j);
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  job_t *j = data;
+  j->err = pump(j, 1);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  job_t *j = data;
+  napi_value cb, undef, argv[2];
+  napi_get_reference_value(env, j->cb, &cb);
+  napi_get_undefined(env, &undef);
+  napi_create_int32(env, status == napi_ok ? j->err : ECANCELED, &argv[0]);
+  napi_create_double(env, (double)j->sent, &argv[1]);
+  napi_delete_reference(env, j->cb);
+  napi_delete_async_work(env, j->work);
+  free_job(j);
+  napi_call_function(env, undef, cb, 2, argv, NULL);
+}
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "samsa_native: bad arguments");     \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+/* sendfile(sockFd: number, regions: number[] (fd, position, length)*, cb): number */
+static napi_value js_sendfile(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], ret;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "sendfile(sockFd, regions, cb)");
+    return NULL;
+  }
+  int32_t sock;
+  uint32_t len;
+  CHECK(napi_get_value_int32(env, argv[0], &sock));
+  CHECK(napi_get_array_length(env, argv[1], &len));
+  job_t *j = calloc(1, sizeof(job_t));
+  if (!j) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  j->sock = sock;
+  j->n = len / 3;
+  j->regions = calloc(j->n ? j->n : 1, sizeof(region_t));
+  for (size_t i = 0; i < j->n; i++) {
+    napi_value v;
+    int32_t fd;
+    double pos, l;
+    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i), &v));
+    CHECK(napi_get_value_int32(env, v, &fd));
+    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 1), &v));
+    CHECK(napi_get_value_double(env, v, &pos));
+    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 2), &v));
+    CHECK(napi_get_value_double(env, v, &l));
+    j->regions[i].fd = fd;
+    j->regions[i].pos = (int64_t)pos;
+    j->regions[i].len = (int64_t)l;
+  }
+  int err = pump(j, 0);
+  if (err != EAGAIN) {
+    free_job(j);
+    CHECK(napi_create_int32(env, err, &ret));
+    return ret;
+  }
+  /* The rest waits for the socket off the loop, on private copies of the file descriptors (of
+     the socket too: if libuv closes its fd meanwhile, the number cannot be reused under us). */
+  int s2 = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+  if (s2 < 0) {
+    int e = errno;
+    free_job(j);
+    CHECK(napi_create_int32(env, e, &ret));
+    return ret;
+  }
+  for (size_t i = j->idx; i < j->n; i++) {
+    int d = fcntl(j->regions[i].fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0) {
+      int e = errno;
+      for (size_t k = j->idx; k < i; k++) close(j->regions[k].fd);
+      close(s2);
+      free(j->regions);
+      free(j);
+      CHECK(napi_create_int32(env, e, &ret));
+      return ret;
+    }
+    j->regions[i].fd = d;
+  }
+  j->sock = s2;
+  j->dupped = 1;
+  napi_value name;
+  CHECK(napi_create_reference(env, argv[2], 1, &j->cb));
+  CHECK(napi_create_string_utf8(env, "samsa:sendfile", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, execute, complete, j, &j->work));
+  CHECK(napi_queue_async_work(env, j->work));
+  CHECK(napi_create_int32(env, -1, &ret));
+  return ret;
+}
+
+/* shutdown(sockFd): unblocks a pending sendfile when the connection is being closed. */
+static napi_value js_shutdown(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t sock;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &sock));
+  shutdown(sock, SHUT_RDWR);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sendfile", NULL, js_sendfile, NULL, NULL, NULL, napi_default, NULL},
+      {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, 2, props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
