@@ -207,7 +207,13 @@ export class LogCleaner {
       this.fs.close(fd);
     }
     stats.bytesOut += written;
-    if (written === 0) {
+    // Compaction must not move the log start offset: Log.load takes the first segment's base
+    // offset as a lower bound for it, so dropping the log's first segment outright would, after
+    // a restart, make every offset below the next segment OFFSET_OUT_OF_RANGE (a consumer with a
+    // committed offset there would reset, and with auto.offset.reset=latest skip live records).
+    // Like Kafka, an emptied group that starts the log leaves an empty segment at its base.
+    const startsLog = log.inactiveSegments()[0] === group[0];
+    if (written === 0 && !startsLog) {
       this.fs.unlink(cleanedPath);
       log.replaceSegments(group, null);
     } else {
