@@ -172,6 +172,15 @@ describe('bad input', () => {
     c.close();
   });
 
+  test('an acks=0 produce of a bad batch closes the connection (there is no response to carry the error)', async () => {
+    const c = await connect();
+    const batch = buildBatch([{ key: 'k', value: 'bad crc, nobody is listening' }]);
+    batch[RECORDS + 5]! ^= 0xff;
+    const { frame } = c.encode(Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: batch }] }] });
+    c.writeRaw(frame);
+    assert.equal(await c.waitClosed(), true);
+  });
+
   test('a record larger than message.max.bytes gets MESSAGE_TOO_LARGE', async () => {
     const c = await connect();
     const r = await produceBatch(c, TOPIC, 1, buildBatch([{ key: 'big', value: Buffer.alloc(MAX_MESSAGE + 1, 0x61) }]));

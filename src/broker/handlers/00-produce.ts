@@ -52,6 +52,12 @@ export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, 
       }),
     };
   });
-  if (req.acks === 0) return null;
+  if (req.acks === 0) {
+    // Kafka closes the connection when an acks=0 produce fails: the producer gets no response,
+    // so the closed connection is how it learns to refresh metadata and retry.
+    const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorCode}`));
+    if (failed.length > 0) throw new Error(`acks=0 produce failed (${failed.join(', ')})`);
+    return null;
+  }
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 });
