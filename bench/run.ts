@@ -124,6 +124,7 @@ function spawnServer(cmd: string[], extraEnv: Record<string, string>, stream: 's
   proc.once('exit', () => live.delete(proc));
   return new Promise((res, rej) => {
     let buf = '';
+    let tail = '';
     let done = false;
     const other = stream === 'stdout' ? proc.stderr! : proc.stdout!;
     other.resume();
@@ -136,6 +137,7 @@ function spawnServer(cmd: string[], extraEnv: Record<string, string>, stream: 's
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        tail = (tail + line + '\n').slice(-1000);
         const m = match(line);
         if (m !== null) {
           done = true;
@@ -145,7 +147,7 @@ function spawnServer(cmd: string[], extraEnv: Record<string, string>, stream: 's
       }
     });
     proc.once('exit', (code) => {
-      if (!done) rej(new Error(`${cmd.join(' ')} exited with ${code} before it was ready: ${buf.slice(-500)}`));
+      if (!done) rej(new Error(`${cmd.join(' ')} exited with ${code} before it was ready: ${tail}${buf.slice(-500)}`));
     });
     setTimeout(() => {
       if (!done) {
@@ -219,28 +221,13 @@ const CONSUMER_KV = ['fetch.wait.max.ms=5', 'queued.min.messages=1000000'];
 
 function produceCmd(t: Tools, s: Server, topic: string, parts: number, count: number, size: number, kv: string[]): string[] {
   if (t.kind === 'rdperf') return [t.rdperf, 'produce', s.bootstrap, topic, String(parts), String(count), String(size), '300', ...kv];
-  const file = payloadFile(count, size);
-  return ['sh', '-c', `"$@" < ${file}`, 'sh', t.kcat, '-P', '-b', s.bootstrap, '-t', topic, ...kv.flatMap((x) => ['-X', x])];
+  // kcat sends one message per line: a generator on the client core feeds it.
+  const x = 'x'.repeat(size);
+  return ['sh', '-c', `yes ${x} | head -n ${count} | "$@"`, 'sh', t.kcat, '-P', '-b', s.bootstrap, '-t', topic, ...kv.flatMap((v) => ['-X', v])];
 }
 function consumeCmd(t: Tools, s: Server, topic: string, parts: number, count: number, kv: string[]): string[] {
   if (t.kind === 'rdperf') return [t.rdperf, 'consume', s.bootstrap, topic, String(parts), String(count), '300', ...kv];
   return [t.kcat, '-C', '-b', s.bootstrap, '-t', topic, '-o', 'beginning', '-c', String(count), '-e', '-q', '-f', '\\n', ...kv.filter((x) => !x.startsWith('queued.')).flatMap((x) => ['-X', x])];
-}
-const payloads = new Map<string, string>();
-function payloadFile(count: number, size: number): string {
-  const key = `${count}x${size}`;
-  let f = payloads.get(key);
-  if (!f) {
-    f = join(workDir, `payload-${key}`);
-    const line = Buffer.alloc(size + 1, 'x');
-    line[size] = 10;
-    const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-    const parts: Buffer[] = [];
-    for (let i = 0; i < count; i += 1000) parts.push(i + 1000 <= count ? chunk : chunk.subarray(0, (count - i) * (size + 1)));
-    writeFileSync(f, Buffer.concat(parts));
-    payloads.set(key, f);
-  }
-  return f;
 }
 /** kcat prints nothing measurable: figures come from the wall clock. */
 function kcatFigures(r: ClientResult, msgs: number, size: number): void {
@@ -427,7 +414,7 @@ async function sectionConsume(): Promise<void> {
     });
     const m = res.get('mock');
     const sa = res.get('samsa');
-    const row: Row = { section: 'consume', name: `${size === 100 ? '100 B' : '1 KiB'} × ${parts}p, ${perPass} msgs × ${passes} passes`, unit: 'msgs/s', mock: pick(m, cMsgs), samsa: pick(sa, cMsgs) };
+    const row: Row = { section: 'consume', name: `${size === 100 ? "100 B" : "1 KiB"} × ${parts}p, ${perPass} msgs × ${tools.kind === "rdperf" ? passes : 1} passes`, unit: 'msgs/s', mock: pick(m, cMsgs), samsa: pick(sa, cMsgs) };
     row.extra = {
       samsa_MB_s: pick(sa, cMB),
       mock_MB_s: pick(m, cMB),
