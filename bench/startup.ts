@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     cores: availableParallelism(),
     cpu: cpus()[0]?.model ?? 'unknown',
     runs: RUNS,
+    loadAverage1m: loadavg()[0],
     command: 'node dist/src/cli/main.js start --log.dirs <fresh temp dir> --listeners PLAINTEXT://127.0.0.1:<free port>',
     acceptMs: { median: median(accept), min: Math.min(...accept), max: Math.max(...accept), all: accept },
     selfReportedReadyMs: runs.map((r) => r.selfReportedMs),
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     meetsTarget: median(accept) < TARGET_MS,
   };
   const f1 = (x: number) => x.toFixed(1);
-  console.log(`Samsa startup — node ${process.version}, ${result.cores} cores (${result.cpu}), median of ${RUNS}`);
+  console.log(`Samsa startup — node ${process.version}, ${result.cores} cores (${result.cpu}), median of ${RUNS}, load average ${result.loadAverage1m.toFixed(1)}`);
   console.log('| metric                              | median | min    | max    |');
   console.log('| ----------------------------------- | ------ | ------ | ------ |');
   console.log(`| process start → accepting (ms)      | ${f1(result.acceptMs.median).padStart(6)} | ${f1(result.acceptMs.min).padStart(6)} | ${f1(result.acceptMs.max).padStart(6)} |`);

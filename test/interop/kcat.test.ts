@@ -2,7 +2,8 @@
 // through a 4-partition topic, and the -o start positions (offset, timestamp, relative to end).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerProcess, runOk } from '../helpers/broker-process.js';
 import { WireClient, createTopic, listOffsets, produceBatch } from '../helpers/wire-client.js';
@@ -41,6 +42,7 @@ function parse(out: string): Msg[] {
 describe('kcat', () => {
   let broker: BrokerProcess;
   let wire: WireClient;
+  let scratch: string;
   const N = 100_000;
   const TOPIC = 'kcat-big';
   const TS_TOPIC = 'kcat-ts';
@@ -52,6 +54,7 @@ describe('kcat', () => {
     runOk('kcat', ['-b', broker.bootstrap, '-X', 'socket.timeout.ms=10000', ...args], { timeoutMs });
 
   before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'samsa-kcat-'));
     broker = await BrokerProcess.start();
     wire = await WireClient.connect(broker.bootstrap);
     assert.equal(await createTopic(wire, TOPIC, 4), 0);
@@ -61,6 +64,7 @@ describe('kcat', () => {
   after(() => {
     wire?.close();
     broker?.cleanup();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   test('-L lists the broker and its topics', async () => {
@@ -72,7 +76,7 @@ describe('kcat', () => {
   });
 
   test('100,000 keyed messages with headers come back identical and in order per partition', async () => {
-    const file = join(broker.dataDir, '..', `kcat-input-${process.pid}.txt`);
+    const file = join(scratch, 'input.txt');
     const lines: string[] = [];
     for (let i = 0; i < N; i++) lines.push(`key-${i}:value ${i} | payload ${'x'.repeat(i % 37)} é€ ${i * 7919}`);
     writeFileSync(file, lines.join('\n') + '\n');
