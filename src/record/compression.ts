@@ -1,14 +1,32 @@
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { compressSync as snappyCompressRaw, uncompressSync as snappyUncompressRaw } from 'snappy';
 
-// zstd-napi is CommonJS with a native binding; createRequire keeps it out of ESM interop quirks.
+// The native codecs load on first use: most batches are never decompressed by the broker, and
+// loading all three costs ~75 ms of startup. createRequire keeps their CommonJS/napi entry points
+// out of ESM interop quirks.
 const require = createRequire(import.meta.url);
-const zstd = require('zstd-napi') as {
+
+interface Lz4 {
+  compressFrameSync(data: Buffer): Buffer;
+  decompressFrameSync(data: Buffer): Buffer;
+}
+interface Snappy {
+  compressSync(data: Buffer): Buffer;
+  uncompressSync(data: Buffer): Buffer | string;
+}
+interface Zstd {
   compress(data: Uint8Array, parameters?: { compressionLevel?: number }): Buffer;
   decompress(data: Uint8Array): Buffer;
-};
+}
+
+let lz4Module: Lz4 | null = null;
+let snappyModule: Snappy | null = null;
+let zstdModule: Zstd | null = null;
+const lz4 = (): Lz4 => (lz4Module ??= require('lz4-napi') as Lz4);
+const snappy = (): Snappy => (snappyModule ??= require('snappy') as Snappy);
+const zstd = (): Zstd => (zstdModule ??= require('zstd-napi') as Zstd);
+const snappyCompressRaw = (data: Buffer): Buffer => snappy().compressSync(data);
+const snappyUncompressRaw = (data: Buffer): Buffer | string => snappy().uncompressSync(data);
 
 /** Codec ids as stored in the low 3 bits of the batch attributes (Kafka's CompressionType). */
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -90,9 +108,9 @@ export function compress(codec: CompressionCodec | CompressionName, data: Buffer
       return snappyCompressXerial(data);
     case 3:
       // Kafka (magic 2) uses the standard LZ4 frame format with independent blocks.
-      return compressFrameSync(data);
+      return lz4().compressFrameSync(data);
     case 4:
-      return zstd.compress(data);
+      return zstd().compress(data);
   }
 }
 
@@ -107,9 +125,9 @@ export function decompress(codec: CompressionCodec | CompressionName, data: Buff
       case 2:
         return snappyDecompress(data);
       case 3:
-        return decompressFrameSync(data);
+        return lz4().decompressFrameSync(data);
       case 4:
-        return zstd.decompress(data);
+        return zstd().decompress(data);
     }
   } catch (err) {
     if (err instanceof CompressionError) throw err;
