@@ -34,7 +34,8 @@ function partitionError(index: number, errorCode: number, p?: Partition): Partit
     snapshotId: NO_SNAPSHOT,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    // Kafka sends empty records with a partition error; librdkafka rejects a null set.
+    records: Buffer.alloc(0),
   };
 }
 
