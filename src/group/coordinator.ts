@@ -330,6 +330,9 @@ export class GroupCoordinator {
     g.protocolName = g.selectProtocol();
     if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
     g.transition('CompletingRebalance');
+    // Members that never send SyncGroup (a leader that died after joining) must not hold the group.
+    g.syncDeadline = now + Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+    g.synced.clear();
     this.log.info({ group: g.groupId, generation: g.generationId, members: g.members.size, protocol: g.protocolName }, 'rebalance: members joined');
     for (const m of g.members.values()) {
       const resolve = m.awaitingJoin!;
@@ -362,6 +365,7 @@ export class GroupCoordinator {
       case 'CompletingRebalance':
         break;
     }
+    g.synced.add(m.memberId);
     const p = new Promise<SyncResult>((resolve) => {
       m.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
       m.awaitingSync = resolve;
@@ -435,6 +439,21 @@ export class GroupCoordinator {
   }
 
   /** Expires members whose session ran out and pending members who never came back; expires offsets. */
+  /** The sync phase timed out: members that did not send SyncGroup leave, the rest rejoin. */
+  private expirePendingSync(g: Group): void {
+    for (const m of [...g.members.values()]) {
+      if (!g.synced.has(m.memberId)) this.removeMember(g, m, 'did not sync in time', false);
+    }
+    if (g.members.size === 0) {
+      g.transition('Empty');
+      g.protocolName = null;
+      g.leaderId = null;
+      this.persistGroup(g);
+      return;
+    }
+    this.prepareRebalance(g, 'members did not sync before the rebalance timeout');
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const g of this.groups.values()) {
@@ -447,6 +466,7 @@ export class GroupCoordinator {
         this.removeMember(g, m, 'session timed out', true);
       }
       if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
+      else if (g.state === 'CompletingRebalance' && now > g.syncDeadline) this.expirePendingSync(g);
     }
     if (now - this.lastExpiry >= Math.min(60_000, this.settings.offsetsRetentionMs)) {
       this.lastExpiry = now;

@@ -64,6 +64,9 @@ export class Group {
   /** The join phase may not end before this (group.initial.rebalance.delay.ms for a new group). */
   joinNotBefore = 0;
   joinDeadline = 0;
+  /** Members that sent SyncGroup in the current CompletingRebalance phase, and when that phase times out. */
+  readonly synced = new Set<string>();
+  syncDeadline = 0;
 
   constructor(readonly groupId: string) {}
 

@@ -346,6 +346,32 @@ describe('GroupCoordinator: membership', () => {
   });
 });
 
+describe('GroupCoordinator: sync phase', () => {
+  test('a leader that never sends SyncGroup is removed at the rebalance timeout and the follower rejoins alone', async () => {
+    const { c } = make();
+    c.start();
+    const o = { sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 400 };
+    const a = joinNew(c, 'g', o);
+    const b = joinNew(c, 'g', o);
+    const [ja, jb] = await settle(Promise.all([a.result, b.result]));
+    assert.equal(ja.generationId, 1);
+    const leader = ja.leader;
+    const follower = leader === a.memberId ? b.memberId : a.memberId;
+    // The follower syncs and waits for an assignment the dead leader never sends.
+    const t0 = Date.now();
+    const waiting = c.sync({ groupId: 'g', memberId: follower, generationId: jb.generationId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const r = await settle(waiting, 3000);
+    assert.equal(r.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    assert.ok(Date.now() - t0 >= 300, `released after ${Date.now() - t0} ms`);
+    assert.equal(c.group('g')!.members.has(leader), false);
+    const j = await settle(c.join(req('g', follower, o)), 3000);
+    assert.equal(j.errorCode, ErrorCode.NONE);
+    assert.equal(j.generationId, 2);
+    assert.equal(j.leader, follower);
+    assert.deepEqual(j.members.map((m) => m.memberId), [follower]);
+  });
+});
+
 describe('GroupCoordinator: offsets and persistence', () => {
   test('commits are records in partitionForGroup; a new coordinator replays them, tombstones included', async () => {
     const { c, log } = make(new MemoryLog(4));
