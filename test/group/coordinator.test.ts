@@ -434,6 +434,26 @@ describe('GroupCoordinator: offsets and persistence', () => {
     assert.ok(c3.group('other'));
   });
 
+  test('offsets.retention: offsets of a group without members expire and are tombstoned, then the group goes', async () => {
+    const { c, log } = make(new MemoryLog(2), { offsetsRetentionMs: 200 });
+    assert.equal(c.commitAllowed('old', '', -1, null), ErrorCode.NONE);
+    c.commitOffsets('old', [{ topic: 't', partition: 0, offset: 5, leaderEpoch: -1, metadata: '' }]);
+    // A group with a live member keeps its offsets however old they are.
+    const a = joinNew(c, 'live', { sessionTimeoutMs: 60_000 });
+    const ja = await settle(a.result);
+    await syncAll(c, 'live', ja.generationId, a.memberId, { [a.memberId]: 'x' });
+    assert.equal(c.commitAllowed('live', a.memberId, ja.generationId, null), ErrorCode.NONE);
+    c.commitOffsets('live', [{ topic: 't', partition: 1, offset: 9, leaderEpoch: -1, metadata: '' }]);
+    c.start();
+    const deadline = Date.now() + 3000;
+    while (c.group('old') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(c.group('old'), undefined, 'the expired group is gone');
+    assert.equal(c.group('live')!.offsets.size, 1, 'a group with members keeps its offsets');
+    const p = c.partitionFor('old');
+    const tombstones = log.parts[p]!.map((r) => decodeCoordinatorRecord(r.key, r.value)).filter((d) => d.kind !== 'unknown' && d.group === 'old' && d.value === null);
+    assert.deepEqual(tombstones.map((d) => d.kind).sort(), ['group', 'offset']);
+  });
+
   test('partitionForGroup is Kafka\'s abs(String.hashCode) mod N', () => {
     // Java: "".hashCode() = 0, "a" = 97, "abc" = 96354, "hello" = 99162322,
     // "Hello World" = -862545276, "polygenelubricants" = Integer.MIN_VALUE (Utils.abs gives 0).
