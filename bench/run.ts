@@ -225,8 +225,8 @@ function produceCmd(t: Tools, s: Server, topic: string, parts: number, count: nu
   const x = 'x'.repeat(size);
   return ['sh', '-c', `yes ${x} | head -n ${count} | "$@"`, 'sh', t.kcat, '-P', '-b', s.bootstrap, '-t', topic, ...kv.flatMap((v) => ['-X', v])];
 }
-function consumeCmd(t: Tools, s: Server, topic: string, parts: number, count: number, kv: string[]): string[] {
-  if (t.kind === 'rdperf') return [t.rdperf, 'consume', s.bootstrap, topic, String(parts), String(count), '300', ...kv];
+function consumeCmd(t: Tools, s: Server, topic: string, parts: number, count: number, kv: string[], maxSeconds = 300): string[] {
+  if (t.kind === 'rdperf') return [t.rdperf, 'consume', s.bootstrap, topic, String(parts), String(count), String(maxSeconds), ...kv];
   return [t.kcat, '-C', '-b', s.bootstrap, '-t', topic, '-o', 'beginning', '-c', String(count), '-e', '-q', '-f', '\\n', ...kv.filter((x) => !x.startsWith('queued.')).flatMap((x) => ['-X', x])];
 }
 /** kcat prints nothing measurable: figures come from the wall clock. */
@@ -477,7 +477,8 @@ async function sectionLatency(): Promise<void> {
 async function sectionE2e(): Promise<void> {
   if (tools.kind !== 'rdperf') return;
   const rate = 100_000;
-  const count = Math.round(rate * Math.max(1, 5 * SCALE));
+  const secs = Math.max(1, 5 * SCALE);
+  const count = Math.round(rate * secs);
   const dir = mkdtempSync(join(workDir, 'e2e-'));
   const samsa = await startSamsa(dir);
   const names = Array.from({ length: RUNS }, (_, r) => r);
@@ -486,7 +487,8 @@ async function sectionE2e(): Promise<void> {
   const res = await sideBySide([mock, samsa], RUNS, async (s, run) => {
     const t = `e-${s.name}-${run}`;
     // Consumer first (default fetch.wait.max.ms: the broker's long poll is part of what is measured).
-    const cons = runClient(consumeCmd(tools, s, t, 1, count, ['queued.min.messages=1000000']), s);
+    // Bounded: the mock keeps ~5 MiB per partition, so a consumer that falls behind may never see all.
+    const cons = runClient(consumeCmd(tools, s, t, 1, count, ['queued.min.messages=1000000'], secs + 8), s);
     await sleep(1500);
     await runClient(produceCmd(tools, s, t, 1, count, 100, ['linger.ms=5']), null, { RDPERF_RATE: String(rate) });
     return cons;
