@@ -10,13 +10,11 @@
 // Prints a table and writes bench/results/startup-<date>.json. Target: < 500 ms to accepting.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeResponse, encodeRequest } from '../src/protocol/frame.js';
-import { Produce } from '../src/protocol/messages/index.js';
-import { buildBatch } from '../src/record/builder.js';
+import { firstProduce, waitAccepting } from './probe.js';
 
 const RUNS = Math.max(1, Number(process.env.STARTUP_RUNS ?? 5));
 const TARGET_MS = 500;
@@ -46,17 +44,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function tryConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** VmRSS and VmHWM of a process, in KiB. */
 function memory(pid: number): { rssKiB: number; hwmKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -74,33 +61,6 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
     child.once('exit', () => {
       clearTimeout(t);
       resolve();
-    });
-  });
-}
-
-/**
- * Sends one Produce (acks=1, to a topic the broker auto-creates) as soon as a connection is
- * accepted and resolves when it is acknowledged: what a client sees on a cold start.
- */
-function firstProduce(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port });
-    let got = Buffer.alloc(0);
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.write(encodeRequest(Produce, { apiKey: 0, apiVersion: 7, correlationId: 1, clientId: 'startup-bench' }, {
-        transactionalId: null,
-        acks: 1,
-        timeoutMs: 5000,
-        topicData: [{ name: 'startup', partitionData: [{ index: 0, records: buildBatch([{ key: 'k', value: 'first' }]) }] }],
-      }));
-    });
-    s.on('data', (chunk: Buffer) => {
-      got = Buffer.concat([got, chunk]);
-      if (got.length < 4 || got.length < 4 + got.readInt32BE(0)) return;
-      s.destroy();
-      const { body } = decodeResponse(Produce, 7, got.subarray(4, 4 + got.readInt32BE(0)));
-      resolve(body.responses[0]!.partitionResponses[0]!.errorCode);
     });
   });
 }
@@ -126,13 +86,9 @@ async function once(): Promise<Run> {
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => (log += s));
   try {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`broker exited early:\n${log}`);
-      if (await tryConnect(port)) break;
-      if (Date.now() > deadline) throw new Error(`broker not accepting connections within ${READY_TIMEOUT_MS} ms:\n${log}`);
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await waitAccepting(port, READY_TIMEOUT_MS, () => child.exitCode === null).catch((err: Error) => {
+      throw new Error(`${err.message}:\n${log}`);
+    });
     const acceptMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const errorCode = await firstProduce(port);
     if (errorCode !== 0) throw new Error(`first produce failed with error ${errorCode}`);

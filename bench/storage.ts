@@ -1,8 +1,10 @@
 /**
  * Storage benchmark (issue 3): Log.append vs raw fs writes of the same bytes to the same disk,
- * sequential Log.read vs raw reads, and RSS after appending 4 GiB.
+ * sequential Log.read (1 MiB reads, whole batches) vs raw 1 MiB reads of the same segment files,
+ * alternated, and RSS after appending 4 GiB.
  * Run: npx tsc -p . && node dist/bench/storage.js   (writes bench/results/storage-<date>.json)
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,19 +64,29 @@ function logAppend(dir: string, batch: Buffer, total: number): { rate: number; l
   return { rate: mbps(total, t), log };
 }
 
-function rawRead(file: string, chunk: number): number {
-  const fd = fs.openSync(file, 'r');
+/** Raw sequential reads of the given files in `chunk`-sized reads. */
+function rawRead(files: string[], chunk: number): number {
   const buf = Buffer.allocUnsafe(chunk);
+  const fds = files.map((f) => fs.openSync(f, 'r'));
   const t0 = process.hrtime.bigint();
-  let pos = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, chunk, pos);
-    if (n <= 0) break;
-    pos += n;
+  let bytes = 0;
+  for (const fd of fds) {
+    let pos = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, chunk, pos);
+      if (n <= 0) break;
+      pos += n;
+    }
+    bytes += pos;
   }
   const t = process.hrtime.bigint() - t0;
-  fs.closeSync(fd);
-  return mbps(pos, t);
+  for (const fd of fds) fs.closeSync(fd);
+  return mbps(bytes, t);
+}
+
+/** The log's segment files: the raw read goes over the very bytes Log.read serves, in the same page-cache state. */
+function segmentFiles(log: Log): string[] {
+  return log.segmentBaseOffsets().map((b) => path.join(log.dir, `${String(b).padStart(20, '0')}.log`));
 }
 
 function logRead(log: Log, chunk: number): number {
@@ -112,12 +124,18 @@ function main(): void {
       const lr: number[] = [];
       for (let run = 0; run < 3; run++) {
         const dir = fs.mkdtempSync(path.join(base, 'run-'));
+        // Each write starts with no dirty pages, so the kernel's writeback of the previous run
+        // does not land on one side only.
+        execFileSync('sync');
         raw.push(rawWrite(dir, batch, TOTAL));
+        execFileSync('sync');
         const { rate, log } = logAppend(dir, batch, TOTAL);
         app.push(rate);
-        // reads from the page cache, both sides equal: the file just written
-        rr.push(rawRead(path.join(dir, 'raw.bin'), MiB));
-        lr.push(logRead(log, MiB));
+        // Reads from the page cache of the segment just written, raw and through the log in turn.
+        for (let k = 0; k < 3; k++) {
+          rr.push(rawRead(segmentFiles(log), MiB));
+          lr.push(logRead(log, MiB));
+        }
         log.close({ flush: false });
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -6,12 +6,44 @@ const PENDING_BYTES = 4096;
 /** Warm tail: the newest entries, searched with one read before any binary search (Kafka's AbstractIndex). */
 const WARM_BYTES = 8192;
 
+/** Entries per cached page of a cold index (4 KiB of offset-index entries). */
+const PAGE_ENTRIES = 512;
+/** Pages kept for all index files together: a bounded memory cost, whatever the size of the logs. */
+const PAGE_BUDGET = 1024;
+
+interface Page {
+  buf: Buffer;
+  /** Entries of the page that were flushed when it was read. */
+  count: number;
+}
+
+/**
+ * Cold index pages are cached per index file, with one budget for all files together (oldest
+ * page out first). Kafka mmaps its indexes; this gives binary searches over old segments the same
+ * "no syscall per probe" without holding whole indexes in the heap.
+ */
+const cachedPages: Array<{ owner: Map<number, Page>; n: number }> = [];
+let cachedHead = 0;
+
+function remember(owner: Map<number, Page>, n: number, page: Page): void {
+  owner.set(n, page);
+  cachedPages.push({ owner, n });
+  if (cachedPages.length - cachedHead > PAGE_BUDGET) {
+    const old = cachedPages[cachedHead++]!;
+    old.owner.delete(old.n);
+    if (cachedHead > PAGE_BUDGET) {
+      cachedPages.splice(0, cachedHead);
+      cachedHead = 0;
+    }
+  }
+}
+
 /**
  * A sparse index file of fixed-size entries whose first field (the key) is non-decreasing.
  * New entries are buffered and written in 4 KiB chunks, so appends do not pay an extra write
  * syscall per index entry; an index that lost its unwritten tail in a crash is still valid
- * (only sparser), and recovery rebuilds indexes after the recovery point anyway. Nothing but
- * the pending tail is held in memory.
+ * (only sparser), and recovery rebuilds indexes after the recovery point anyway. Besides the
+ * pending and warm tails, only pages in the shared, bounded page cache are held in memory.
  */
 export class IndexFile {
   private fd: number;
@@ -21,6 +53,8 @@ export class IndexFile {
   private scratch: Buffer;
   /** The flushed entry count the warm tail in `scratch` was read for (-1: not loaded). */
   private warmFor = -1;
+  /** This file's cached cold pages, by page number. */
+  private readonly pages = new Map<number, Page>();
 
   constructor(
     private readonly fs: FileSystem,
@@ -59,39 +93,66 @@ export class IndexFile {
     if (i >= this.flushed) {
       const at = (i - this.flushed) * this.entrySize;
       this.pending.copy(into, 0, at, at + this.entrySize);
+    } else if (this.warmFor === this.flushed && i >= this.flushed - this.warmCount()) {
+      const at = (i - (this.flushed - this.warmCount())) * this.entrySize;
+      this.scratch.copy(into, 0, at, at + this.entrySize);
     } else {
-      const n = readFully(this.fs, this.fd, into, 0, this.entrySize, i * this.entrySize);
-      if (n !== this.entrySize) throw new Error(`${this.path}: short index read`);
+      const at = (i % PAGE_ENTRIES) * this.entrySize;
+      this.page(i).copy(into, 0, at, at + this.entrySize);
     }
     return into;
+  }
+
+  /** The cached page holding flushed entry `i`, read (up to the flushed entries) when missing or short. */
+  private page(i: number): Buffer {
+    const n = Math.floor(i / PAGE_ENTRIES);
+    const cached = this.pages.get(n);
+    if (cached && i < n * PAGE_ENTRIES + cached.count) return cached.buf;
+    const count = Math.min(PAGE_ENTRIES, this.flushed - n * PAGE_ENTRIES);
+    const buf = Buffer.allocUnsafe(count * this.entrySize);
+    const got = readFully(this.fs, this.fd, buf, 0, buf.length, n * PAGE_ENTRIES * this.entrySize);
+    if (got !== buf.length) throw new Error(`${this.path}: short index read`);
+    remember(this.pages, n, { buf, count });
+    return buf;
+  }
+
+  /** The key (or another field, by `keyOf`) of flushed entry `i`, without copying the entry. */
+  private coldKey(i: number, keyOf: (buf: Buffer, at: number) => number): number {
+    return keyOf(this.page(i), (i % PAGE_ENTRIES) * this.entrySize);
   }
 
   lastEntry(into: Buffer): Buffer | null {
     return this.entries === 0 ? null : this.entry(this.entries - 1, into);
   }
 
+  /** Entries the warm tail holds: the newest ones that fit in `scratch`. */
+  private warmCount(): number {
+    return Math.min(this.flushed, Math.floor(this.scratch.length / this.entrySize));
+  }
+
   /**
    * Index of the last entry whose key is <= target (strict: < target when `strict`), or -1.
+   * `keyOf` may name another non-decreasing field of the entry (the offset index's positions).
    * Pending and warm tail first, then binary search over the cold part with small preads.
    */
-  search(target: number, strict = false): number {
+  search(target: number, strict = false, keyOf: (buf: Buffer, at: number) => number = this.keyOf): number {
     const le = (k: number): boolean => (strict ? k < target : k <= target);
     const es = this.entrySize;
     if (this.entries === 0) return -1;
     // pending entries
-    if (this.pendingCount > 0 && le(this.keyOf(this.pending, 0))) {
+    if (this.pendingCount > 0 && le(keyOf(this.pending, 0))) {
       let lo = 0;
       let hi = this.pendingCount - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1;
-        if (le(this.keyOf(this.pending, mid * es))) lo = mid;
+        if (le(keyOf(this.pending, mid * es))) lo = mid;
         else hi = mid - 1;
       }
       return this.flushed + lo;
     }
     if (this.flushed === 0) return -1;
     // warm tail of the file
-    const warmCount = Math.min(this.flushed, Math.floor(this.scratch.length / es));
+    const warmCount = this.warmCount();
     const warmFirst = this.flushed - warmCount;
     // The warm tail is read once per flush, not once per lookup: fetches look up every time.
     if (this.warmFor !== this.flushed) {
@@ -100,23 +161,22 @@ export class IndexFile {
     }
     let lo: number;
     let hi: number;
-    if (le(this.keyOf(this.scratch, 0))) {
+    if (le(keyOf(this.scratch, 0))) {
       lo = 0;
       hi = warmCount - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1;
-        if (le(this.keyOf(this.scratch, mid * es))) lo = mid;
+        if (le(keyOf(this.scratch, mid * es))) lo = mid;
         else hi = mid - 1;
       }
       return warmFirst + lo;
     }
     lo = 0;
     hi = warmFirst - 1;
-    const one = Buffer.allocUnsafe(es);
-    if (hi < 0 || !le(this.keyOf(this.entry(0, one), 0))) return -1;
+    if (hi < 0 || !le(this.coldKey(0, keyOf))) return -1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (le(this.keyOf(this.entry(mid, one), 0))) lo = mid;
+      if (le(this.coldKey(mid, keyOf))) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -132,6 +192,7 @@ export class IndexFile {
     this.fs.truncate(this.fd, n * this.entrySize);
     this.flushed = n;
     this.warmFor = -1;
+    this.pages.clear();
   }
 
   flush(): void {

@@ -8,6 +8,7 @@ import { IndexFile } from './index-file.js';
 import { LogOfflineError } from './errors.js';
 
 export const LOG_SUFFIX = '.log';
+const positionOf = (buf: Buffer, at: number): number => buf.readInt32BE(at + 4);
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
@@ -237,6 +238,18 @@ export class Segment {
     return this.offsetIndex.isFull() || this.timeIndex.isFull();
   }
 
+  /**
+   * The furthest indexed batch start at or before `maxPosition` whose batch's last offset is at
+   * most `upToOffset` (so every batch before it lies below upToOffset), or -1.
+   */
+  private indexedBoundary(maxPosition: number, upToOffset: number): number {
+    const byPosition = this.offsetIndex.search(maxPosition, false, positionOf);
+    const byOffset = this.offsetIndex.search(upToOffset - this.baseOffset);
+    const i = Math.min(byPosition, byOffset);
+    if (i < 0) return -1;
+    return this.offsetIndex.entry(i, this.scratch).readInt32BE(4);
+  }
+
   /** Position to start scanning for `offset`: the batch indexed at or before it. */
   private indexedPosition(offset: number): number {
     const i = this.offsetIndex.search(offset);
@@ -273,6 +286,14 @@ export class Segment {
     const start = b.position;
     let end = start;
     let complete = false;
+    // Jump over whole batches with the offset index instead of reading every header: an entry is
+    // a batch start; every batch before it ends before it and has a smaller last offset.
+    const jump = this.indexedBoundary(start + maxBytes, upToOffset);
+    if (jump > start + b.size) {
+      b = readBatchHeader(this.fs, this.logFd, jump, this.size, this.scratch);
+      if (b) end = jump;
+      else b = readBatchHeader(this.fs, this.logFd, start, this.size, this.scratch);
+    }
     while (b && b.lastOffset < upToOffset) {
       if (end + b.size - start > maxBytes && !(minOne && end === start)) break;
       end += b.size;
