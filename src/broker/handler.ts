@@ -12,7 +12,11 @@ export interface RequestContext {
 /** A response, nothing (acks=0), or either later. */
 export type HandlerResult<A extends ApiSpec> = ResponseOf<A> | null | Promise<ResponseOf<A> | null>;
 
-/** One API's request handler and the versions it serves; ApiVersions is built from these. */
+/**
+ * One API's request handler and the versions it serves; ApiVersions is built from these.
+ * Buffers in a decoded request are views of the request frame, whose memory is reused once a
+ * synchronous handler returns: a handler copies (Buffer.from) any bytes it keeps beyond that.
+ */
 export interface Handler {
   readonly api: ApiSpec;
   readonly minVersion: number;

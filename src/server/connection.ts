@@ -114,6 +114,9 @@ export class Connection implements ConnectionInfo {
         (err: unknown) => this.fail(err),
       );
     } else {
+      // Handled synchronously, and handlers copy whatever they keep (see Handler): unless the
+      // response points into the request, the frame's memory can take the next large frame.
+      if (result === null || result.every((p) => !Buffer.isBuffer(p) || p.buffer !== frame.buffer)) this.frames.recycle(frame);
       this.complete(slot, result);
     }
   }

@@ -8,6 +8,14 @@ export class FrameAssembler {
   private buffered = 0;
   /** Size of the frame being assembled, or -1 until its 4-byte prefix is complete. */
   private need = -1;
+  /**
+   * A buffer for frames that span chunks, handed back by `recycle` once the previous such frame
+   * is no longer referenced: fresh multi-megabyte allocations cost page faults and zeroing on
+   * every large produce request.
+   */
+  private spare: Buffer | null = null;
+  /** Memory this assembler allocated itself: only that may be recycled, never a socket's chunk. */
+  private readonly owned = new WeakSet<ArrayBufferLike>();
 
   constructor(private readonly maxFrameSize: number) {}
 
@@ -32,6 +40,16 @@ export class FrameAssembler {
       this.need = -1;
     }
     return out;
+  }
+
+  /**
+   * Hands back a frame nothing references any more (its request was handled synchronously and
+   * kept no views of it), so the next frame that spans chunks can be assembled in its memory.
+   */
+  recycle(frame: Buffer): void {
+    if (!this.owned.has(frame.buffer) || frame.byteOffset !== 0 || frame.buffer.byteLength > MAX_RECYCLED) return;
+    if (this.spare && this.spare.length >= frame.buffer.byteLength) return;
+    this.spare = Buffer.from(frame.buffer, 0, frame.buffer.byteLength);
   }
 
   private readSize(): number {
@@ -59,7 +77,14 @@ export class FrameAssembler {
       this.consume(n);
       return frame;
     }
-    const frame = Buffer.allocUnsafe(n);
+    let frame: Buffer;
+    if (this.spare && this.spare.length >= n) {
+      frame = this.spare.subarray(0, n);
+      this.spare = null;
+    } else {
+      frame = Buffer.allocUnsafe(n);
+      if (n >= MIN_RECYCLED) this.owned.add(frame.buffer);
+    }
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0]!;
@@ -71,6 +96,10 @@ export class FrameAssembler {
     return frame;
   }
 }
+
+/** Frames up to this size may be reused; a larger one is left to the garbage collector. */
+const MAX_RECYCLED = 16 * 1024 * 1024;
+const MIN_RECYCLED = 64 * 1024;
 
 export class FrameError extends Error {
   readonly code = 'SAMSA_FRAME_SIZE';

@@ -94,3 +94,26 @@ test('a frame of exactly the maximum size is accepted; zero-length frames too', 
   const out = a.push(Buffer.concat([frameOf(Buffer.alloc(16, 7)), frameOf(Buffer.alloc(0))]));
   assert.deepEqual(out.map((b) => b.length), [16, 0]);
 });
+
+test('a recycled frame\'s memory takes the next frame that spans chunks; views of socket chunks are never recycled', () => {
+  const fa = new FrameAssembler(1 << 24);
+  const big = (fill: number) => frameOf(Buffer.alloc(200_000, fill));
+  const [a] = fa.push(big(1).subarray(0, 100_000)).concat(fa.push(big(1).subarray(100_000)));
+  assert.ok(a && a.every((x) => x === 1));
+  fa.recycle(a);
+  const b = fa.push(big(2).subarray(0, 50_000)).concat(fa.push(big(2).subarray(50_000)))[0]!;
+  assert.equal(b.buffer, a.buffer, 'the second spanning frame reuses the first one\'s memory');
+  assert.ok(b.every((x) => x === 2));
+
+  // Two small frames cut from one chunk are views of it: recycling one must not let a later
+  // spanning frame overwrite the other.
+  const chunk = Buffer.concat([frameOf(Buffer.alloc(70_000, 7)), frameOf(Buffer.alloc(70_000, 8))]);
+  const [x, y] = fa.push(chunk);
+  assert.ok(x && y);
+  fa.recycle(x);
+  fa.recycle(b);
+  const c = fa.push(big(3).subarray(0, 10)).concat(fa.push(big(3).subarray(10)))[0]!;
+  assert.ok(c.every((v) => v === 3));
+  assert.notEqual(c.buffer, chunk.buffer);
+  assert.ok(y.every((v) => v === 8), 'a view of a socket chunk is untouched');
+});
