@@ -99,14 +99,7 @@ function logRead(log: Log, chunk: number): number {
     let at = 0;
     for (const range of r.ranges) at += fs.readSync(range.fd, buf, at, range.length, range.position);
     bytes += at;
-    // next offset: last batch in the buffer (what the fetch path learns from the consumer)
-    let p = 0;
-    let last = offset;
-    while (p < at) {
-      last = Number(buf.readBigInt64BE(p)) + buf.readInt32BE(p + 23);
-      p += buf.readInt32BE(p + 8) + 12;
-    }
-    offset = last + 1;
+    offset = r.nextOffset;
   }
   const t = process.hrtime.bigint() - t0;
   return mbps(bytes, t);

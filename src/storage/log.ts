@@ -71,6 +71,8 @@ export interface ReadResult {
   /** Consecutive byte ranges of whole batches, in offset order (possibly across segments). */
   ranges: FileRange[];
   size: number;
+  /** Where a sequential reader continues: the first offset after the batches returned. */
+  nextOffset: number;
 }
 
 export interface OffsetAndTimestamp {
@@ -420,15 +422,17 @@ export class Log {
     }
     const ranges: FileRange[] = [];
     let size = 0;
-    if (startOffset >= upToOffset || startOffset === this._logEndOffset) return { ranges, size };
+    let nextOffset = startOffset;
+    if (startOffset >= upToOffset || startOffset === this._logEndOffset) return { ranges, size, nextOffset };
     for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const from = Math.max(startOffset, seg.baseOffset);
       const r = seg.read(from, maxBytes - size, upToOffset, minOneBatch && size === 0, ranges);
       size += r.bytes;
+      if (r.bytes > 0) nextOffset = r.nextOffset;
       if (!r.complete || size >= maxBytes) break;
     }
-    return { ranges, size };
+    return { ranges, size, nextOffset };
   }
 
   /** read() copied into one Buffer (for the network layer when not using sendfile, and tests). */

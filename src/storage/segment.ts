@@ -280,23 +280,29 @@ export class Segment {
     upToOffset: number,
     minOne: boolean,
     out: FileRange[],
-  ): { bytes: number; complete: boolean } {
+  ): { bytes: number; complete: boolean; nextOffset: number } {
     let b = this.findBatch(startOffset);
-    if (!b) return { bytes: 0, complete: true };
+    if (!b) return { bytes: 0, complete: true, nextOffset: startOffset };
     const start = b.position;
     let end = start;
     let complete = false;
+    // The first offset after what is returned; batches skipped by the jump end before the batch
+    // jumped to, so its base offset is where reading continues (offsets may have gaps).
+    let nextOffset = startOffset;
     // Jump over whole batches with the offset index instead of reading every header: an entry is
     // a batch start; every batch before it ends before it and has a smaller last offset.
     const jump = this.indexedBoundary(start + maxBytes, upToOffset);
     if (jump > start + b.size) {
       b = readBatchHeader(this.fs, this.logFd, jump, this.size, this.scratch);
-      if (b) end = jump;
-      else b = readBatchHeader(this.fs, this.logFd, start, this.size, this.scratch);
+      if (b) {
+        end = jump;
+        nextOffset = b.baseOffset;
+      } else b = readBatchHeader(this.fs, this.logFd, start, this.size, this.scratch);
     }
     while (b && b.lastOffset < upToOffset) {
       if (end + b.size - start > maxBytes && !(minOne && end === start)) break;
       end += b.size;
+      nextOffset = b.lastOffset + 1;
       if (end >= this.size) {
         complete = true;
         break;
@@ -306,7 +312,7 @@ export class Segment {
       b = readBatchHeader(this.fs, this.logFd, end, this.size, this.scratch);
     }
     if (end > start) out.push({ fd: this.logFd, path: this.logPath, position: start, length: end - start });
-    return { bytes: end - start, complete };
+    return { bytes: end - start, complete, nextOffset };
   }
 
   /** The first batch with maxTimestamp >= ts and an offset >= minOffset, found via the time index. */
