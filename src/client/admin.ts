@@ -18,7 +18,7 @@ import {
 } from '../protocol/messages/index.js';
 import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
 import type { Connection } from './connection.js';
-import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
+import { decodeAssignment, decodeSubscription } from '../protocol/consumer-protocol.js';
 import { ClientError, KafkaError, check } from './util.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;

@@ -6,7 +6,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { Admin } from './admin.js';
 import type { KafkaClient } from './client.js';
 import type { Connection } from './connection.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, rangeAssign } from './consumer-protocol.js';
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../protocol/consumer-protocol.js';
+import { rangeAssign } from './range-assignor.js';
 import { Fetcher, type ConsumedRecord, type FetcherOptions } from './consumer.js';
 import { ClientError, KafkaError, sleep } from './util.js';
 

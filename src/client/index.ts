@@ -5,5 +5,6 @@ export { Fetcher, decodeRecords, type ConsumedRecord, type FetcherOptions } from
 export { GroupConsumer, type GroupConsumerOptions } from './group.js';
 export { Admin, EARLIEST, LATEST, ResourceType, type NewTopic, type ConfigEntry, type GroupDescription, type CommittedOffset } from './admin.js';
 export { murmur2, partitionForKey, StickyPartitioner } from './partitioner.js';
-export { rangeAssign, encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment } from './consumer-protocol.js';
+export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment } from '../protocol/consumer-protocol.js';
+export { rangeAssign } from './range-assignor.js';
 export { ClientError, KafkaError, parseBrokers } from './util.js';

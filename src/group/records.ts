@@ -111,17 +111,3 @@ export function partitionForGroup(groupId: string, partitions: number): number {
   const abs = h === -2147483648 ? 0 : Math.abs(h);
   return abs % partitions;
 }
-
-/** Topics in a "consumer" protocol subscription (version, topics, user data, ...). */
-export function subscribedTopics(metadata: Buffer): string[] {
-  try {
-    const r = new Reader(metadata);
-    r.int16();
-    const n = r.arrayLength(2);
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(r.string());
-    return out;
-  } catch {
-    return [];
-  }
-}

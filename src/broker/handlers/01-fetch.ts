@@ -7,7 +7,6 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { RecordsData } from '../../protocol/writer.js';
-import { OffsetOutOfRangeError } from '../../storage/errors.js';
 import type { Broker } from '../broker.js';
 import { leaderEpochError } from '../epoch-check.js';
 import { defineHandler } from '../handler.js';
@@ -83,17 +82,12 @@ function runFetch(broker: Broker, req: FetchRequest, version: number): FetchPass
       }
       if (fp.fetchOffset < upTo) {
         const limit = Math.max(0, Math.min(fp.partitionMaxBytes, budget));
-        try {
-          const read = p.read(fp.fetchOffset, limit, bytes === 0, upTo);
-          if (read.size > 0) {
-            records = { size: read.size, regions: read.ranges };
-            bytes += read.size;
-            budget -= read.size;
-          }
-        } catch (err) {
-          if (!(err instanceof OffsetOutOfRangeError)) throw err;
-          hasError = true;
-          return partitionError(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, p);
+        // The range was checked above, so the read cannot be out of range.
+        const read = p.read(fp.fetchOffset, limit, bytes === 0, upTo);
+        if (read.size > 0) {
+          records = { size: read.size, regions: read.ranges };
+          bytes += read.size;
+          budget -= read.size;
         }
       }
       return {

@@ -2,7 +2,7 @@
 // are not subscribed to (GROUP_SUBSCRIBED_TO_TOPIC otherwise).
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetDelete } from '../../protocol/messages/index.js';
-import { subscribedTopics } from '../../group/records.js';
+import { decodeSubscription } from '../../protocol/consumer-protocol.js';
 import { defineHandler } from '../handler.js';
 
 export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 }, (ctx, req) => {
@@ -12,7 +12,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 
   if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, throttleTimeMs: 0, topics: [] };
   if (g.state !== 'Empty' && g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, throttleTimeMs: 0, topics: [] };
   const subscribed = new Set<string>();
-  if (g.state !== 'Empty') for (const m of g.members.values()) for (const t of subscribedTopics(g.metadataFor(m))) subscribed.add(t);
+  if (g.state !== 'Empty') for (const m of g.members.values()) for (const t of decodeSubscription(g.metadataFor(m))?.topics ?? []) subscribed.add(t);
   const toDelete: string[] = [];
   const topics = req.topics.map((t) => ({
     name: t.name,

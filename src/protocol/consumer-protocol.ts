@@ -1,10 +1,11 @@
 // The "consumer" embedded protocol carried in JoinGroup/SyncGroup/DescribeGroups bytes
 // (Kafka's ConsumerProtocolSubscription / ConsumerProtocolAssignment, versions 0-3, not flexible).
-// Described with the project's schema format and encoded by the same derived codecs.
-import { compileStruct } from '../protocol/codec.js';
-import { Reader } from '../protocol/reader.js';
-import { f, type Infer } from '../protocol/schema.js';
-import { Writer } from '../protocol/writer.js';
+// Described with the project's schema format and encoded by the same derived codecs; the client
+// builds and reads them, the broker reads subscriptions (OffsetDelete).
+import { compileStruct } from './codec.js';
+import { Reader } from './reader.js';
+import { f, type Infer } from './schema.js';
+import { Writer } from './writer.js';
 
 const Subscription = {
   topics: f.array('0+', 'string'),
@@ -70,33 +71,4 @@ export function decodeAssignment(data: Buffer | null): ConsumerAssignment | null
   } catch {
     return null;
   }
-}
-
-/**
- * Kafka's RangeAssignor: per topic, members subscribed to it sorted by member id; partitions
- * split into contiguous ranges, the first (partitions % members) members getting one extra.
- */
-export function rangeAssign(
-  members: { memberId: string; topics: string[] }[],
-  partitionCounts: Map<string, number>,
-): Map<string, Map<string, number[]>> {
-  const out = new Map<string, Map<string, number[]>>();
-  for (const m of members) out.set(m.memberId, new Map());
-  const topics = new Set(members.flatMap((m) => m.topics));
-  for (const topic of [...topics].sort()) {
-    const n = partitionCounts.get(topic) ?? 0;
-    const subs = members.filter((m) => m.topics.includes(topic)).map((m) => m.memberId).sort();
-    if (subs.length === 0 || n === 0) continue;
-    const per = Math.floor(n / subs.length);
-    const extra = n % subs.length;
-    let start = 0;
-    subs.forEach((id, i) => {
-      const len = per + (i < extra ? 1 : 0);
-      if (len > 0) {
-        out.get(id)!.set(topic, Array.from({ length: len }, (_, k) => start + k));
-      }
-      start += len;
-    });
-  }
-  return out;
 }
