@@ -2,9 +2,8 @@
   "targets": [
     {
       "target_name": "samsa_native",
-      "sources": ["native/sendfile.c"],
-      "cflags": ["-O2", "-Wall"],
-      "conditions": [["OS!='linux'", {"sources!": ["native/sendfile.c"]}]]
+      "sources": ["native/addon.c", "native/sendfile.c", "native/crc32c.c"],
+      "cflags": ["-O2", "-Wall"]
     }
   ]
 }

@@ -7,9 +7,11 @@
 // the socket (and libuv must have nothing queued for it) until then, and must keep the socket
 // open until then; file fds are dup'ed for the asynchronous part, so segments may close meanwhile.
 #define _GNU_SOURCE
+#include "samsa_native.h"
+
+#if defined(__linux__)
 #include <errno.h>
 #include <fcntl.h>
-#include <node_api.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -100,27 +102,20 @@ static void complete(napi_env env, napi_status status, void *data) {
   napi_call_function(env, undef, cb, 2, argv, NULL);
 }
 
-#define CHECK(call)                                                   \
-  do {                                                                \
-    if ((call) != napi_ok) {                                          \
-      napi_throw_error(env, NULL, "samsa_native: bad arguments");     \
-      return NULL;                                                    \
-    }                                                                 \
-  } while (0)
 
 /* sendfile(sockFd: number, regions: number[] (fd, position, length)*, cb): number */
 static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], ret;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
     napi_throw_type_error(env, NULL, "sendfile(sockFd, regions, cb)");
     return NULL;
   }
   int32_t sock;
   uint32_t len;
-  CHECK(napi_get_value_int32(env, argv[0], &sock));
-  CHECK(napi_get_array_length(env, argv[1], &len));
+  NAPI_CHECK(napi_get_value_int32(env, argv[0], &sock));
+  NAPI_CHECK(napi_get_array_length(env, argv[1], &len));
   job_t *j = calloc(1, sizeof(job_t));
   if (!j) {
     napi_throw_error(env, NULL, "out of memory");
@@ -133,12 +128,12 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
     napi_value v;
     int32_t fd;
     double pos, l;
-    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i), &v));
-    CHECK(napi_get_value_int32(env, v, &fd));
-    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 1), &v));
-    CHECK(napi_get_value_double(env, v, &pos));
-    CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 2), &v));
-    CHECK(napi_get_value_double(env, v, &l));
+    NAPI_CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i), &v));
+    NAPI_CHECK(napi_get_value_int32(env, v, &fd));
+    NAPI_CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 1), &v));
+    NAPI_CHECK(napi_get_value_double(env, v, &pos));
+    NAPI_CHECK(napi_get_element(env, argv[1], (uint32_t)(3 * i + 2), &v));
+    NAPI_CHECK(napi_get_value_double(env, v, &l));
     j->regions[i].fd = fd;
     j->regions[i].pos = (int64_t)pos;
     j->regions[i].len = (int64_t)l;
@@ -146,7 +141,7 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   int err = pump(j, 0);
   if (err != EAGAIN) {
     free_job(j);
-    CHECK(napi_create_int32(env, err, &ret));
+    NAPI_CHECK(napi_create_int32(env, err, &ret));
     return ret;
   }
   /* The rest waits for the socket off the loop, on private copies of the file descriptors (of
@@ -155,7 +150,7 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   if (s2 < 0) {
     int e = errno;
     free_job(j);
-    CHECK(napi_create_int32(env, e, &ret));
+    NAPI_CHECK(napi_create_int32(env, e, &ret));
     return ret;
   }
   for (size_t i = j->idx; i < j->n; i++) {
@@ -166,7 +161,7 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
       close(s2);
       free(j->regions);
       free(j);
-      CHECK(napi_create_int32(env, e, &ret));
+      NAPI_CHECK(napi_create_int32(env, e, &ret));
       return ret;
     }
     j->regions[i].fd = d;
@@ -174,11 +169,11 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   j->sock = s2;
   j->dupped = 1;
   napi_value name;
-  CHECK(napi_create_reference(env, argv[2], 1, &j->cb));
-  CHECK(napi_create_string_utf8(env, "samsa:sendfile", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, execute, complete, j, &j->work));
-  CHECK(napi_queue_async_work(env, j->work));
-  CHECK(napi_create_int32(env, -1, &ret));
+  NAPI_CHECK(napi_create_reference(env, argv[2], 1, &j->cb));
+  NAPI_CHECK(napi_create_string_utf8(env, "samsa:sendfile", NAPI_AUTO_LENGTH, &name));
+  NAPI_CHECK(napi_create_async_work(env, NULL, name, execute, complete, j, &j->work));
+  NAPI_CHECK(napi_queue_async_work(env, j->work));
+  NAPI_CHECK(napi_create_int32(env, -1, &ret));
   return ret;
 }
 
@@ -187,19 +182,26 @@ static napi_value js_shutdown(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t sock;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &sock));
+  NAPI_CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  NAPI_CHECK(napi_get_value_int32(env, argv[0], &sock));
   shutdown(sock, SHUT_RDWR);
   return NULL;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+int samsa_register_sendfile(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sendfile", NULL, js_sendfile, NULL, NULL, NULL, napi_default, NULL},
       {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
-  return exports;
+  return napi_define_properties(env, exports, 2, props) == napi_ok;
 }
 
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+#else
+
+int samsa_register_sendfile(napi_env env, napi_value exports) {
+  (void)env;
+  (void)exports;
+  return 0;
+}
+
+#endif

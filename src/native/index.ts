@@ -1,5 +1,5 @@
-// The optional native addon (native/sendfile.c, built by node-gyp at npm install). Everything
-// that uses it has a plain JavaScript path for when it is missing.
+// The optional native addon (native/*.c, built by node-gyp at npm install). Everything that uses
+// it has a plain path for when it, or one of its functions, is missing.
 import { createRequire } from 'node:module';
 
 export interface NativeAddon {
@@ -8,8 +8,16 @@ export interface NativeAddon {
    * all was sent, a positive errno on failure, or -1 when the rest continues off the event loop;
    * `done(errno, totalSent)` is then called once it is over.
    */
-  sendfile(sockFd: number, regions: number[], done: (errno: number, sent: number) => void): number;
+  sendfile?(sockFd: number, regions: number[], done: (errno: number, sent: number) => void): number;
   /** shutdown(SHUT_RDWR): ends a pending sendfile promptly when its connection is closed. */
+  shutdown?(sockFd: number): void;
+  /** CRC32C of the bytes, continuing from `crc` when given; present when the CPU has SSE4.2. */
+  crc32c?(bytes: Uint8Array, crc?: number): number;
+}
+
+/** The addon's sendfile pair, both present. */
+export interface SendfileAddon {
+  sendfile(sockFd: number, regions: number[], done: (errno: number, sent: number) => void): number;
   shutdown(sockFd: number): void;
 }
 
@@ -36,7 +44,8 @@ export function loadNative(): NativeAddon | null {
  * The addon when fetch responses should be sent with sendfile: on unless SAMSA_SENDFILE=0 and the
  * addon loads.
  */
-export function sendfileAddon(): NativeAddon | null {
+export function sendfileAddon(): SendfileAddon | null {
   if (process.env.SAMSA_SENDFILE === '0') return null;
-  return loadNative();
+  const a = loadNative();
+  return a?.sendfile && a.shutdown ? (a as SendfileAddon) : null;
 }

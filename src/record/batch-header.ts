@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.js';
 
 /**
  * RecordBatch v2 header layout (Kafka's DefaultRecordBatch). All positions are relative to the
@@ -56,7 +56,7 @@ export const batchStoredCrc = (b: Buffer, at = 0): number => b.readUInt32BE(at +
 
 /** CRC32C over attributes..end, as stored in the header. */
 export function computeBatchCrc(b: Buffer, at = 0): number {
-  return crc32c(b.subarray(at + ATTRIBUTES, at + batchSize(b, at))) >>> 0;
+  return crc32c(b.subarray(at + ATTRIBUTES, at + batchSize(b, at)));
 }
 
 export function isBatchCrcValid(b: Buffer, at = 0): boolean {

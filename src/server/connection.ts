@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { sendfileAddon, type NativeAddon } from '../native/index.js';
+import { sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
 import type { Logger } from '../util/log.js';
 import { FrameAssembler } from './frame-assembler.js';
@@ -50,7 +50,7 @@ export class Connection implements ConnectionInfo {
   /** A sendfile continues on the thread pool (it holds its own copies of the fds). */
   private inSendfile = false;
   private destroyAfterSend = false;
-  private readonly native: NativeAddon | null;
+  private readonly native: SendfileAddon | null;
   private readonly fd: number;
 
   constructor(
