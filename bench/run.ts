@@ -8,12 +8,14 @@
 // Knobs: BENCH_QUICK=1 (1 run, quarter-size loads: a smoke test, not a result), BENCH_RUNS=N,
 // BENCH_SCALE=F (multiplies message counts), BENCH_ONLY=startup,produce,consume,latency,e2e,footprint
 // (comma list), BENCH_TOOLS=DIR (reference tools source, default ../shared/bench-tools next to the
-// repo), BENCH_PORT=N (first of the ports used, default 39050).
+// repo), BENCH_PORT=N (first of the ports used, default 39050), BENCH_SETTLE=0 (measure without
+// first filling the page cache; see page-cache.ts).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PageCacheSettler } from './page-cache.js';
 import { firstProduce, waitAccepting } from './probe.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,6 +25,7 @@ const QUICK = env.BENCH_QUICK === '1';
 const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? (QUICK ? 1 : 3)));
 const SCALE = Number(env.BENCH_SCALE ?? (QUICK ? 0.25 : 1));
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null;
+const SETTLE = env.BENCH_SETTLE !== '0' && process.platform === 'linux';
 let nextPort = Number(env.BENCH_PORT ?? 39050);
 const CLK_TCK = 100;
 const HAS_TASKSET = which('taskset');
@@ -295,6 +298,24 @@ function printTable(): string {
 // ---------------------------------------------------------------- sections
 let workDir = '';
 let tools: Tools;
+let settler: PageCacheSettler | null = null;
+const settling = { count: 0, readMiB: 0, ms: 0, firstMs: 0, firstMiB: 0 };
+
+/** Fills the page cache again if memory was freed since the last run (see page-cache.ts). */
+function settle(): void {
+  if (!settler) return;
+  const first = settling.count === 0;
+  const r = first ? settler.settle() : settler.topUp();
+  if (!r) return;
+  if (first) {
+    settling.firstMs = r.ms;
+    settling.firstMiB = r.readMiB;
+    console.error(`  page cache filled: ${r.readMiB} MiB read in ${(r.ms / 1000).toFixed(1)} s, ${r.freeMiB.toFixed(0)} MiB left free`);
+  }
+  settling.count++;
+  settling.readMiB += r.readMiB;
+  settling.ms += r.ms;
+}
 
 /** Runs `each(server, run)` for mock and samsa, interleaved run by run. */
 async function sideBySide(servers: Server[], runs: number, each: (s: Server, run: number) => Promise<ClientResult>): Promise<Map<string, ClientResult[]>> {
@@ -304,6 +325,7 @@ async function sideBySide(servers: Server[], runs: number, each: (s: Server, run
       // Each run starts with no dirty pages: otherwise the kernel's writeback of the previous
       // Samsa run's data competes for the cores of whichever server runs next.
       execFileSync('sync');
+      settle();
       res.get(s.name)!.push(await each(s, i));
     }
   }
@@ -517,6 +539,7 @@ async function sectionFootprint(): Promise<void> {
   await sleep(500);
   const idle = procRssMiB(samsa.pid);
   const totalMsgs = n(4 * 1024 * 1024); // 4 GiB of 1 KiB records
+  settle();
   const r = await runClient(produceCmd(tools, samsa, 'big', 1, totalMsgs, 1024, ['acks=1']), samsa);
   kcatFigures(r, totalMsgs, 1024);
   await sleep(2000);
@@ -540,6 +563,7 @@ async function sectionFootprint(): Promise<void> {
     }
     const rs: ClientResult[] = [];
     for (let i = 0; i < RUNS; i++) {
+      settle();
       const c = await runClient(consumeCmd(tools, samsa, 'big', 1, msgs, CONSUMER_KV), samsa, { RDPERF_PASSES: '1' });
       kcatFigures(c, msgs, 1024);
       rs.push(c);
@@ -560,6 +584,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   workDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
   tools = findTools();
+  if (SETTLE) settler = new PageCacheSettler(join(workDir, 'page-cache-fill'));
   if (!HAS_TASKSET) notes.push('taskset not found: client and broker were NOT pinned to separate cores');
   if (cpus().length < 2) notes.push('fewer than 2 cores: pinning to cores 0 and 1 is not possible');
   const machine = {
@@ -589,13 +614,19 @@ async function main(): Promise<void> {
     if (wanted('footprint')) await sectionFootprint();
   } finally {
     await stopAll();
+    settler?.close();
     rmSync(workDir, { recursive: true, force: true });
   }
+  if (settler && settling.count > 0)
+    notes.push(
+      `page cache: filled before the first run (${settling.firstMiB} MiB of a sparse file read in ${(settling.firstMs / 1000).toFixed(1)} s) and topped up ${settling.count - 1} times when memory had been freed (${settling.readMiB - settling.firstMiB} MiB, ${((settling.ms - settling.firstMs) / 1000).toFixed(1)} s), so every run writes into a full page cache as a long-running broker does; BENCH_SETTLE=0 turns this off (see bench/page-cache.ts).`,
+    );
+  else if (!SETTLE) notes.push('page cache: not settled before runs (BENCH_SETTLE=0): figures for produce depend on how much never-touched VM memory the kernel hands out.');
   const table = printTable();
   const date = new Date().toISOString().slice(0, 10);
   const out = join(ROOT, 'bench/results', `bench-${date}${QUICK ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), command: 'npm run bench', env: { BENCH_QUICK: env.BENCH_QUICK, BENCH_RUNS: env.BENCH_RUNS, BENCH_SCALE: env.BENCH_SCALE, BENCH_ONLY: env.BENCH_ONLY, SAMSA_SENDFILE: env.SAMSA_SENDFILE }, machine, durationS: (Date.now() - started) / 1000, rows, notes }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), command: 'npm run bench', env: { BENCH_QUICK: env.BENCH_QUICK, BENCH_RUNS: env.BENCH_RUNS, BENCH_SCALE: env.BENCH_SCALE, BENCH_ONLY: env.BENCH_ONLY, BENCH_SETTLE: env.BENCH_SETTLE, SAMSA_SENDFILE: env.SAMSA_SENDFILE, SAMSA_NATIVE_CRC: env.SAMSA_NATIVE_CRC }, machine, durationS: (Date.now() - started) / 1000, rows, notes }, null, 2) + '\n');
   console.log(`\nSamsa vs librdkafka mock cluster — ${date} — ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.client} ${machine.librdkafka}, median of ${RUNS} (min–max)\n`);
   console.log(table);
   for (const note of notes) console.log(`- ${note}`);
