@@ -16,5 +16,6 @@
 /* Each returns nonzero when it added its functions. */
 int samsa_register_sendfile(napi_env env, napi_value exports);
 int samsa_register_crc32c(napi_env env, napi_value exports);
+int samsa_register_dup(napi_env env, napi_value exports);
 
 #endif

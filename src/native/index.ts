@@ -11,6 +11,8 @@ export interface NativeAddon {
   sendfile?(sockFd: number, regions: number[], done: (errno: number, sent: number) => void): number;
   /** shutdown(SHUT_RDWR): ends a pending sendfile promptly when its connection is closed. */
   shutdown?(sockFd: number): void;
+  /** dup(2) with close-on-exec; throws on failure. */
+  dup?(fd: number): number;
   /** CRC32C of the bytes, continuing from `crc` when given; present when the CPU has SSE4.2. */
   crc32c?(bytes: Uint8Array, crc?: number): number;
 }
@@ -48,4 +50,14 @@ export function sendfileAddon(): SendfileAddon | null {
   if (process.env.SAMSA_SENDFILE === '0') return null;
   const a = loadNative();
   return a?.sendfile && a.shutdown ? (a as SendfileAddon) : null;
+}
+
+/**
+ * The addon when accepted sockets should be re-wrapped to read into memory the broker chooses:
+ * on unless SAMSA_DIRECT_READ=0 and the addon has dup.
+ */
+export function directReadAddon(): { dup(fd: number): number } | null {
+  if (process.env.SAMSA_DIRECT_READ === '0') return null;
+  const a = loadNative();
+  return a?.dup ? (a as { dup(fd: number): number }) : null;
 }

@@ -1,13 +1,15 @@
 import { readSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { sendfileAddon, type SendfileAddon } from '../native/index.js';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
+import { directReadAddon, sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
 import type { Logger } from '../util/log.js';
-import { FrameAssembler } from './frame-assembler.js';
+import { FrameReader } from './frame-reader.js';
 
 export interface ConnectionInfo {
   readonly id: number;
   readonly remote: string;
+  /** Requests are read straight into their own buffers (onread on a duplicated fd). */
+  readonly readsInPlace: boolean;
 }
 
 /** What the broker does with one request frame: response parts, or null for no response (acks=0). */
@@ -33,11 +35,18 @@ interface Slot {
 /**
  * One client connection: frames in, responses out strictly in request order, whatever order the
  * handlers finish in. A malformed frame or request closes the connection.
+ *
+ * The accepted socket arrives paused. With the native addon, its fd is duplicated into a socket
+ * that reads into memory the FrameReader chooses (`onread`), and the accepted one is closed: a
+ * large request then lands in its final buffer straight from the kernel. Without the addon (or
+ * with SAMSA_DIRECT_READ=0) the socket's own chunks are copied into the same buffers.
  */
 export class Connection implements ConnectionInfo {
   readonly remote: string;
+  readonly readsInPlace: boolean;
   lastActive = Date.now();
-  private readonly frames: FrameAssembler;
+  private readonly frames: FrameReader;
+  private readonly socket: Socket;
   private readonly pending: Slot[] = [];
   private inflightBytes = 0;
   private paused = false;
@@ -50,25 +59,32 @@ export class Connection implements ConnectionInfo {
   /** A sendfile continues on the thread pool (it holds its own copies of the fds). */
   private inSendfile = false;
   private destroyAfterSend = false;
+  /** A bad frame arrived: nothing more is read, and the connection closes once earlier requests are answered. */
+  private failing = false;
   private readonly native: SendfileAddon | null;
   private readonly fd: number;
 
   constructor(
     readonly id: number,
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly dispatch: Dispatch,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.frames = new FrameAssembler(limits.maxFrameBytes);
+    this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
+    this.frames = new FrameReader(limits.maxFrameBytes);
+    const socket = (this.socket = this.readDirectly(accepted) ?? accepted);
+    this.readsInPlace = socket !== accepted;
     socket.setNoDelay(true);
     // Zero-copy fetch needs the raw fd of a plain TCP socket (TLS connections take the plain path).
-    const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-    this.native = typeof fd === 'number' && fd >= 0 && !(socket as { encrypted?: boolean }).encrypted ? sendfileAddon() : null;
-    this.fd = this.native ? (fd as number) : -1;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const fd = rawFd(socket);
+    this.native = fd >= 0 && !(socket as { encrypted?: boolean }).encrypted ? sendfileAddon() : null;
+    this.fd = this.native ? fd : -1;
+    if (socket === accepted) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.resume();
+    }
     socket.on('drain', () => this.updateFlow());
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -81,20 +97,58 @@ export class Connection implements ConnectionInfo {
     return this.pending.length === 0;
   }
 
+  /** A socket on a duplicate of the accepted fd that reads where the FrameReader says, or null. */
+  private readDirectly(accepted: Socket): Socket | null {
+    const addon = directReadAddon();
+    const fd = rawFd(accepted);
+    if (!addon || fd < 0 || (accepted as { encrypted?: boolean }).encrypted) return null;
+    let dup: number;
+    try {
+      dup = addon.dup(fd);
+    } catch (err) {
+      this.log.debug({ conn: this.id, err: (err as Error).message }, 'dup failed; reading chunks');
+      return null;
+    }
+    accepted.destroy();
+    const onread: OnReadOpts = {
+      buffer: () => this.frames.target(),
+      callback: (n) => {
+        this.onRead(n);
+        return true;
+      },
+    };
+    // Node reads `onread` here as it does for net.connect; @types/node lists it only there.
+    return new Socket({ fd: dup, readable: true, writable: true, onread } as SocketConstructorOpts);
+  }
+
+  private onRead(n: number): void {
+    this.lastActive = Date.now();
+    this.handleAll(this.frames.filled(n));
+  }
+
   private onData(chunk: Buffer): void {
     this.lastActive = Date.now();
-    let frames: Buffer[];
-    try {
-      frames = this.frames.push(chunk);
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
+    this.handleAll(this.frames.push(chunk));
+  }
+
+  private handleAll(frames: Buffer[]): void {
     for (const frame of frames) {
       if (this.closed) return;
       this.handle(frame);
     }
+    if (this.frames.error) {
+      this.failAfterAnswers(this.frames.error);
+      return;
+    }
     this.updateFlow();
+  }
+
+  /** Closes once every request before the bad frame is answered (bounded by the drain wait). */
+  private failAfterAnswers(err: Error): void {
+    if (this.closed || this.failing) return;
+    this.failing = true;
+    this.socket.pause();
+    void this.drain(5000).then(() => this.fail(err));
   }
 
   private handle(frame: Buffer): void {
@@ -212,7 +266,7 @@ export class Connection implements ConnectionInfo {
 
   /** Pauses reading while too much is unanswered or the socket's send buffer is full. */
   private updateFlow(): void {
-    if (this.closed) return;
+    if (this.closed || this.failing) return;
     const over =
       this.inflightBytes > this.limits.maxInflightBytes ||
       this.pending.length >= this.limits.maxInflightRequests ||
@@ -252,6 +306,11 @@ export class Connection implements ConnectionInfo {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
+}
+
+function rawFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
 }
 
 /** Plain read-and-write path for a file region (no addon, TLS, or a region too small to bother). */

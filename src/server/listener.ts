@@ -17,7 +17,8 @@ export class Listener {
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ListenerOptions, dispatch: Dispatch, private readonly log: Logger) {
-    this.server = createServer({ noDelay: true }, (socket) => {
+    // Paused: a Connection may move the socket to one that reads into memory it chooses.
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       const conn = new Connection(this.nextId++, socket, dispatch, opts, log, (c) => this.connections.delete(c));
       this.connections.add(conn);
     });

@@ -115,8 +115,12 @@ describe('compression.type re-encodes produced batches', () => {
     const topic = 'codec-switch';
     assert.equal(await createTopic(c, topic, 1, { 'compression.type': 'producer' }), 0);
     const first = await produceConfluent(b.bootstrap, topic, 'gzip', 20);
+    // librdkafka sends a batch uncompressed when gzip would not shrink it (a lone small record
+    // that left on its own), so 'as sent' means gzip or none, and nothing the broker would pick.
     let batches = await fetchedBatches(c, topic);
-    assert.deepEqual([...new Set(batches.map((x) => x.codec))], [CODEC.gzip], 'producer: stored as sent');
+    const before = batches.map((x) => x.codec);
+    assert.ok(before.includes(CODEC.gzip), 'producer: gzip batches stored as sent');
+    assert.ok(before.every((x) => x === CODEC.gzip || x === CODEC.none), `producer: stored as sent (${before})`);
 
     const admin = kafka.admin();
     await admin.connect();
@@ -127,7 +131,7 @@ describe('compression.type re-encodes produced batches', () => {
     }
     const second = await produceConfluent(b.bootstrap, topic, 'gzip', 20);
     batches = await fetchedBatches(c, topic);
-    for (const x of batches) assert.equal(x.codec, x.base < 20 ? CODEC.gzip : CODEC.lz4, `batch at ${x.base}`);
+    for (const [i, x] of batches.entries()) assert.equal(x.codec, x.base < 20 ? before[i] : CODEC.lz4, `batch at ${x.base}`);
     assert.ok(batches.some((x) => x.base >= 20));
     const got = await consumeConfluent(b.bootstrap, topic, 40);
     assert.deepEqual(got.map(strip), [...first, ...second].sort((x, y) => x.offset - y.offset).map(strip));

@@ -11,7 +11,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { CreateTopics, Fetch, ListOffsets, Produce, decodeResponse, encodeRequest, type ApiSpec, type RequestOf, type ResponseOf } from '../../src/protocol/index.js';
-import { FrameAssembler } from '../../src/server/frame-assembler.js';
+import { FrameReader } from '../../src/server/frame-reader.js';
 import { readRecords } from '../../src/record/records.js';
 
 interface Pending {
@@ -22,7 +22,7 @@ interface Pending {
 }
 
 export class WireClient {
-  private readonly frames = new FrameAssembler(1 << 30);
+  private readonly frames = new FrameReader(1 << 30);
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   private closedFlag = false;
@@ -34,15 +34,11 @@ export class WireClient {
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = this.frames.push(chunk);
-      } catch (err) {
-        this.failAll(err as Error);
+      for (const f of this.frames.push(chunk)) this.onFrame(f);
+      if (this.frames.error) {
+        this.failAll(this.frames.error);
         socket.destroy();
-        return;
       }
-      for (const f of frames) this.onFrame(f);
     });
     socket.once('close', () => {
       this.closedFlag = true;
