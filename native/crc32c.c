@@ -48,6 +48,31 @@ static inline uint64_t load64(const uint8_t *p) {
   return v;
 }
 
+/* Consumes whole runs of three adjacent `block`-byte blocks, CRCs computed side by side. */
+__attribute__((target("sse4.2"))) static inline uint64_t three_streams(uint64_t c0, const uint8_t **pp,
+                                                                      size_t *lenp, size_t block,
+                                                                      uint32_t table[4][256]) {
+  const uint8_t *p = *pp;
+  size_t len = *lenp;
+  while (len >= 3 * block) {
+    uint64_t c1 = 0, c2 = 0;
+    const uint8_t *end = p + block;
+    do {
+      c0 = _mm_crc32_u64(c0, load64(p));
+      c1 = _mm_crc32_u64(c1, load64(p + block));
+      c2 = _mm_crc32_u64(c2, load64(p + 2 * block));
+      p += 8;
+    } while (p < end);
+    c0 = shift(table, (uint32_t)c0) ^ (uint32_t)c1;
+    c0 = shift(table, (uint32_t)c0) ^ (uint32_t)c2;
+    p += 2 * block;
+    len -= 3 * block;
+  }
+  *pp = p;
+  *lenp = len;
+  return c0;
+}
+
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p,
                                                             size_t len) {
   uint64_t c0 = crc ^ 0xffffffffu;
@@ -55,34 +80,8 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
     c0 = _mm_crc32_u8((uint32_t)c0, *p++);
     len--;
   }
-  while (len >= 3 * LONG_BLOCK) {
-    uint64_t c1 = 0, c2 = 0;
-    const uint8_t *end = p + LONG_BLOCK;
-    do {
-      c0 = _mm_crc32_u64(c0, load64(p));
-      c1 = _mm_crc32_u64(c1, load64(p + LONG_BLOCK));
-      c2 = _mm_crc32_u64(c2, load64(p + 2 * LONG_BLOCK));
-      p += 8;
-    } while (p < end);
-    c0 = shift(long_shift, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(long_shift, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 2 * LONG_BLOCK;
-    len -= 3 * LONG_BLOCK;
-  }
-  while (len >= 3 * SHORT_BLOCK) {
-    uint64_t c1 = 0, c2 = 0;
-    const uint8_t *end = p + SHORT_BLOCK;
-    do {
-      c0 = _mm_crc32_u64(c0, load64(p));
-      c1 = _mm_crc32_u64(c1, load64(p + SHORT_BLOCK));
-      c2 = _mm_crc32_u64(c2, load64(p + 2 * SHORT_BLOCK));
-      p += 8;
-    } while (p < end);
-    c0 = shift(short_shift, (uint32_t)c0) ^ (uint32_t)c1;
-    c0 = shift(short_shift, (uint32_t)c0) ^ (uint32_t)c2;
-    p += 2 * SHORT_BLOCK;
-    len -= 3 * SHORT_BLOCK;
-  }
+  c0 = three_streams(c0, &p, &len, LONG_BLOCK, long_shift);
+  c0 = three_streams(c0, &p, &len, SHORT_BLOCK, short_shift);
   for (; len >= 8; len -= 8, p += 8) c0 = _mm_crc32_u64(c0, load64(p));
   for (; len > 0; len--) c0 = _mm_crc32_u8((uint32_t)c0, *p++);
   return (uint32_t)c0 ^ 0xffffffffu;
