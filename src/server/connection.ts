@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { directReadAddon, sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
@@ -109,7 +109,6 @@ export class Connection implements ConnectionInfo {
       this.log.debug({ conn: this.id, err: (err as Error).message }, 'dup failed; reading chunks');
       return null;
     }
-    accepted.destroy();
     const onread: OnReadOpts = {
       buffer: () => this.frames.target(),
       callback: (n) => {
@@ -117,8 +116,18 @@ export class Connection implements ConnectionInfo {
         return true;
       },
     };
-    // Node reads `onread` here as it does for net.connect; @types/node lists it only there.
-    return new Socket({ fd: dup, readable: true, writable: true, onread } as SocketConstructorOpts);
+    let socket: Socket;
+    try {
+      // Node reads `onread` here as it does for net.connect; @types/node lists it only there.
+      socket = new Socket({ fd: dup, readable: true, writable: true, onread } as SocketConstructorOpts);
+    } catch (err) {
+      closeSync(dup);
+      this.log.debug({ conn: this.id, err: (err as Error).message }, 'wrapping the duplicate fd failed; reading chunks');
+      return null;
+    }
+    // The duplicate holds the TCP connection open: closing the accepted fd sends nothing.
+    accepted.destroy();
+    return socket;
   }
 
   private onRead(n: number): void {
