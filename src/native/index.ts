@@ -17,11 +17,9 @@ export interface NativeAddon {
   crc32c?(bytes: Uint8Array, crc?: number): number;
 }
 
-/** The addon's sendfile pair, both present. */
-export interface SendfileAddon {
-  sendfile(sockFd: number, regions: number[], done: (errno: number, sent: number) => void): number;
-  shutdown(sockFd: number): void;
-}
+/** The addon narrowed to the functions a caller needs, all present. */
+export type AddonWith<K extends keyof NativeAddon> = NativeAddon & Required<Pick<NativeAddon, K>>;
+export type SendfileAddon = AddonWith<'sendfile' | 'shutdown'>;
 
 let addon: NativeAddon | null | undefined;
 
@@ -43,21 +41,17 @@ export function loadNative(): NativeAddon | null {
 }
 
 /**
- * The addon when fetch responses should be sent with sendfile: on unless SAMSA_SENDFILE=0 and the
- * addon loads.
+ * The addon when the environment switch `switchVar` is not '0' and the addon has every one of
+ * `parts`; otherwise null, and the caller takes its plain path.
  */
-export function sendfileAddon(): SendfileAddon | null {
-  if (process.env.SAMSA_SENDFILE === '0') return null;
+export function addonWith<K extends keyof NativeAddon>(switchVar: string, ...parts: K[]): AddonWith<K> | null {
+  if (process.env[switchVar] === '0') return null;
   const a = loadNative();
-  return a?.sendfile && a.shutdown ? (a as SendfileAddon) : null;
+  return a && parts.every((p) => typeof a[p] === 'function') ? (a as AddonWith<K>) : null;
 }
 
-/**
- * The addon when accepted sockets should be re-wrapped to read into memory the broker chooses:
- * on unless SAMSA_DIRECT_READ=0 and the addon has dup.
- */
-export function directReadAddon(): { dup(fd: number): number } | null {
-  if (process.env.SAMSA_DIRECT_READ === '0') return null;
-  const a = loadNative();
-  return a?.dup ? (a as { dup(fd: number): number }) : null;
-}
+/** sendfile for fetch responses; SAMSA_SENDFILE=0 reads and writes instead. */
+export const sendfileAddon = (): SendfileAddon | null => addonWith('SAMSA_SENDFILE', 'sendfile', 'shutdown');
+
+/** dup for reading requests in place; SAMSA_DIRECT_READ=0 copies the socket's chunks instead. */
+export const directReadAddon = (): AddonWith<'dup'> | null => addonWith('SAMSA_DIRECT_READ', 'dup');
