@@ -32,7 +32,19 @@ export function topicCodec(compressionType: string): CompressionCodec | null {
   }
 }
 
-export type RewriteOutcome = { ok: true; records: Buffer } | { ok: false; message: string };
+/** KIP-467: a refused record, by its index in the batch. */
+export interface RecordError {
+  batchIndex: number;
+  batchIndexErrorMessage: string | null;
+}
+
+export type RewriteOutcome = { ok: true; records: Buffer } | { ok: false; message: string; recordErrors: RecordError[] };
+
+/** Kafka's message when records are refused: it counts them and quotes at most three. */
+function recordErrorsMessage(errors: readonly RecordError[]): string {
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
+  return `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
+}
 
 /**
  * Checks keys (compacted topics) and re-compresses batches whose codec differs from the topic's.
@@ -45,6 +57,7 @@ export function rewriteForTopic(
   opts: { codec: CompressionCodec | null; requireKeys: boolean; topicPartition: string },
 ): RewriteOutcome {
   const parts: Buffer[] = [];
+  const refused: RecordError[] = [];
   let changed = false;
   for (const at of positions) {
     const end = at + batchSize(records, at);
@@ -61,8 +74,11 @@ export function rewriteForTopic(
       continue;
     }
     const recs = readRecords(own);
-    if (opts.requireKeys && recs.some((r) => r.key === null)) {
-      return { ok: false, message: `Compacted topic cannot accept message without key in topic partition ${opts.topicPartition}.` };
+    if (opts.requireKeys) {
+      recs.forEach((r, batchIndex) => {
+        if (r.key === null) refused.push({ batchIndex, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${opts.topicPartition}.` });
+      });
+      if (refused.length > 0) continue;
     }
     if (!recompress || recs.length === 0) {
       parts.push(own);
@@ -87,5 +103,6 @@ export function rewriteForTopic(
     parts.push(rebuilt);
     changed = true;
   }
+  if (refused.length > 0) return { ok: false, message: recordErrorsMessage(refused), recordErrors: refused };
   return { ok: true, records: changed ? Buffer.concat(parts) : records };
 }

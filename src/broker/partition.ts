@@ -1,7 +1,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload } from '../record/validate.js';
-import { rewriteForTopic } from './batch-rewrite.js';
+import { rewriteForTopic, type RecordError } from './batch-rewrite.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
 
 /** A fetch waiting for data on this partition (delayed fetch / long poll). */
@@ -11,7 +11,7 @@ export interface AppendListener {
 
 export type ProduceOutcome =
   | { ok: true; result: AppendResult }
-  | { ok: false; errorCode: number; message: string };
+  | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
 /**
  * Replica state of one partition on this broker. On a single node the ISR is this broker alone,
@@ -69,7 +69,7 @@ export class Partition {
       } catch (err) {
         return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `invalid records: ${(err as Error).message}` };
       }
-      if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message };
+      if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message, recordErrors: out.recordErrors };
       records = out.records;
     }
     const result = this.log.append(records, { leaderEpoch: this.leaderEpoch });

@@ -10,6 +10,8 @@ export interface TopicConfigDef {
   readonly type: 'int' | 'long' | 'string' | 'boolean' | 'list' | 'double';
   readonly default: (broker: BrokerConfig) => string;
   readonly check?: (value: string) => string | null;
+  /** Accepted and described as Kafka 3.9 does, but without effect here; says why. */
+  readonly noEffect?: string;
 }
 
 const LONG_MAX = '9223372036854775807';
@@ -25,6 +27,15 @@ export const configString = (v: ConfigValue): string => {
 };
 
 const fromBroker = (name: string) => (b: BrokerConfig) => configString(b.get(name));
+const intIn = (min: number, max: number, also?: number) => (v: string) =>
+  /^-?\d+$/.test(v) && ((Number(v) >= min && Number(v) <= max) || Number(v) === also) ? null : `must be an integer in [${min}, ${max}]${also === undefined ? '' : ` or ${also}`}`;
+const bool = (v: string) => (v === 'true' || v === 'false' ? null : 'must be true or false');
+const throttledReplicas = (v: string) =>
+  v === '' || v === '*' || /^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$/.test(v) ? null : 'must be *, empty, or a list of partition:broker';
+
+/** A Kafka 3.9 topic setting Samsa accepts (so tools and clients that set it keep working) but does not act on. */
+const accepted = (name: string, brokerSynonym: string | null, type: TopicConfigDef['type'], value: string, check: (v: string) => string | null, noEffect: string): TopicConfigDef =>
+  ({ name, brokerSynonym, type, default: () => value, check, noEffect });
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', brokerSynonym: 'log.cleanup.policy', type: 'list', default: fromBroker('log.cleanup.policy'),
@@ -49,6 +60,24 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'segment.index.bytes', brokerSynonym: 'log.index.size.max.bytes', type: 'int', default: fromBroker('log.index.size.max.bytes'), check: intAtLeast(4) },
   { name: 'segment.ms', brokerSynonym: 'log.roll.ms', type: 'long', default: (b) => String(b.segmentMs), check: intAtLeast(1) },
   { name: 'unclean.leader.election.enable', brokerSynonym: 'unclean.leader.election.enable', type: 'boolean', default: fromBroker('unclean.leader.election.enable'), check: oneOf(['true', 'false']) },
+  accepted('compression.gzip.level', 'compression.gzip.level', 'int', '-1', intIn(1, 9, -1), 'batches are re-compressed at the codec library\'s default level'),
+  accepted('compression.lz4.level', 'compression.lz4.level', 'int', '9', intIn(1, 17), 'batches are re-compressed at the codec library\'s default level'),
+  accepted('compression.zstd.level', 'compression.zstd.level', 'int', '3', intIn(-131072, 22), 'batches are re-compressed at the codec library\'s default level'),
+  accepted('follower.replication.throttled.replicas', null, 'list', '', throttledReplicas, 'replication throttles are not built yet'),
+  accepted('leader.replication.throttled.replicas', null, 'list', '', throttledReplicas, 'replication throttles are not built yet'),
+  accepted('local.retention.bytes', 'log.local.retention.bytes', 'long', '-2', intAtLeast(-2), 'tiered storage is not built'),
+  accepted('local.retention.ms', 'log.local.retention.ms', 'long', '-2', intAtLeast(-2), 'tiered storage is not built'),
+  accepted('message.downconversion.enable', 'log.message.downconversion.enable', 'boolean', 'true', bool, 'message formats v0/v1 are not served, so nothing is down-converted'),
+  accepted('message.format.version', 'log.message.format.version', 'string', '3.0-IV1',
+    (v) => (/^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v) ? null : 'must be a Kafka version such as 3.0-IV1'), 'deprecated in Kafka 3.0 and ignored there too: batches are always stored as RecordBatch v2'),
+  accepted('message.timestamp.after.max.ms', 'log.message.timestamp.after.max.ms', 'long', LONG_MAX, intAtLeast(0), 'record timestamps are not checked against the broker clock'),
+  accepted('message.timestamp.before.max.ms', 'log.message.timestamp.before.max.ms', 'long', LONG_MAX, intAtLeast(0), 'record timestamps are not checked against the broker clock'),
+  accepted('message.timestamp.difference.max.ms', 'log.message.timestamp.difference.max.ms', 'long', LONG_MAX, intAtLeast(0), 'record timestamps are not checked against the broker clock'),
+  accepted('preallocate', 'log.preallocate', 'boolean', 'false', bool, 'segment files grow as they are written'),
+  accepted('remote.log.copy.disable', null, 'boolean', 'false', bool, 'tiered storage is not built'),
+  accepted('remote.log.delete.on.disable', null, 'boolean', 'false', bool, 'tiered storage is not built'),
+  accepted('remote.storage.enable', null, 'boolean', 'false', (v) => (v === 'false' ? null : 'tiered storage is not supported'), 'tiered storage is not built'),
+  accepted('segment.jitter.ms', 'log.roll.jitter.ms', 'long', '0', intAtLeast(0), 'segments roll at segment.ms exactly'),
 ];
 
 export const TOPIC_CONFIG_BY_NAME = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
@@ -128,4 +157,5 @@ export const TOPIC_CONFIG_DOCS: Record<string, string> = {
   'segment.index.bytes': 'The size of the index that maps offsets to file positions.',
   'segment.ms': 'The period after which the log rolls a segment even if it is not full.',
   'unclean.leader.election.enable': 'Whether replicas not in the ISR may be elected leader as a last resort.',
+  ...Object.fromEntries(TOPIC_CONFIGS.filter((d) => d.noEffect).map((d) => [d.name, `Accepted as in Kafka 3.9, without effect in Samsa: ${d.noEffect}.`])),
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import type { CoordinatorLog, CoordinatorSettings } from './coordinator-log.js';
 import { Group, splitOffsetKey, type JoinResult, type Member, type SyncResult } from './group.js';
@@ -21,8 +22,6 @@ export interface JoinRequest {
   supportsSkipAssignment: boolean;
 }
 
-const SWEEP_MS = 200;
-
 function joinError(memberId: string, errorCode: number): JoinResult {
   return { errorCode, generationId: -1, protocolName: null, protocolType: null, leader: '', memberId, skipAssignment: false, members: [] };
 }
@@ -38,11 +37,14 @@ function syncError(errorCode: number): SyncResult {
  */
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
-  private sweepTimer: NodeJS.Timeout | null = null;
-  private lastExpiry = Date.now();
+  private offsetsTimer: Timer | null = null;
   private readonly log = rootLog.child({ component: 'group-coordinator' });
 
-  constructor(private readonly store: CoordinatorLog, readonly settings: CoordinatorSettings) {}
+  constructor(
+    private readonly store: CoordinatorLog,
+    readonly settings: CoordinatorSettings,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   partitionFor(groupId: string): number {
     return partitionForGroup(groupId, this.store.partitionCount);
@@ -83,7 +85,7 @@ export class GroupCoordinator {
           g.leaderId = v.leader;
           g.members.clear();
           g.staticMembers.clear();
-          const now = Date.now();
+          const now = this.clock.now();
           for (const m of v.members) {
             g.members.set(m.memberId, {
               memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
@@ -93,7 +95,7 @@ export class GroupCoordinator {
             });
             if (m.groupInstanceId) g.staticMembers.set(m.groupInstanceId, m.memberId);
           }
-          g.transition(g.members.size > 0 ? 'Stable' : 'Empty');
+          g.transition(g.members.size > 0 ? 'Stable' : 'Empty', this.clock.now());
           if (v.currentStateTimestamp > 0) g.stateSince = v.currentStateTimestamp;
         }
       }
@@ -102,14 +104,21 @@ export class GroupCoordinator {
     this.log.info({ groups: this.groups.size }, 'loaded group metadata');
   }
 
+  /** Arms every loaded group's session timers and the periodic offsets expiry. */
   start(): void {
-    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweepTimer.unref();
+    for (const g of this.groups.values()) this.armExpiry(g);
+    const interval = Math.min(60_000, this.settings.offsetsRetentionMs);
+    const tick = (): void => {
+      this.expireOffsets(this.clock.now());
+      this.offsetsTimer = this.clock.schedule(interval, tick);
+    };
+    this.offsetsTimer = this.clock.schedule(interval, tick);
   }
 
   stop(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const g of this.groups.values()) if (g.joinTimer) clearTimeout(g.joinTimer);
+    this.offsetsTimer?.cancel();
+    this.offsetsTimer = null;
+    for (const g of this.groups.values()) g.cancelTimers();
   }
 
   group(groupId: string): Group | undefined {
@@ -132,7 +141,7 @@ export class GroupCoordinator {
 
   private getOrCreate(groupId: string): Group {
     let g = this.groups.get(groupId);
-    if (!g) this.groups.set(groupId, (g = new Group(groupId)));
+    if (!g) this.groups.set(groupId, (g = new Group(groupId, this.clock.now())));
     return g;
   }
 
@@ -148,7 +157,9 @@ export class GroupCoordinator {
     const g = existing ?? this.getOrCreate(req.groupId);
     if (g.state === 'Dead') return joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (!g.supportsProtocols(req.protocolType, req.protocols.map((p) => p.name))) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    return req.memberId === '' ? this.joinUnknownMember(g, req) : this.joinKnownMember(g, req);
+    const result = req.memberId === '' ? this.joinUnknownMember(g, req) : this.joinKnownMember(g, req);
+    this.armExpiry(g);
+    return result;
   }
 
   private newMemberId(clientId: string, instanceId: string | null): string {
@@ -161,7 +172,7 @@ export class GroupCoordinator {
       const oldId = g.staticMembers.get(req.groupInstanceId);
       if (oldId && g.members.has(oldId)) return this.replaceStaticMember(g, oldId, memberId, req);
     } else if (req.requireKnownMemberId) {
-      g.pendingMembers.set(memberId, Date.now() + req.sessionTimeoutMs);
+      g.pendingMembers.set(memberId, this.clock.now() + req.sessionTimeoutMs);
       return joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED);
     }
     if (g.members.size >= this.settings.maxGroupSize) return joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED);
@@ -177,7 +188,7 @@ export class GroupCoordinator {
     const invalid = this.validateMember(g, req.memberId, req.groupInstanceId);
     if (invalid !== ErrorCode.NONE) return joinError(req.memberId, invalid);
     const m = g.members.get(req.memberId)!;
-    m.deadline = Date.now() + m.sessionTimeoutMs;
+    m.deadline = this.clock.now() + m.sessionTimeoutMs;
     const changed = !sameProtocols(m.protocols, req.protocols);
     switch (g.state) {
       case 'PreparingRebalance':
@@ -205,7 +216,7 @@ export class GroupCoordinator {
     g.members.delete(oldId);
     old.awaitingJoin?.(joinError(oldId, ErrorCode.FENCED_INSTANCE_ID));
     old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
-    const m: Member = { ...old, memberId: newId, awaitingJoin: null, awaitingSync: null, clientId: req.clientId, clientHost: req.clientHost, deadline: Date.now() + req.sessionTimeoutMs, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs };
+    const m: Member = { ...old, memberId: newId, awaitingJoin: null, awaitingSync: null, clientId: req.clientId, clientHost: req.clientHost, deadline: this.clock.now() + req.sessionTimeoutMs, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs };
     g.members.set(newId, m);
     g.staticMembers.set(req.groupInstanceId!, newId);
     const wasLeader = g.leaderId === oldId;
@@ -227,7 +238,7 @@ export class GroupCoordinator {
     const m: Member = {
       memberId, groupInstanceId: req.groupInstanceId, clientId: req.clientId, clientHost: req.clientHost,
       sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocolType: req.protocolType,
-      protocols: req.protocols, assignment: Buffer.alloc(0), deadline: Date.now() + req.sessionTimeoutMs,
+      protocols: req.protocols, assignment: Buffer.alloc(0), deadline: this.clock.now() + req.sessionTimeoutMs,
       awaitingJoin: null, awaitingSync: null, isNew: true,
     };
     if (g.members.size === 0) g.protocolType = req.protocolType;
@@ -281,10 +292,10 @@ export class GroupCoordinator {
         m.awaitingSync = null;
       }
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const rebalanceTimeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
     const initial = g.state === 'Empty';
-    g.transition('PreparingRebalance');
+    g.transition('PreparingRebalance', this.clock.now());
     g.joinDeadline = now + rebalanceTimeout;
     g.joinNotBefore = initial ? now + this.settings.initialRebalanceDelayMs : 0;
     this.log.info({ group: g.groupId, generation: g.generationId, reason }, 'preparing rebalance');
@@ -292,28 +303,26 @@ export class GroupCoordinator {
   }
 
   private scheduleJoinCheck(g: Group): void {
-    if (g.joinTimer) clearTimeout(g.joinTimer);
-    const now = Date.now();
+    g.joinTimer?.cancel();
+    const now = this.clock.now();
     const at = g.joinNotBefore > now ? Math.min(g.joinNotBefore, g.joinDeadline) : g.joinDeadline;
-    g.joinTimer = setTimeout(() => {
+    g.joinTimer = this.clock.schedule(at - now, () => {
       g.joinTimer = null;
-      this.maybeCompleteJoin(g, Date.now() >= g.joinDeadline);
-    }, Math.max(0, at - now));
+      this.maybeCompleteJoin(g, this.clock.now() >= g.joinDeadline);
+    });
   }
 
   /** The join phase ends when every member has rejoined (after the initial delay) or at the rebalance timeout. */
   private maybeCompleteJoin(g: Group, timedOut = false): void {
     if (g.state !== 'PreparingRebalance') return;
-    const now = Date.now();
+    const now = this.clock.now();
     const allJoined = [...g.members.values()].every((m) => m.awaitingJoin !== null) && g.pendingMembers.size === 0;
     if (!timedOut && (!allJoined || now < g.joinNotBefore)) {
       if (!g.joinTimer) this.scheduleJoinCheck(g);
       return;
     }
-    if (g.joinTimer) {
-      clearTimeout(g.joinTimer);
-      g.joinTimer = null;
-    }
+    g.joinTimer?.cancel();
+    g.joinTimer = null;
     for (const m of [...g.members.values()]) {
       if (m.awaitingJoin === null) this.removeMember(g, m, 'did not rejoin in time', false);
     }
@@ -322,14 +331,15 @@ export class GroupCoordinator {
     if (g.members.size === 0) {
       g.protocolName = null;
       g.leaderId = null;
-      g.transition('Empty');
+      g.transition('Empty', this.clock.now());
       this.persistGroup(g);
       this.log.info({ group: g.groupId, generation: g.generationId }, 'group is empty');
+      this.armExpiry(g);
       return;
     }
     g.protocolName = g.selectProtocol();
     if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value!;
-    g.transition('CompletingRebalance');
+    g.transition('CompletingRebalance', this.clock.now());
     // Members that never send SyncGroup (a leader that died after joining) must not hold the group.
     g.syncDeadline = now + Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
     g.synced.clear();
@@ -340,6 +350,7 @@ export class GroupCoordinator {
       m.deadline = now + m.sessionTimeoutMs;
       resolve(this.joinResultFor(g, m));
     }
+    this.armExpiry(g);
   }
 
   sync(req: { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null; protocolType: string | null; protocolName: string | null; assignments: Array<{ memberId: string; assignment: Buffer }> }): Promise<SyncResult> | SyncResult {
@@ -354,7 +365,7 @@ export class GroupCoordinator {
     if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
       return syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
-    m.deadline = Date.now() + m.sessionTimeoutMs;
+    m.deadline = this.clock.now() + m.sessionTimeoutMs;
     switch (g.state) {
       case 'Empty':
         return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -378,7 +389,7 @@ export class GroupCoordinator {
         member.isNew = false;
       }
       this.persistGroup(g);
-      g.transition('Stable');
+      g.transition('Stable', this.clock.now());
       for (const member of g.members.values()) {
         if (member.awaitingSync) {
           const resolve = member.awaitingSync;
@@ -387,6 +398,7 @@ export class GroupCoordinator {
         }
       }
     }
+    this.armExpiry(g);
     return p;
   }
 
@@ -399,7 +411,8 @@ export class GroupCoordinator {
     if (invalid !== ErrorCode.NONE) return invalid;
     const m = g.members.get(req.memberId)!;
     if (req.generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    m.deadline = Date.now() + m.sessionTimeoutMs;
+    m.deadline = this.clock.now() + m.sessionTimeoutMs;
+    this.armExpiry(g);
     if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
   }
@@ -422,6 +435,7 @@ export class GroupCoordinator {
     }
     if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
     this.removeMember(g, m, 'left the group', true);
+    this.armExpiry(g);
     return ErrorCode.NONE;
   }
 
@@ -438,14 +452,13 @@ export class GroupCoordinator {
     else if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
   }
 
-  /** Expires members whose session ran out and pending members who never came back; expires offsets. */
   /** The sync phase timed out: members that did not send SyncGroup leave, the rest rejoin. */
   private expirePendingSync(g: Group): void {
     for (const m of [...g.members.values()]) {
       if (!g.synced.has(m.memberId)) this.removeMember(g, m, 'did not sync in time', false);
     }
     if (g.members.size === 0) {
-      g.transition('Empty');
+      g.transition('Empty', this.clock.now());
       g.protocolName = null;
       g.leaderId = null;
       this.persistGroup(g);
@@ -454,24 +467,37 @@ export class GroupCoordinator {
     this.prepareRebalance(g, 'members did not sync before the rebalance timeout');
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    for (const g of this.groups.values()) {
-      for (const [id, deadline] of g.pendingMembers) if (deadline < now) g.pendingMembers.delete(id);
-      // As in Kafka, sessions run out in every state, during a rebalance too (a member that went
-      // silent must not hold the group until the rebalance timeout); members parked in a join
-      // or waiting for their assignment are kept alive.
-      for (const m of [...g.members.values()]) {
-        if (m.awaitingJoin || m.awaitingSync || m.deadline >= now) continue;
-        this.removeMember(g, m, 'session timed out', true);
-      }
-      if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
-      else if (g.state === 'CompletingRebalance' && now > g.syncDeadline) this.expirePendingSync(g);
+  /**
+   * Keeps one timer per group at its earliest deadline, so every member expires at its own
+   * session deadline. A timer due no later than the earliest deadline is kept: a heartbeat that
+   * only moves a deadline later costs a comparison, and the timer re-arms when it fires.
+   */
+  private armExpiry(g: Group): void {
+    const at = g.nextExpiry();
+    if (g.expiryTimer && g.expiryAt <= at) return;
+    g.expiryTimer?.cancel();
+    g.expiryTimer = null;
+    if (at === Infinity || this.groups.get(g.groupId) !== g) return;
+    g.expiryAt = at;
+    g.expiryTimer = this.clock.schedule(at - this.clock.now(), () => {
+      g.expiryTimer = null;
+      this.expire(g);
+    });
+  }
+
+  /** Removes members whose session ran out and pending member ids never used; ends a timed-out sync phase. */
+  private expire(g: Group): void {
+    const now = this.clock.now();
+    for (const [id, deadline] of g.pendingMembers) if (deadline <= now) g.pendingMembers.delete(id);
+    // As in Kafka, sessions run out in every state, during a rebalance too (a member that went
+    // silent must not hold the group until the rebalance timeout).
+    for (const m of [...g.members.values()]) {
+      if (m.awaitingJoin || m.awaitingSync || m.deadline > now) continue;
+      this.removeMember(g, m, 'session timed out', true);
     }
-    if (now - this.lastExpiry >= Math.min(60_000, this.settings.offsetsRetentionMs)) {
-      this.lastExpiry = now;
-      this.expireOffsets(now);
-    }
+    if (g.state === 'PreparingRebalance') this.maybeCompleteJoin(g);
+    else if (g.state === 'CompletingRebalance' && now >= g.syncDeadline) this.expirePendingSync(g);
+    this.armExpiry(g);
   }
 
   // ---- offsets ----------------------------------------------------------------------------
@@ -489,13 +515,14 @@ export class GroupCoordinator {
     const m = g.members.get(memberId)!;
     if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (g.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-    m.deadline = Date.now() + m.sessionTimeoutMs;
+    m.deadline = this.clock.now() + m.sessionTimeoutMs;
+    this.armExpiry(g);
     return ErrorCode.NONE;
   }
 
   commitOffsets(groupId: string, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
     const g = this.getOrCreate(groupId);
-    const now = Date.now();
+    const now = this.clock.now();
     const records = offsets.map((o) => ({
       key: offsetCommitKey(groupId, o.topic, o.partition),
       value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
@@ -522,7 +549,8 @@ export class GroupCoordinator {
     if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
     this.deleteOffsets(g, [...g.offsets.keys()]);
     this.store.append(this.partitionFor(groupId), [{ key: groupMetadataKey(groupId), value: null }]);
-    g.transition('Dead');
+    g.transition('Dead', this.clock.now());
+    g.cancelTimers();
     this.groups.delete(groupId);
     return ErrorCode.NONE;
   }
@@ -541,7 +569,8 @@ export class GroupCoordinator {
       }
       if (g.offsets.size === 0 && g.members.size === 0) {
         this.store.append(this.partitionFor(g.groupId), [{ key: groupMetadataKey(g.groupId), value: null }]);
-        g.transition('Dead');
+        g.transition('Dead', this.clock.now());
+        g.cancelTimers();
         this.groups.delete(g.groupId);
       }
     }
@@ -553,7 +582,7 @@ export class GroupCoordinator {
       generation: g.generationId,
       protocol: g.protocolName,
       leader: g.leaderId,
-      currentStateTimestamp: Date.now(),
+      currentStateTimestamp: this.clock.now(),
       members: [...g.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,

@@ -1,3 +1,5 @@
+import type { Timer } from '../util/clock.js';
+
 /** The classic group states, named as Kafka names them in DescribeGroups and ListGroups. */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -58,9 +60,12 @@ export class Group {
   readonly staticMembers = new Map<string, string>();
   readonly offsets = new Map<string, CommittedOffset>();
   /** When the group entered its current state (Empty: offsets expire from here). */
-  stateSince = Date.now();
+  stateSince: number;
   /** The timer that ends the join phase of a rebalance. */
-  joinTimer: NodeJS.Timeout | null = null;
+  joinTimer: Timer | null = null;
+  /** The timer for the group's earliest session, pending-member or sync deadline, and when it fires. */
+  expiryTimer: Timer | null = null;
+  expiryAt = 0;
   /** The join phase may not end before this (group.initial.rebalance.delay.ms for a new group). */
   joinNotBefore = 0;
   joinDeadline = 0;
@@ -68,11 +73,30 @@ export class Group {
   readonly synced = new Set<string>();
   syncDeadline = 0;
 
-  constructor(readonly groupId: string) {}
+  constructor(readonly groupId: string, now: number) {
+    this.stateSince = now;
+  }
 
-  transition(to: GroupState): void {
+  transition(to: GroupState, now: number): void {
     this.state = to;
-    this.stateSince = Date.now();
+    this.stateSince = now;
+  }
+
+  /** The earliest instant at which a session, a pending member id or the sync phase runs out. */
+  nextExpiry(): number {
+    let at = Infinity;
+    // Members parked in a join or waiting for their assignment are kept alive.
+    for (const m of this.members.values()) if (!m.awaitingJoin && !m.awaitingSync && m.deadline < at) at = m.deadline;
+    for (const d of this.pendingMembers.values()) if (d < at) at = d;
+    if (this.state === 'CompletingRebalance' && this.syncDeadline < at) at = this.syncDeadline;
+    return at;
+  }
+
+  cancelTimers(): void {
+    this.joinTimer?.cancel();
+    this.joinTimer = null;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = null;
   }
 
   is(...states: GroupState[]): boolean {

@@ -16,13 +16,16 @@ export function encodeRequest<A extends ApiSpec>(spec: A, header: RequestHeader,
   return w.finish();
 }
 
-/** Decodes a request body after its header; the whole frame must be consumed. */
+/**
+ * Decodes a request body after its header. Bytes after the last field are ignored, as Kafka's
+ * request readers ignore them: librdkafka 2.1+ sends three after an all-topics Metadata v9+,
+ * 2.0 one after ListGroups v4 and three after OffsetFetch v7. A field running past the frame's
+ * end is still refused.
+ */
 export function decodeRequestBody<A extends ApiSpec>(spec: A, version: number, r: Reader): RequestOf<A> {
   // Codecs are compiled and cached per version: never for versions a frame merely claims.
   if (!supports(spec, version)) throw new DecodeError(`${spec.name} v${version} is not supported`);
-  const body = requestCodec(spec, version).decode(r);
-  if (r.remaining !== 0) throw new DecodeError(`${r.remaining} trailing bytes after ${spec.name} v${version} request`);
-  return body as RequestOf<A>;
+  return requestCodec(spec, version).decode(r) as RequestOf<A>;
 }
 
 /** Decodes a request frame body (without size prefix): header and body. */

@@ -48,6 +48,14 @@ describe('retention and compaction', () => {
     const keyless = await produceBatch(c, 'cmp', 0, buildBatch([{ key: null, value: 'x' }]));
     assert.equal(keyless.errorCode, 87);
     assert.match(keyless.errorMessage!, /Compacted topic cannot accept message without key/);
+    // KIP-467: the keyless records of a batch are named by index; nothing of the batch is stored.
+    const endBefore = b.broker.partition('cmp', 0)!.logEndOffset;
+    const mixed = await produceBatch(c, 'cmp', 0, buildBatch([{ key: 'a', value: '1' }, { key: null, value: '2' }, { key: 'b', value: '3' }, { key: null, value: '4' }]));
+    assert.equal(mixed.errorCode, 87);
+    assert.deepEqual(mixed.recordErrors.map((e) => e.batchIndex), [1, 3]);
+    assert.match(mixed.recordErrors[0]!.batchIndexErrorMessage!, /Compacted topic cannot accept message without key in topic partition cmp-0/);
+    assert.match(mixed.errorMessage!, /2 record errors/);
+    assert.equal(b.broker.partition('cmp', 0)!.logEndOffset, endBefore);
     // roll so everything is cleanable: one more record for an existing key lands in a new segment
     const p = b.broker.partition('cmp', 0)!;
     p.log.roll();

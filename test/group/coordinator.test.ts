@@ -10,6 +10,7 @@ process.env.SAMSA_LOG_LEVEL ??= 'warn';
 const { GroupCoordinator } = await import('../../src/group/coordinator.js');
 const { decodeCoordinatorRecord, partitionForGroup } = await import('../../src/group/records.js');
 const { ErrorCode } = await import('../../src/protocol/errors.js');
+const { ManualClock } = await import('../../src/util/clock.js');
 type Coordinator = InstanceType<typeof GroupCoordinator>;
 type JoinRequest = Parameters<Coordinator['join']>[0];
 type JoinResult = Awaited<ReturnType<Coordinator['join']>>;
@@ -345,6 +346,50 @@ describe('GroupCoordinator: membership', () => {
     assert.ok(Date.now() - t0 >= 250, `completed after ${Date.now() - t0} ms`);
     assert.equal(j.generationId, 2);
     assert.deepEqual(j.members.map((m) => m.memberId), [leader]);
+  });
+});
+
+describe('GroupCoordinator: simulated time', () => {
+  test('each member expires exactly at its own session deadline', async () => {
+    const clock = new ManualClock(1_000_000);
+    const c = new GroupCoordinator(new MemoryLog(4), SETTINGS, clock);
+    coordinators.push(c);
+    c.start();
+    const a = joinNew(c, 'g', { sessionTimeoutMs: 1000, rebalanceTimeoutMs: 5000 });
+    const b = joinNew(c, 'g', { sessionTimeoutMs: 1700, rebalanceTimeoutMs: 5000 });
+    const [ja] = await settle(Promise.all([a.result, b.result]));
+    const follower = ja.leader === a.memberId ? b.memberId : a.memberId;
+    await syncAll(c, 'g', 1, ja.leader, { [a.memberId]: 'x', [b.memberId]: 'y' }, [follower]);
+    const g = c.group('g')!;
+    assert.equal(g.state, 'Stable');
+    // Both went silent at the sync; the 1000 ms session runs out at exactly +1000.
+    clock.advance(999);
+    assert.deepEqual([...g.members.keys()].sort(), [a.memberId, b.memberId].sort());
+    clock.advance(1);
+    assert.deepEqual([...g.members.keys()], [b.memberId]);
+    assert.equal(g.state, 'PreparingRebalance');
+    // The other keeps its own, longer session during the rebalance.
+    clock.advance(699);
+    assert.deepEqual([...g.members.keys()], [b.memberId]);
+    clock.advance(1);
+    assert.equal(g.members.size, 0);
+    assert.equal(g.state, 'Empty');
+  });
+
+  test('a heartbeat moves the deadline: the session ends a full timeout after the last one', async () => {
+    const clock = new ManualClock(5_000);
+    const c = new GroupCoordinator(new MemoryLog(4), SETTINGS, clock);
+    coordinators.push(c);
+    c.start();
+    const a = joinNew(c, 'g', { sessionTimeoutMs: 1000, rebalanceTimeoutMs: 5000 });
+    const ja = await settle(a.result);
+    await syncAll(c, 'g', 1, ja.leader, { [a.memberId]: 'x' });
+    clock.advance(800);
+    assert.equal(c.heartbeat({ groupId: 'g', memberId: a.memberId, generationId: 1, groupInstanceId: null }), ErrorCode.NONE);
+    clock.advance(999);
+    assert.equal(c.group('g')!.members.size, 1);
+    clock.advance(1);
+    assert.equal(c.group('g')!.members.size, 0);
   });
 });
 

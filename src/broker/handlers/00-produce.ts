@@ -1,7 +1,8 @@
 // Produce: v0-11 advertised; v0-2 are answered with UNSUPPORTED_VERSION (librdkafka turns
 // compression off when the advertised minimum is 3). Behaviour: batches are validated by header
 // and CRC only and stored as received; acks=0 gets no response; acks=-1 waits for the ISR (this
-// broker alone on a single node).
+// broker alone on a single node). v8+: records refused one by one (keyless records on a compacted
+// topic) are named in record_errors (KIP-467).
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
@@ -12,8 +13,8 @@ type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partit
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
-function partitionError(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
-  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage, currentLeader: NO_LEADER };
+function partitionError(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = []): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
 }
 
 export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, req) => {
@@ -38,7 +39,7 @@ export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, 
         if (!p) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
         const out = p.appendAsLeader(pd.records);
-        if (!out.ok) return partitionError(pd.index, out.errorCode, out.message);
+        if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
         return {
           index: pd.index,
           errorCode: ErrorCode.NONE,

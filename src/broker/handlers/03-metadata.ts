@@ -1,5 +1,6 @@
 // Metadata: v0-12. Behaviour: all topics when the list is null (v1+) or empty (v0); unknown
 // topics are created when auto.create.topics.enable and the request allow it (v4+ flag).
+// v8+: topic (and v8-10 cluster) authorized operations when asked for.
 import type { TopicRecord } from '../../cluster/metadata-store.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/index.js';
@@ -7,12 +8,12 @@ import type { ResponseOf } from '../../protocol/schema.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { topicNameProblem } from '../topic-names.js';
+import { authorizedOperations } from '../authorized-operations.js';
 
 type TopicResponse = ResponseOf<typeof Metadata>['topics'][number];
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
-const NO_OPS = -2147483648;
 
-export function describeTopic(broker: Broker, t: TopicRecord): TopicResponse {
+export function describeTopic(broker: Broker, t: TopicRecord, includeOperations = false): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -30,12 +31,12 @@ export function describeTopic(broker: Broker, t: TopicRecord): TopicResponse {
         offlineReplicas: [],
       };
     }),
-    topicAuthorizedOperations: NO_OPS,
+    topicAuthorizedOperations: authorizedOperations('topic', includeOperations),
   };
 }
 
 function errorTopic(name: string | null, topicId: string, errorCode: number): TopicResponse {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPS };
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperations('topic', false) };
 }
 
 export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx, req) => {
@@ -43,9 +44,10 @@ export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx
   const version = ctx.header.apiVersion;
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
   const autoCreate = broker.config.bool('auto.create.topics.enable') && req.allowAutoTopicCreation;
+  const withOps = version >= 8 && req.includeTopicAuthorizedOperations;
   const topics: TopicResponse[] = [];
   if (all) {
-    for (const t of broker.allTopics()) topics.push(describeTopic(broker, t));
+    for (const t of broker.allTopics()) topics.push(describeTopic(broker, t, withOps));
   } else {
     for (const rt of req.topics!) {
       let t: TopicRecord | undefined;
@@ -72,7 +74,7 @@ export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx
           }
         }
       }
-      topics.push(describeTopic(broker, t));
+      topics.push(describeTopic(broker, t, withOps));
     }
   }
   return {
@@ -81,6 +83,6 @@ export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
     topics,
-    clusterAuthorizedOperations: NO_OPS,
+    clusterAuthorizedOperations: authorizedOperations('cluster', version >= 8 && version <= 10 && req.includeClusterAuthorizedOperations),
   };
 });

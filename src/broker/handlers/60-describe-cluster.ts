@@ -3,14 +3,14 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeCluster } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { authorizedOperations } from '../authorized-operations.js';
 
 const BROKERS = 1;
-const NO_OPS = -2147483648;
 
 export const describeClusterHandler = defineHandler(DescribeCluster, { min: 0, max: 1 }, (ctx, req) => {
   const { broker } = ctx;
   const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : BROKERS;
-  const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: NO_OPS };
+  const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations) };
   if (endpointType !== BROKERS) {
     return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', controllerId: -1, brokers: [] };
   }
