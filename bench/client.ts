@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker } from '../src/broker/broker.js';
+import { startBroker } from '../src/node/start-broker.js';
 import { Admin, KafkaClient } from '../src/client/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,9 +1,10 @@
-// The common part of AlterConfigs and IncrementalAlterConfigs: per-resource outcome for topic
-// and broker resources.
+// The common part of AlterConfigs and IncrementalAlterConfigs: each resource's outcome, with the
+// topic changes of one request handed to the controller together.
 import { BROKER_CONFIG_BY_NAME } from '../config/definitions.js';
+import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { Broker } from './broker.js';
 import { brokerResourceProblem, ResourceType } from './config-describe.js';
+import type { RequestContext } from './handler.js';
 
 export interface AlterOutcome {
   errorCode: number;
@@ -12,36 +13,69 @@ export interface AlterOutcome {
 
 const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
 
+export interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  /** The config names the request touches (duplicates are refused). */
+  names: string[];
+  /**
+   * For a topic: the complete new set of its dynamic configs from the current set and the
+   * effective values, or an error.
+   */
+  compute: (current: Record<string, string>, effective: Record<string, string>) => Record<string, string> | AlterOutcome;
+}
+
+function isOutcome(x: Record<string, string> | AlterOutcome): x is AlterOutcome {
+  return typeof (x as AlterOutcome).errorCode === 'number';
+}
+
 /**
- * Applies `compute` to a resource: for topics, `compute(current dynamic configs, effective)`
- * returns the complete new set of dynamic configs (or an error); for brokers, every named
- * setting is refused since none is dynamically updatable here (Kafka's message).
+ * Each resource's outcome, in request order. Broker settings are refused (none is dynamically
+ * updatable here: Kafka's message); topic changes go to the controller in one call.
  */
-export function alterResource(
-  broker: Broker,
-  resourceType: number,
-  resourceName: string,
-  names: string[],
-  validateOnly: boolean,
-  compute: (current: Record<string, string>, effective: Record<string, string>) => Record<string, string> | AlterOutcome,
-): AlterOutcome {
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` };
-  if (resourceType === ResourceType.TOPIC) {
-    const t = broker.topic(resourceName);
-    if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist.` };
-    const next = compute({ ...t.configs }, broker.topicConfig(t));
-    if ('errorCode' in next && typeof next.errorCode === 'number') return next as AlterOutcome;
-    const out = broker.setTopicConfigs(resourceName, next as Record<string, string>, validateOnly);
-    return { errorCode: out.errorCode, errorMessage: out.message };
+export async function alterResources(ctx: RequestContext, resources: readonly AlterResource[], validateOnly: boolean): Promise<AlterOutcome[]> {
+  const outcomes: Array<AlterOutcome | null> = [];
+  const changes: Array<{ name: string; configs: Record<string, string> }> = [];
+  const changeOf: number[] = [];
+  for (const r of resources) {
+    const dup = r.names.find((n, i) => r.names.indexOf(n) !== i);
+    if (dup !== undefined) {
+      outcomes.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` });
+      continue;
+    }
+    if (r.resourceType === ResourceType.TOPIC) {
+      const t = ctx.metadata.image.topic(r.resourceName);
+      if (!t) {
+        outcomes.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` });
+        continue;
+      }
+      const next = r.compute({ ...t.configs }, effectiveTopicConfig(ctx.config, t.configs));
+      if (isOutcome(next)) {
+        outcomes.push(next);
+        continue;
+      }
+      changeOf.push(outcomes.length);
+      outcomes.push(null);
+      changes.push({ name: r.resourceName, configs: next });
+      continue;
+    }
+    if (r.resourceType === ResourceType.BROKER || r.resourceType === ResourceType.BROKER_LOGGER) {
+      const problem = brokerResourceProblem(ctx.metadata.nodeId, r.resourceName);
+      if (problem) outcomes.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem });
+      else if (r.names.length === 0) outcomes.push(OK);
+      else {
+        const unknown = r.names.filter((n) => !BROKER_CONFIG_BY_NAME.has(n));
+        outcomes.push(unknown.length > 0
+          ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown broker configs: ${unknown.join(', ')}` }
+          : { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Cannot update these configs dynamically: Set(${r.names.join(', ')})` });
+      }
+      continue;
+    }
+    outcomes.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` });
   }
-  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) {
-    const problem = brokerResourceProblem(broker, resourceName);
-    if (problem) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem };
-    if (names.length === 0) return OK;
-    const unknown = names.filter((n) => !BROKER_CONFIG_BY_NAME.has(n));
-    if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown broker configs: ${unknown.join(', ')}` };
-    return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Cannot update these configs dynamically: Set(${names.join(', ')})` };
+  if (changes.length > 0) {
+    const results = await ctx.admin.alterTopicConfigs(changes, validateOnly);
+    results.forEach((res, i) => (outcomes[changeOf[i]!] = { errorCode: res.errorCode, errorMessage: res.message }));
   }
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+  return outcomes.map((o) => o ?? OK);
 }

@@ -2,9 +2,8 @@
 // config sources and types, and how this broker's topic and broker settings are described.
 import { BrokerConfig } from '../config/broker-config.js';
 import { BROKER_CONFIGS, type ConfigType, type ConfigValue } from '../config/definitions.js';
-import type { TopicRecord } from '../cluster/metadata-store.js';
-import type { Broker } from './broker.js';
-import { TOPIC_CONFIGS, TOPIC_CONFIG_DOCS, configString } from './topic-config.js';
+import type { TopicImage } from '../cluster/metadata-image.js';
+import { TOPIC_CONFIGS, TOPIC_CONFIG_DOCS, configString } from '../config/topic-configs.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, CLUSTER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -40,18 +39,18 @@ export function configValueString(v: ConfigValue | undefined): string | null {
 }
 
 /** Every topic config with its effective value and where it comes from (Kafka's order of precedence). */
-export function describeTopicConfigs(broker: Broker, t: TopicRecord, synonyms: boolean, docs: boolean): DescribedConfig[] {
+export function describeTopicConfigs(config: BrokerConfig, t: TopicImage, synonyms: boolean, docs: boolean): DescribedConfig[] {
   return TOPIC_CONFIGS.map((def) => {
     const syn: DescribedConfig['synonyms'] = [];
     const own = t.configs[def.name];
     if (own !== undefined) syn.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    const brokerSet = def.brokerSynonym !== null && broker.config.source(def.brokerSynonym) !== 'default';
-    if (brokerSet) syn.push({ name: def.brokerSynonym!, value: def.default(broker.config), source: ConfigSource.STATIC_BROKER_CONFIG });
+    const brokerSet = def.brokerSynonym !== null && config.source(def.brokerSynonym) !== 'default';
+    if (brokerSet) syn.push({ name: def.brokerSynonym!, value: def.default(config), source: ConfigSource.STATIC_BROKER_CONFIG });
     syn.push({ name: def.brokerSynonym ?? def.name, value: def.default(defaultBrokerConfig()), source: ConfigSource.DEFAULT_CONFIG });
     const source = own !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSet ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
     return {
       name: def.name,
-      value: own ?? def.default(broker.config),
+      value: own ?? def.default(config),
       readOnly: false,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
@@ -64,10 +63,10 @@ export function describeTopicConfigs(broker: Broker, t: TopicRecord, synonyms: b
 }
 
 /** The broker's own settings: static (file, environment, flags) or defaults; none is dynamic here. */
-export function describeBrokerConfigs(broker: Broker, synonyms: boolean, docs: boolean): DescribedConfig[] {
+export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, docs: boolean): DescribedConfig[] {
   return BROKER_CONFIGS.map((def) => {
-    const source = broker.config.source(def.name) === 'default' ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
-    const value = configValueString(broker.config.get(def.name));
+    const source = config.source(def.name) === 'default' ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
+    const value = configValueString(config.get(def.name));
     const syn: DescribedConfig['synonyms'] = [];
     if (source === ConfigSource.STATIC_BROKER_CONFIG) syn.push({ name: def.name, value, source });
     syn.push({ name: def.name, value: configValueString(def.default), source: ConfigSource.DEFAULT_CONFIG });
@@ -86,7 +85,7 @@ export function describeBrokerConfigs(broker: Broker, synonyms: boolean, docs: b
 }
 
 /** Null when `name` names this broker (or is empty: the cluster-wide default), else Kafka's message. */
-export function brokerResourceProblem(broker: Broker, name: string): string | null {
-  if (name === '' || name === String(broker.nodeId)) return null;
-  return `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`;
+export function brokerResourceProblem(nodeId: number, name: string): string | null {
+  if (name === '' || name === String(nodeId)) return null;
+  return `Unexpected broker id, expected ${nodeId} or empty string, but received ${name}`;
 }

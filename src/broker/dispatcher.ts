@@ -1,37 +1,48 @@
-import { isFlexible } from '../protocol/codec.js';
+import { defaultStruct, isFlexible } from '../protocol/codec.js';
 import { DecodeError } from '../protocol/decode-error.js';
 import { decodeRequestBody, encodeResponseParts } from '../protocol/frame.js';
-import { API_VERSIONS_KEY, finishRequestHeader, readRequestHeader } from '../protocol/header.js';
+import { API_VERSIONS_KEY, finishRequestHeader, readRequestHeader, type RequestHeader } from '../protocol/header.js';
 import { ApiVersions } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/reader.js';
 import type { Part } from '../protocol/writer.js';
 import { ErrorCode } from '../protocol/errors.js';
-import type { ConnectionInfo, Dispatch } from '../server/connection.js';
-import type { Broker } from './broker.js';
-import type { Handler, RequestContext } from './handler.js';
+import type { Logger } from '../util/log.js';
+import type { ClientConnection, Handler, RequestContext } from './handler.js';
 
-/** Test hook: sees every decoded request of one API key; may replace or delay its response. */
-export type RequestHook = (ctx: RequestContext, request: unknown, next: () => Promise<unknown>) => Promise<unknown>;
+/** Everything of a RequestContext but the request's own header and connection. */
+export type RequestPorts = Omit<RequestContext, 'header' | 'conn' | 'apiVersions'>;
 
+/**
+ * Thrown by a handler when Kafka answers by closing the connection (a failed acks=0 produce:
+ * the producer gets no response and learns from the close).
+ */
+export class CloseConnection extends Error {}
+
+/**
+ * Decodes each request frame, hands it to the handler of its API key and encodes the answer.
+ * The error boundary of the broker: a malformed frame closes the connection (the caller closes
+ * on a throw); a handler that fails answers its request with UNKNOWN_SERVER_ERROR.
+ */
 export class Dispatcher {
   private readonly handlers = new Map<number, Handler>();
-  readonly hooks = new Map<number, RequestHook>();
+  private readonly versions: Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
 
-  constructor(private readonly broker: Broker, handlers: readonly Handler[]) {
+  constructor(handlers: readonly Handler[], private readonly ports: RequestPorts, private readonly log: Logger) {
     for (const h of handlers) {
       if (this.handlers.has(h.api.key)) throw new Error(`two handlers for API key ${h.api.key}`);
       this.handlers.set(h.api.key, h);
     }
-  }
-
-  /** The advertised version ranges, straight from the registered handlers. */
-  apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
-    return [...this.handlers.values()]
+    this.versions = [...this.handlers.values()]
       .sort((a, b) => a.api.key - b.api.key)
       .map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   }
 
-  readonly dispatch: Dispatch = (frame: Buffer, conn: ConnectionInfo) => {
+  /** The advertised version ranges, straight from the registered handlers. */
+  apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
+    return this.versions;
+  }
+
+  readonly dispatch = (frame: Buffer, conn: ClientConnection): Part[] | null | Promise<Part[] | null> => {
     const r = new Reader(frame);
     const header = readRequestHeader(r);
     const h = this.handlers.get(header.apiKey);
@@ -54,12 +65,30 @@ export class Dispatcher {
     }
     finishRequestHeader(r, isFlexible(h.api, version));
     const body = decodeRequestBody(h.api, version, r);
-    const ctx: RequestContext = { header, conn, broker: this.broker };
+    const ctx: RequestContext = { ...this.ports, header, conn, apiVersions: () => this.versions };
     const encode = (resp: unknown): Part[] | null =>
       resp === null ? null : encodeResponseParts(h.api, version, header.correlationId, resp as never);
-    const hook = this.hooks.get(header.apiKey);
-    if (hook) return hook(ctx, body, async () => h.handle(ctx, body)).then(encode);
-    const result = h.handle(ctx, body);
-    return result instanceof Promise ? result.then(encode) : encode(result);
+    let result: unknown;
+    try {
+      result = h.handle(ctx, body);
+    } catch (err) {
+      return encode(this.failed(h, ctx, body, err));
+    }
+    return result instanceof Promise ? result.then(encode, (err: unknown) => encode(this.failed(h, ctx, body, err))) : encode(result);
   };
+
+  /** The response to a request whose handler threw; rethrows what must close the connection. */
+  private failed(h: Handler, ctx: RequestContext, body: unknown, err: unknown): unknown {
+    if (err instanceof CloseConnection || err instanceof DecodeError) throw err;
+    this.log.error({ err, api: h.api.name, version: ctx.header.apiVersion, client: ctx.header.clientId }, 'request failed');
+    if (h.errorResponse) return h.errorResponse(ctx, body, ErrorCode.UNKNOWN_SERVER_ERROR);
+    return genericErrorResponse(h, ctx.header);
+  }
+}
+
+/** Kafka's default error response: every field at its default, the top-level error code set. */
+function genericErrorResponse(h: Handler, _header: RequestHeader): Record<string, unknown> {
+  const resp = defaultStruct(h.api.response);
+  if ('errorCode' in resp) resp['errorCode'] = ErrorCode.UNKNOWN_SERVER_ERROR;
+  return resp;
 }

@@ -1,12 +1,55 @@
+import type { Controller } from '../cluster/controller.js';
+import type { BrokerInfo, MetadataImage } from '../cluster/metadata-image.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
-import type { ConnectionInfo } from '../server/connection.js';
-import type { Broker } from './broker.js';
+import type { Clock } from '../util/clock.js';
+import type { ClosableConnection, DelayedOperations } from './delayed-operations.js';
+import type { Partition } from './partition.js';
 
+/** The connection a request came on, as handlers see it. */
+export interface ClientConnection extends ClosableConnection {
+  readonly id: number;
+  /** host:port of the client. */
+  readonly remote: string;
+}
+
+/** The partitions this broker hosts. */
+export interface PartitionsPort {
+  partition(topic: string, index: number): Partition | undefined;
+  allPartitions(): Iterable<Partition>;
+}
+
+/** The cluster as this broker last saw it, and this broker in it. */
+export interface MetadataPort {
+  readonly image: MetadataImage;
+  readonly nodeId: number;
+  /** This broker's advertised address. */
+  readonly self: BrokerInfo;
+  readonly dataDir: string;
+}
+
+/** The group coordinator and its storage, __consumer_offsets (created on first use). */
+export interface GroupsPort {
+  readonly coordinator: GroupCoordinator;
+  /** Resolves once __consumer_offsets exists; group requests that write wait for it. */
+  ensureStorage(): Promise<void>;
+}
+
+/** What a handler may reach: narrow ports, never the whole broker. */
 export interface RequestContext {
   readonly header: RequestHeader;
-  readonly conn: ConnectionInfo;
-  readonly broker: Broker;
+  readonly conn: ClientConnection;
+  readonly config: BrokerConfig;
+  readonly metadata: MetadataPort;
+  readonly partitions: PartitionsPort;
+  readonly admin: Controller;
+  readonly groups: GroupsPort;
+  readonly delayed: DelayedOperations;
+  readonly clock: Clock;
+  /** The version ranges this broker serves (ApiVersions). */
+  apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }
 
 /** A response, nothing (acks=0), or either later. */
@@ -22,17 +65,21 @@ export interface Handler {
   readonly minVersion: number;
   readonly maxVersion: number;
   handle(ctx: RequestContext, request: unknown): unknown;
+  /** The answer to a request whose handling threw: Kafka's per-API error response. */
+  errorResponse?(ctx: RequestContext, request: unknown, errorCode: number): unknown;
 }
 
 export function defineHandler<A extends ApiSpec>(
   api: A,
   versions: { min: number; max: number },
   handle: (ctx: RequestContext, request: RequestOf<A>) => HandlerResult<A>,
+  errorResponse?: (ctx: RequestContext, request: RequestOf<A>, errorCode: number) => ResponseOf<A>,
 ): Handler {
   return {
     api,
     minVersion: versions.min,
     maxVersion: versions.max,
     handle: (ctx, request) => handle(ctx, request as RequestOf<A>),
+    ...(errorResponse ? { errorResponse: (ctx: RequestContext, request: unknown, code: number) => errorResponse(ctx, request as RequestOf<A>, code) } : {}),
   };
 }

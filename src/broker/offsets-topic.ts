@@ -1,47 +1,67 @@
+import type { ControllerResult } from '../cluster/controller.js';
+import type { MetadataImage } from '../cluster/metadata-image.js';
 import type { CoordinatorLog } from '../group/coordinator-log.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { batchLastOffset, batchSize } from '../record/batch-header.js';
 import { buildBatch } from '../record/builder.js';
 import { iterateRecords } from '../record/records.js';
-import type { Broker } from './broker.js';
+import type { PartitionsPort } from './handler.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 const LOAD_CHUNK = 1024 * 1024;
 
-/** __consumer_offsets as the group coordinator sees it: created on first use, compacted. */
+/** A coordinator record that could not be stored; `tooLarge` when it exceeds the topic's max.message.bytes. */
+export class CoordinatorAppendError extends Error {
+  constructor(readonly errorCode: number, message: string) {
+    super(message);
+  }
+  get tooLarge(): boolean {
+    return this.errorCode === ErrorCode.MESSAGE_TOO_LARGE || this.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE;
+  }
+}
+
+/** __consumer_offsets as the group coordinator sees it: created through the controller on first use, compacted. */
 export class OffsetsTopic implements CoordinatorLog {
   readonly partitionCount: number;
+  private creating: Promise<void> | null = null;
 
-  constructor(private readonly broker: Broker) {
-    const existing = broker.topic(OFFSETS_TOPIC);
-    this.partitionCount = existing ? existing.partitions.length : broker.config.int('offsets.topic.num.partitions');
+  constructor(
+    private readonly partitions: PartitionsPort,
+    private readonly image: () => MetadataImage,
+    private readonly create: (partitionCount: number) => Promise<ControllerResult>,
+    defaultPartitionCount: number,
+  ) {
+    this.partitionCount = image().topic(OFFSETS_TOPIC)?.partitions.length ?? defaultPartitionCount;
   }
 
   get exists(): boolean {
-    return this.broker.topic(OFFSETS_TOPIC) !== undefined;
+    return this.image().topic(OFFSETS_TOPIC) !== undefined;
   }
 
-  ensure(): void {
-    if (this.exists) return;
-    const out = this.broker.createTopic({
-      name: OFFSETS_TOPIC,
-      numPartitions: this.partitionCount,
-      replicationFactor: -1,
-      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.broker.config.int('offsets.topic.segment.bytes')), 'compression.type': 'producer' },
-      internal: true,
-    });
-    if (out.errorCode !== 0) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${out.message}`);
+  ensure(): Promise<void> {
+    if (this.exists) return Promise.resolve();
+    this.creating ??= this.create(this.partitionCount).then(
+      (out) => {
+        this.creating = null;
+        if (out.errorCode !== ErrorCode.NONE && out.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${out.message}`);
+      },
+      (err: unknown) => {
+        this.creating = null;
+        throw err;
+      },
+    );
+    return this.creating;
   }
 
   append(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>): void {
-    this.ensure();
-    const p = this.broker.partition(OFFSETS_TOPIC, partition);
-    if (!p) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
-    const out = p.appendAsLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))));
-    if (!out.ok) throw new Error(`append to ${OFFSETS_TOPIC}-${partition} failed: ${out.message}`);
+    const p = this.partitions.partition(OFFSETS_TOPIC, partition);
+    if (!p) throw new CoordinatorAppendError(ErrorCode.NOT_COORDINATOR, `${OFFSETS_TOPIC}-${partition} is not hosted here`);
+    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))), 'coordinator');
+    if (!out.ok) throw new CoordinatorAppendError(out.errorCode, `append to ${OFFSETS_TOPIC}-${partition} failed: ${out.message}`);
   }
 
   *readAll(partition: number): Iterable<{ key: Buffer | null; value: Buffer | null }> {
-    const p = this.broker.partition(OFFSETS_TOPIC, partition);
+    const p = this.partitions.partition(OFFSETS_TOPIC, partition);
     if (!p) return;
     let offset = p.logStartOffset;
     const end = p.logEndOffset;

@@ -1,86 +1,186 @@
+/**
+ * One partition's replica on this broker (Kafka's Partition): its role from the metadata
+ * image (leader or follower), leader epoch, ISR and the progress of the other replicas, and the
+ * one append path for its records. The log owns the high watermark; maybeIncrementLeaderHW is
+ * the only place it moves forward, and every move wakes the operations waiting on it.
+ */
+import type { PartitionState } from '../cluster/metadata-image.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { rewriteForTopic, type RecordError } from '../record/batch-rewrite.js';
 import type { CompressionCodec } from '../record/compression.js';
-import { validateProducePayload } from '../record/validate.js';
-import { rewriteForTopic, type RecordError } from './batch-rewrite.js';
+import { validateProducePayload, type ProduceSummary } from '../record/validate.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
+import { storageErrorMessage } from './storage-errors.js';
 
-/** A fetch waiting for data on this partition (delayed fetch / long poll). */
-export interface AppendListener {
-  onAppend(partition: Partition, bytes: number): void;
-}
+/** Who hands records to the log: clients are validated fully, replicas keep the leader's offsets. */
+export type AppendOrigin = 'client' | 'replication' | 'coordinator';
 
-export type ProduceOutcome =
-  | { ok: true; result: AppendResult }
+export type AppendOutcome =
+  | { ok: true; result: AppendResult; facts: ProduceSummary }
   | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
-/**
- * Replica state of one partition on this broker. On a single node the ISR is this broker alone,
- * so the high watermark follows the log end offset; replication will move it by follower progress.
- */
-export class Partition {
-  leaderEpoch = 0;
-  highWatermark: number;
-  isr: number[];
-  private readonly listeners = new Set<AppendListener>();
-  /** compression.type as a codec to re-compress to, null for `producer`; kept current by config changes. */
-  codec: CompressionCodec | null = null;
+/** What the leader knows of another replica (filled by follower fetches once replication exists). */
+export interface ReplicaProgress {
+  logEndOffset: number;
+  lastCaughtUpMs: number;
+}
+
+/** Topic settings the append path acts on, kept current by config changes. */
+export interface PartitionSettings {
+  maxMessageBytes: number;
+  /** compression.type as a codec to re-compress to, null for `producer`. */
+  codec: CompressionCodec | null;
   /** cleanup.policy contains compact: records without a key are refused. */
-  requireKeys = false;
+  requireKeys: boolean;
+}
+
+export class Partition {
+  role: 'leader' | 'follower' = 'follower';
+  leaderId = -1;
+  leaderEpoch = 0;
+  partitionEpoch = 0;
+  replicas: readonly number[] = [];
+  isr: readonly number[] = [];
+  readonly replicaProgress = new Map<number, ReplicaProgress>();
+  settings: PartitionSettings = { maxMessageBytes: 1048588, codec: null, requireKeys: false };
+  /**
+   * Bytes appended and bytes below the high watermark, counted from this process's start: a long
+   * poll waits for committed bytes (what a consumer can read), not for appended ones.
+   */
+  private appendedBytes = 0;
+  private committed = 0;
+  /** Appended batches above the high watermark: [end offset, appendedBytes after them]. */
+  private readonly uncommitted: Array<[number, number]> = [];
 
   constructor(
     readonly topic: string,
     readonly topicId: string,
     readonly index: number,
     readonly log: Log,
-    readonly replicas: number[],
-    /** Effective max.message.bytes of the topic, kept current by config changes. */
-    public maxMessageBytes: number,
-  ) {
-    this.isr = [...replicas];
-    this.highWatermark = log.logEndOffset;
-    const latest = log.latestEpoch();
-    if (latest > this.leaderEpoch) this.leaderEpoch = latest;
-  }
+    private readonly nodeId: number,
+    private readonly now: () => number,
+    /** Called when the high watermark or the log start moved: waiting operations may complete. */
+    private readonly onChange: (p: Partition) => void,
+  ) {}
 
+  /** "topic-partition", the key of this partition's waiting operations. */
+  get key(): string {
+    return `${this.topic}\u0000${this.index}`;
+  }
+  get isLeader(): boolean {
+    return this.role === 'leader';
+  }
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }
   get logEndOffset(): number {
     return this.log.logEndOffset;
   }
+  /** Bytes a consumer could have read since this process started: compare two readings. */
+  get committedBytes(): number {
+    return this.committed;
+  }
 
-  /** Validates a produce payload (headers and CRCs only, no decompression) and appends it as leader. */
-  appendAsLeader(records: Buffer): ProduceOutcome {
+  /** This broker leads the partition from now on, in the image's epoch. */
+  makeLeader(state: PartitionState): void {
+    this.applyState(state);
+    this.role = 'leader';
+    // Kafka's leaderEpochStartOffset: the epoch begins at the log end offset of the new leader
+    // (an empty log records it with its first append, so creating a topic writes no checkpoint).
+    if (state.leaderEpoch > this.log.latestEpoch() && this.log.logEndOffset > this.log.logStartOffset) {
+      this.log.assignEpochStartOffset(state.leaderEpoch, this.log.logEndOffset);
+    }
+    const now = this.now();
+    this.replicaProgress.clear();
+    for (const r of state.replicas) if (r !== this.nodeId) this.replicaProgress.set(r, { logEndOffset: -1, lastCaughtUpMs: now });
+    this.maybeIncrementLeaderHW();
+  }
+
+  /** Another broker leads; this replica follows (the fetcher that copies its log comes with replication). */
+  makeFollower(state: PartitionState): void {
+    this.applyState(state);
+    this.role = 'follower';
+    this.replicaProgress.clear();
+  }
+
+  private applyState(state: PartitionState): void {
+    this.leaderId = state.leader;
+    this.leaderEpoch = state.leaderEpoch;
+    this.partitionEpoch = state.partitionEpoch;
+    this.replicas = state.replicas;
+    this.isr = state.isr;
+  }
+
+  /**
+   * The high watermark is the smallest log end offset over the in-sync replicas; it never moves
+   * backwards on a leader. Returns whether it moved.
+   */
+  maybeIncrementLeaderHW(): boolean {
+    if (this.role !== 'leader') return false;
+    let hw = this.log.logEndOffset;
+    for (const id of this.isr) {
+      if (id === this.nodeId) continue;
+      hw = Math.min(hw, this.replicaProgress.get(id)?.logEndOffset ?? -1);
+    }
+    if (hw <= this.log.highWatermark) return false;
+    this.log.updateHighWatermark(hw);
+    while (this.uncommitted.length > 0 && this.uncommitted[0]![0] <= this.log.highWatermark) this.committed = this.uncommitted.shift()![1];
+    this.onChange(this);
+    return true;
+  }
+
+  /**
+   * The append path for records from clients and coordinators: the payload is validated once
+   * into per-batch facts (headers, CRC, record counts), checked against the topic's rules,
+   * rewritten only when the topic asks for it, and appended at the log end with this leader's
+   * epoch. Nothing is written unless all of it is valid.
+   */
+  appendRecordsToLeader(records: Buffer, origin: Exclude<AppendOrigin, 'replication'>): AppendOutcome {
+    if (this.role !== 'leader') return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `This broker does not lead ${this.topic}-${this.index}` };
     const v = validateProducePayload(records);
     if (!v.ok) return { ok: false, errorCode: v.errorCode, message: v.message };
     if (v.batchCount === 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'no record batch in the produce request' };
-    if (v.isControl) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'clients may not produce control batches' };
-    for (let i = 0; i < v.batchPositions.length; i++) {
-      const start = v.batchPositions[i]!;
-      const end = i + 1 < v.batchPositions.length ? v.batchPositions[i + 1]! : records.length;
-      if (end - start > this.maxMessageBytes) {
-        return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${end - start} bytes exceeds max.message.bytes ${this.maxMessageBytes}` };
+    if (origin === 'client') {
+      // Kafka's LogValidator: one batch per partition from a v2 producer, and never a control batch.
+      if (v.batchCount > 1) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3 are only allowed to contain exactly one record batch' };
+      if (v.batches.some((b) => b.isControl)) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'clients may not produce control batches' };
+    }
+    for (const b of v.batches) {
+      if (b.size > this.settings.maxMessageBytes) {
+        return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${b.size} bytes exceeds max.message.bytes ${this.settings.maxMessageBytes}` };
       }
     }
-    if (this.requireKeys || this.codec !== null) {
+    // The producer-state check (idempotence: sequence numbers per producer id) belongs here,
+    // between validation and the write, so a refused duplicate is never appended.
+    let facts = v;
+    if (this.settings.requireKeys || this.settings.codec !== null) {
       let out;
       try {
-        out = rewriteForTopic(records, v.batchPositions, { codec: this.codec, requireKeys: this.requireKeys, topicPartition: `${this.topic}-${this.index}` });
+        out = rewriteForTopic(records, v.batchPositions, { codec: this.settings.codec, requireKeys: this.settings.requireKeys, topicPartition: `${this.topic}-${this.index}` });
       } catch (err) {
         return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `invalid records: ${(err as Error).message}` };
       }
       if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message, recordErrors: out.recordErrors };
-      records = out.records;
+      if (out.records !== records) {
+        records = out.records;
+        const again = validateProducePayload(records);
+        if (!again.ok) return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: again.message };
+        facts = again;
+      }
     }
-    const result = this.log.append(records, { leaderEpoch: this.leaderEpoch });
-    this.advanceHighWatermark();
-    for (const l of this.listeners) l.onAppend(this, result.size);
-    return { ok: true, result };
-  }
-
-  /** With this broker as the only in-sync replica, everything appended is committed. */
-  private advanceHighWatermark(): void {
-    if (this.isr.length <= 1) this.highWatermark = this.log.logEndOffset;
+    let result: AppendResult;
+    try {
+      result = this.log.append(records, { leaderEpoch: this.leaderEpoch, batches: facts.batches });
+    } catch (err) {
+      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
+    }
+    this.appendedBytes += result.size;
+    this.uncommitted.push([result.lastOffset + 1, this.appendedBytes]);
+    this.maybeIncrementLeaderHW();
+    return { ok: true, result, facts };
   }
 
   /** Consumers read below the high watermark; followers (replicaId >= 0) up to the log end. */
@@ -88,15 +188,32 @@ export class Partition {
     return this.log.read(offset, maxBytes, upTo, minOneBatch);
   }
 
-  addListener(l: AppendListener): void {
-    this.listeners.add(l);
+  /** The first offset with a timestamp at or after `timestamp` (ListOffsets by time). */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    return this.log.offsetForTimestamp(timestamp);
   }
-  removeListener(l: AppendListener): void {
-    this.listeners.delete(l);
+  /** The offset holding the largest timestamp (KIP-734). */
+  maxTimestampOffset(): { offset: number; timestamp: number } | null {
+    return this.log.maxTimestampOffset();
+  }
+  /** OffsetForLeaderEpoch: the end offset of `epoch` in this log (KIP-101). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.log.endOffsetForEpoch(epoch);
+  }
+  /** Bytes on disk. */
+  get size(): number {
+    return this.log.size;
   }
 
-  /** Log start moved (DeleteRecords, retention): the high watermark never falls below it. */
-  syncAfterLogStartChange(): void {
-    if (this.highWatermark < this.log.logStartOffset) this.highWatermark = this.log.logStartOffset;
+  /** DeleteRecords: moves the log start forward (never past the high watermark). */
+  deleteRecordsBefore(offset: number): number {
+    const start = this.log.deleteRecordsBefore(offset);
+    this.onChange(this);
+    return start;
+  }
+
+  /** Retention or the cleaner moved the log start: waiting DeleteRecords may complete. */
+  logStartMoved(): void {
+    this.onChange(this);
   }
 }

@@ -1,6 +1,6 @@
 import { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/parse.js';
-import { Broker } from '../broker/broker.js';
+import { SamsaNode } from '../node/samsa-node.js';
 import { log } from '../util/log.js';
 
 const USAGE = `Usage: samsa start [--config FILE] [--<setting> VALUE | --<setting>=VALUE | --override <setting>=VALUE]...
@@ -44,7 +44,7 @@ export function parseStartArgs(args: string[]): { file?: string; flags: Map<stri
 }
 
 export async function runStart(args: string[]): Promise<number> {
-  let broker: Broker;
+  let broker: SamsaNode;
   try {
     const parsed = parseStartArgs(args);
     if (parsed.help) {
@@ -52,7 +52,7 @@ export async function runStart(args: string[]): Promise<number> {
       return 0;
     }
     const config = BrokerConfig.load({ ...(parsed.file ? { file: parsed.file } : {}), env: process.env, flags: parsed.flags });
-    broker = new Broker(config);
+    broker = new SamsaNode(config);
     await broker.start();
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -66,6 +66,12 @@ export class LocalMetadataStore implements MetadataStore {
     change(t);
     this.save();
   }
+  replaceTopics(topics: readonly TopicRecord[]): void {
+    this.byName.clear();
+    this.byId.clear();
+    for (const t of topics) this.index(t);
+    this.save();
+  }
 }
 
 /** Write to a temporary file, fsync, rename: a crash leaves the old or the new file, never half of one. */

@@ -1,6 +1,9 @@
 /** One partition's replica placement; the first replica is the preferred leader. */
 export interface PartitionAssignment {
   readonly replicas: number[];
+  /** Absent in files written before leadership was recorded: 0. */
+  readonly leaderEpoch?: number;
+  readonly partitionEpoch?: number;
 }
 
 export interface TopicRecord {
@@ -25,4 +28,6 @@ export interface MetadataStore {
   createTopic(topic: TopicRecord): void;
   deleteTopic(name: string): void;
   updateTopic(name: string, change: (t: TopicRecord) => void): void;
+  /** Replaces every topic at once: one write for a whole request. */
+  replaceTopics(topics: readonly TopicRecord[]): void;
 }

@@ -109,7 +109,11 @@ export class GroupCoordinator {
     for (const g of this.groups.values()) this.armExpiry(g);
     const interval = Math.min(60_000, this.settings.offsetsRetentionMs);
     const tick = (): void => {
-      this.expireOffsets(this.clock.now());
+      try {
+        this.expireOffsets(this.clock.now());
+      } catch (err) {
+        this.log.error({ err }, 'offsets expiry failed');
+      }
       this.offsetsTimer = this.clock.schedule(interval, tick);
     };
     this.offsetsTimer = this.clock.schedule(interval, tick);
@@ -308,7 +312,7 @@ export class GroupCoordinator {
     const at = g.joinNotBefore > now ? Math.min(g.joinNotBefore, g.joinDeadline) : g.joinDeadline;
     g.joinTimer = this.clock.schedule(at - now, () => {
       g.joinTimer = null;
-      this.maybeCompleteJoin(g, this.clock.now() >= g.joinDeadline);
+      this.safely(g, () => this.maybeCompleteJoin(g, this.clock.now() >= g.joinDeadline));
     });
   }
 
@@ -383,12 +387,28 @@ export class GroupCoordinator {
     });
     if (req.memberId === g.leaderId) {
       const given = new Map(req.assignments.map((a) => [a.memberId, a.assignment]));
+      const previous = new Map([...g.members.values()].map((m) => [m.memberId, m.assignment]));
       for (const member of g.members.values()) {
         // Assignments are relayed as opaque bytes, so every client-side assignor works.
         member.assignment = Buffer.from(given.get(member.memberId) ?? Buffer.alloc(0));
-        member.isNew = false;
       }
-      this.persistGroup(g);
+      try {
+        this.persistGroup(g);
+      } catch (err) {
+        // Kafka's resetAndPropagateAssignmentError: the assignment could not be stored (too large
+        // for __consumer_offsets, say), so every waiting member learns it and the group rebalances.
+        this.log.warn({ group: g.groupId, err: (err as Error).message }, 'could not store the group assignment');
+        for (const member of g.members.values()) member.assignment = previous.get(member.memberId) ?? Buffer.alloc(0);
+        for (const member of g.members.values()) {
+          const resolve = member.awaitingSync;
+          member.awaitingSync = null;
+          resolve?.(syncError(ErrorCode.UNKNOWN_SERVER_ERROR));
+        }
+        this.prepareRebalance(g, 'the assignment could not be stored');
+        this.armExpiry(g);
+        return p;
+      }
+      for (const member of g.members.values()) member.isNew = false;
       g.transition('Stable', this.clock.now());
       for (const member of g.members.values()) {
         if (member.awaitingSync) {
@@ -481,8 +501,21 @@ export class GroupCoordinator {
     g.expiryAt = at;
     g.expiryTimer = this.clock.schedule(at - this.clock.now(), () => {
       g.expiryTimer = null;
-      this.expire(g);
+      this.safely(g, () => this.expire(g));
     });
+  }
+
+  /**
+   * Runs a timer's work: a failure (the group's record cannot be stored while the disk is full,
+   * say) is logged and the group's timers re-armed, never thrown into the event loop.
+   */
+  private safely(g: Group, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.log.error({ group: g.groupId, err }, 'group timer failed');
+      this.armExpiry(g);
+    }
   }
 
   /** Removes members whose session ran out and pending member ids never used; ends a timed-out sync phase. */

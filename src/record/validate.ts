@@ -14,7 +14,8 @@ import {
   batchRecordCount,
   isBatchCrcValid,
 } from './batch-header.js';
-import { type CompressionCodec, isCompressionCodec } from './compression.js';
+import { type CompressionCodec, Compression, isCompressionCodec } from './compression.js';
+import { readVarint, RecordFormatError } from './varint.js';
 
 /** Kafka error names (and codes) a produce payload can be rejected with. */
 export const ValidationErrorCode = {
@@ -24,8 +25,20 @@ export const ValidationErrorCode = {
 } as const;
 export type ValidationErrorKind = keyof typeof ValidationErrorCode;
 
+/** What one batch's header says, read once by validation and used by the append that follows. */
+export interface BatchFacts {
+  /** Start of the batch in the payload. */
+  position: number;
+  size: number;
+  lastOffsetDelta: number;
+  maxTimestamp: number;
+  isControl: boolean;
+}
+
 export interface ProduceSummary {
   ok: true;
+  /** Each batch's facts, in payload order. */
+  batches: BatchFacts[];
   batchCount: number;
   /** Sum over batches of lastOffsetDelta + 1: the offsets the append will take. */
   recordCount: number;
@@ -66,12 +79,38 @@ const fail = (kind: ValidationErrorKind, message: string, position: number): Val
 const MIN_BYTES_FOR_MAGIC = MAGIC + 1;
 
 /**
- * Checks the framing, magic, CRC and offset range of every batch in a produce payload without
- * touching the records themselves (no decompression, no per-record work). An empty payload is
- * accepted with batchCount 0: whether that is an error is the produce handler's call.
+ * How many records the records section of an uncompressed batch really holds (each starts with
+ * its varint length), or -1 when they do not end exactly at the batch's end. Lengths only: no
+ * record is decoded. Stops counting past `limit`, so a hostile count costs nothing.
+ */
+function countRecords(buf: Buffer, start: number, end: number, limit: number): number {
+  const c = { pos: start };
+  let n = 0;
+  try {
+    while (c.pos < end) {
+      if (n === limit) return -1;
+      const len = readVarint(buf, c);
+      if (len < 0) return -1;
+      c.pos += len;
+      n++;
+    }
+  } catch (err) {
+    if (err instanceof RecordFormatError || err instanceof RangeError) return -1;
+    throw err;
+  }
+  return c.pos === end ? n : -1;
+}
+
+/**
+ * Checks the framing, magic, CRC and offset range of every batch in a produce payload, and for
+ * uncompressed batches that the records present match the count the header claims (a header
+ * claiming 2^31 records in 70 bytes would move the log end offset by 2^31). Compressed records
+ * are not decompressed. An empty payload is accepted with batchCount 0: whether that is an
+ * error is the caller's call.
  */
 export function validateProducePayload(buf: Buffer): ValidationResult {
   const positions: number[] = [];
+  const batches: BatchFacts[] = [];
   let recordCount = 0;
   let maxTimestamp = -1;
   let pos = 0;
@@ -98,16 +137,22 @@ export function validateProducePayload(buf: Buffer): ValidationResult {
     if (lastOffsetDelta < 0) return fail('INVALID_RECORD', 'batch has an invalid offset range', pos);
     if (count !== lastOffsetDelta + 1)
       return fail('INVALID_RECORD', `record count ${count} inconsistent with lastOffsetDelta ${lastOffsetDelta}`, pos);
+    if ((attrs & COMPRESSION_MASK) === Compression.none) {
+      const present = countRecords(buf, pos + HEADER_SIZE, pos + size, count);
+      if (present !== count) return fail('CORRUPT_MESSAGE', `batch claims ${count} records but ${present < 0 ? 'its records do not fill it' : `holds ${present}`}`, pos);
+    }
     positions.push(pos);
     recordCount += count;
     const ts = batchMaxTimestamp(buf, pos);
     if (ts > maxTimestamp) maxTimestamp = ts;
+    batches.push({ position: pos, size, lastOffsetDelta, maxTimestamp: ts, isControl: (attrs & CONTROL_FLAG) !== 0 });
     pos += size;
   }
   const first = positions.length > 0 ? positions[0]! : -1;
   const attrs = first >= 0 ? buf.readInt16BE(first + ATTRIBUTES) : 0;
   return {
     ok: true,
+    batches,
     batchCount: positions.length,
     recordCount,
     maxTimestamp,

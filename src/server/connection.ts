@@ -10,6 +10,9 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** Requests are read straight into their own buffers (onread on a duplicated fd). */
   readonly readsInPlace: boolean;
+  readonly isClosed: boolean;
+  /** Runs once the connection is closed (requests still waiting are then never answered). */
+  whenClosed(listener: () => void): void;
 }
 
 /** What the broker does with one request frame: response parts, or null for no response (acks=0). */
@@ -95,6 +98,15 @@ export class Connection implements ConnectionInfo {
 
   get idle(): boolean {
     return this.pending.length === 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  whenClosed(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.socket.once('close', listener);
   }
 
   /** A socket on a duplicate of the accepted fd that reads where the FrameReader says, or null. */

@@ -55,6 +55,11 @@ export interface LogOpenOptions {
 export interface AppendOptions {
   /** Written into every batch's partitionLeaderEpoch and recorded in the leader-epoch cache. */
   leaderEpoch?: number;
+  /**
+   * Each batch's position, size and last offset delta as the caller's validation read them:
+   * the headers are then not walked again.
+   */
+  batches?: ReadonlyArray<{ position: number; size: number; lastOffsetDelta: number }>;
 }
 
 export interface AppendResult {
@@ -97,7 +102,8 @@ export class Log {
   private unflushedMessages = 0;
   private lastFlushMs: number;
   private readonly time: () => number;
-  private readonly onLsoChange: ((log: Log) => void) | undefined;
+  private readonly onLogStartChange: ((log: Log) => void) | undefined;
+  private _highWatermark = 0;
   private pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null }>();
   private rollFsyncChain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
@@ -112,7 +118,7 @@ export class Log {
     this.fs = opts.fs ?? realFs;
     this.cfg = makeLogConfig(opts.config);
     this.time = opts.time ?? Date.now;
-    this.onLsoChange = opts.onLogStartOffsetChange;
+    this.onLogStartChange = opts.onLogStartOffsetChange;
     this.lastFlushMs = this.time();
     this.fs.mkdir(this.dir);
     this.epochCache = new LeaderEpochCache(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
@@ -273,6 +279,17 @@ export class Log {
   get recoveryPoint(): number {
     return this._recoveryPoint;
   }
+  /**
+   * The offset below which every record is committed (replicated to the ISR): what consumers may
+   * read and what retention may delete. The partition's leader moves it; it never passes the
+   * log end offset, and only truncation moves it back.
+   */
+  get highWatermark(): number {
+    return this._highWatermark;
+  }
+  updateHighWatermark(offset: number): void {
+    this._highWatermark = Math.min(Math.max(offset, this._logStartOffset), this._logEndOffset);
+  }
   get config(): Readonly<LogConfig> {
     return this.cfg;
   }
@@ -308,7 +325,7 @@ export class Log {
   append(batches: Buffer, opts: AppendOptions = {}): AppendResult {
     this.checkWritable();
     const appendTime = this.cfg['message.timestamp.type'] === 'LogAppendTime' ? this.time() : -1;
-    const infos = walkBatches(batches, (b, at, info) => {
+    const patch = (b: Buffer, at: number, info: BatchInfo): void => {
       setBatchBaseOffset(b, info.baseOffset, at);
       if (opts.leaderEpoch !== undefined) setBatchLeaderEpoch(b, opts.leaderEpoch, at);
       if (appendTime >= 0) {
@@ -316,7 +333,8 @@ export class Log {
         writeInt64(b, at + MAX_TIMESTAMP, appendTime);
         b.writeUInt32BE(computeBatchCrc(b, at), at + CRC);
       }
-    }, this._logEndOffset);
+    };
+    const infos = opts.batches ? patchKnownBatches(batches, opts.batches, patch, this._logEndOffset) : walkBatches(batches, patch, this._logEndOffset);
     const res = this.write(batches, infos, appendTime);
     if (opts.leaderEpoch !== undefined && opts.leaderEpoch > this.epochCache.latestEpoch()) {
       this.epochCache.assign(opts.leaderEpoch, res.baseOffset);
@@ -506,6 +524,7 @@ export class Log {
     seg.truncateTo(targetOffset);
     this._logEndOffset = seg.nextOffset;
     this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
+    this._highWatermark = Math.min(this._highWatermark, this._logEndOffset);
     this.epochCache.truncateFromEnd(this._logEndOffset);
     if (this._logStartOffset > this._logEndOffset) this.setLogStartOffset(this._logEndOffset);
     return true;
@@ -518,6 +537,7 @@ export class Log {
     this.segments.push(Segment.open(this.fs, this.dir, offset, this.settings(), this.time(), false).segment);
     this._logEndOffset = offset;
     this._recoveryPoint = offset;
+    this._highWatermark = offset;
     this.epochCache.clear();
     this.setLogStartOffset(offset);
   }
@@ -539,23 +559,27 @@ export class Log {
   private setLogStartOffset(offset: number): void {
     if (offset === this._logStartOffset) return;
     this._logStartOffset = offset;
-    this.onLsoChange?.(this);
+    this.onLogStartChange?.(this);
+    if (this._highWatermark < offset) this._highWatermark = Math.min(offset, this._logEndOffset);
   }
 
   /**
    * Retention: deletes whole non-active segments past retention.ms (by their largest
    * timestamp), beyond retention.bytes, or wholly below the log start offset. Returns how many.
+   * As in Kafka, a segment holding offsets at or above the high watermark is never deleted:
+   * those records are not committed yet.
    */
   deleteOldSegments(now = this.time()): number {
     if (this.closed || this.failure !== null) return 0;
     let deleted = this.deleteSegmentsWhile((seg, next) => next.baseOffset <= this._logStartOffset);
+    const committed = (next: Segment) => next.baseOffset <= this._highWatermark;
     const retentionMs = this.cfg['retention.ms'];
-    if (retentionMs >= 0) deleted += this.deleteSegmentsWhile((seg) => now - seg.largestTimestamp() > retentionMs);
+    if (retentionMs >= 0) deleted += this.deleteSegmentsWhile((seg, next) => committed(next) && now - seg.largestTimestamp() > retentionMs);
     const retentionBytes = this.cfg['retention.bytes'];
     if (retentionBytes >= 0) {
       let excess = this.size - retentionBytes;
-      deleted += this.deleteSegmentsWhile((seg) => {
-        if (excess - seg.size < 0) return false;
+      deleted += this.deleteSegmentsWhile((seg, next) => {
+        if (!committed(next) || excess - seg.size < 0) return false;
         excess -= seg.size;
         return true;
       });
@@ -651,6 +675,26 @@ export class Log {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** Assigns offsets from `nextOffset` to batches the caller already validated and described. */
+function patchKnownBatches(
+  buf: Buffer,
+  known: ReadonlyArray<{ position: number; size: number; lastOffsetDelta: number }>,
+  patch: (b: Buffer, at: number, info: BatchInfo) => void,
+  nextOffset: number,
+): BatchInfo[] {
+  if (known.length === 0) throw new InvalidBatchError('no batches to append');
+  const out: BatchInfo[] = [];
+  for (const k of known) {
+    const info: BatchInfo = { position: k.position, size: k.size, baseOffset: nextOffset, lastOffset: nextOffset + k.lastOffsetDelta, maxTimestamp: 0, leaderEpoch: 0 };
+    patch(buf, k.position, info);
+    info.maxTimestamp = batchMaxTimestamp(buf, k.position);
+    info.leaderEpoch = batchLeaderEpoch(buf, k.position);
+    out.push(info);
+    nextOffset = info.lastOffset + 1;
+  }
+  return out;
 }
 
 /**

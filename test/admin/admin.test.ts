@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { DescribeConfigs, DescribeCluster, DescribeLogDirs, IncrementalAlterConfigs } from '../../src/protocol/index.js';
 import { python, repoRoot, runOk } from '../helpers/broker-process.js';
 import { WireClient } from '../helpers/wire-client.js';
@@ -121,7 +121,7 @@ describe('admin interop', () => {
       assert.equal(b.broker.topic(topic)!.configs['segment.ms'], undefined);
       r = await inc([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }]);
       assert.equal(b.broker.topic(topic)!.configs['cleanup.policy'], 'compact');
-      assert.equal(b.broker.partition(topic, 0)!.requireKeys, true);
+      assert.equal(b.broker.partition(topic, 0)!.settings.requireKeys, true);
       r = await inc([{ name: 'retention.ms', configOperation: 2, value: '5' }]);
       assert.equal(r.responses[0]!.errorCode, 42);
       assert.match(r.responses[0]!.errorMessage!, /append is not allowed for config key: retention.ms/);

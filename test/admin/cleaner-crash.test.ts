@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startBroker } from '../../src/broker/broker.js';
+import { startBroker } from '../../src/node/start-broker.js';
 import { buildBatch, type RecordInput } from '../../src/record/builder.js';
 import { BrokerProcess, waitFor } from '../helpers/broker-process.js';
 import { WireClient, createTopic, fetchPartition, listOffsets, produceBatch, readAll, type ReadRecord } from '../helpers/wire-client.js';

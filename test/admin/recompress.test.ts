@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { runPython } from '../helpers/broker-process.js';
 import { WireClient, createTopic, fetchPartition, splitBatches } from '../helpers/wire-client.js';
 

@@ -3,7 +3,7 @@
 // kafkajs consumer resets to earliest); a compacted topic keeps the latest value per live key.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { waitFor } from '../helpers/broker-process.js';
 import { WireClient, createTopic, fetchPartition, produceBatch, readAll } from '../helpers/wire-client.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
 import { WireClient, createTopic, fetchPartition, listOffsets, produceBatch } from '../helpers/wire-client.js';

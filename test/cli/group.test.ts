@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { KafkaClient, GroupConsumer, Producer } from '../../src/client/index.js';
 import { rows, run, samsa } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker } from '../../src/broker/broker.js';
+import { startBroker } from '../../src/node/start-broker.js';
 import { Admin, Fetcher, KafkaClient, Producer, murmur2, rangeAssign, decodeAssignment, encodeAssignment, encodeSubscription, decodeSubscription, KafkaError } from '../../src/client/index.js';
 
 test('murmur2 matches Kafka test vectors', () => {

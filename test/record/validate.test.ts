@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBatchCrc } from '../../src/record/batch-header.js';
+import { LAST_OFFSET_DELTA, RECORD_COUNT, computeBatchCrc } from '../../src/record/batch-header.js';
 import { buildBatch, buildControlBatch } from '../../src/record/builder.js';
 import { ControlType } from '../../src/record/records.js';
 import { validateProducePayload, type ValidationResult } from '../../src/record/validate.js';
@@ -16,7 +16,13 @@ test('summarises concatenated batches from their headers', () => {
   const a = buildBatch(sampleRecords(), { compression: 'zstd', producerId: 5, producerEpoch: 1, baseSequence: 10, transactional: true });
   const b = buildBatch([{ value: 'x', timestamp: 1_900_000_000_000 }], { producerId: 5, producerEpoch: 1, baseSequence: 15 });
   const r = validateProducePayload(Buffer.concat([a, b]));
-  assert.deepEqual(r, {
+  assert.ok(r.ok);
+  const { batches, ...summary } = r;
+  assert.deepEqual(batches, [
+    { position: 0, size: a.length, lastOffsetDelta: 4, maxTimestamp: Math.max(...sampleRecords().map((x) => x.timestamp ?? 0)), isControl: false },
+    { position: a.length, size: b.length, lastOffsetDelta: 0, maxTimestamp: 1_900_000_000_000, isControl: false },
+  ]);
+  assert.deepEqual(summary, {
     ok: true,
     batchCount: 2,
     recordCount: 6,
@@ -98,4 +104,20 @@ test('record count inconsistent with lastOffsetDelta → INVALID_RECORD', () => 
   batch.writeInt32BE(0, 57);
   batch.writeUInt32BE(computeBatchCrc(batch), 17);
   assert.equal(failure(validateProducePayload(batch)).kind, 'INVALID_RECORD');
+});
+
+test('an uncompressed batch whose header claims more records than it holds → CORRUPT_MESSAGE', () => {
+  const batch = buildBatch([{ value: 'a', timestamp: 1 }, { value: 'b', timestamp: 1 }]);
+  // 2^31 - 1 records claimed in a few bytes: count and last offset delta agree with each other.
+  batch.writeInt32BE(0x7fffffff, RECORD_COUNT);
+  batch.writeInt32BE(0x7ffffffe, LAST_OFFSET_DELTA);
+  batch.writeUInt32BE(computeBatchCrc(batch), 17);
+  const r = failure(validateProducePayload(batch));
+  assert.equal(r.kind, 'CORRUPT_MESSAGE');
+  // One record fewer than held is refused too.
+  const one = buildBatch([{ value: 'a', timestamp: 1 }, { value: 'b', timestamp: 1 }]);
+  one.writeInt32BE(1, RECORD_COUNT);
+  one.writeInt32BE(0, LAST_OFFSET_DELTA);
+  one.writeUInt32BE(computeBatchCrc(one), 17);
+  assert.equal(failure(validateProducePayload(one)).kind, 'CORRUPT_MESSAGE');
 });

@@ -2,7 +2,7 @@
 // keeps talking is not.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker, type StartedBroker } from '../../src/broker/broker.js';
+import { startBroker, type StartedBroker } from '../../src/node/start-broker.js';
 import { ApiVersions } from '../../src/protocol/messages/index.js';
 import { WireClient } from '../helpers/wire-client.js';
 

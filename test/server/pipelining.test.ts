@@ -2,7 +2,7 @@
 // finish in: several requests are sent in one write without waiting for any response.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker } from '../../src/broker/broker.js';
+import { startBroker } from '../../src/node/start-broker.js';
 import { ApiVersions, Fetch, Metadata, Produce, type RequestOf } from '../../src/protocol/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { WireClient, createTopic, produceBatch, readAll, splitBatches } from '../helpers/wire-client.js';

@@ -122,6 +122,10 @@ test('retention by time uses the segment largest timestamp; by size keeps the ne
   const log = openLog(fs, { 'segment.bytes': one * 2, 'retention.ms': 10_000 }, { time: () => now });
   for (let i = 0; i < 8; i++) log.append(makeBatch(recs(2, i < 4 ? 50_000 : 95_000)));
   assert.deepEqual(log.segmentBaseOffsets(), [0, 4, 8, 12]);
+  // Nothing above the high watermark is deleted: uncommitted records stay.
+  log.updateHighWatermark(3);
+  assert.equal(log.deleteOldSegments(now), 0);
+  log.updateHighWatermark(log.logEndOffset);
   assert.equal(log.deleteOldSegments(now), 2);
   assert.deepEqual(log.segmentBaseOffsets(), [8, 12]);
   assert.equal(log.logStartOffset, 8);
@@ -135,6 +139,7 @@ test('retention by time uses the segment largest timestamp; by size keeps the ne
   const fs2 = new MemFileSystem();
   const log2 = openLog(fs2, { 'segment.bytes': one * 2, 'retention.bytes': one * 3, 'retention.ms': -1 });
   for (let i = 0; i < 8; i++) log2.append(makeBatch(recs(2)));
+  log2.updateHighWatermark(log2.logEndOffset);
   assert.equal(log2.deleteOldSegments(), 2);
   assert.deepEqual(log2.segmentBaseOffsets(), [8, 12]);
   assert.equal(log2.size, one * 4);

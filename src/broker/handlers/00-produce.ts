@@ -1,15 +1,23 @@
 // Produce: v0-11 advertised; v0-2 are answered with UNSUPPORTED_VERSION (librdkafka turns
-// compression off when the advertised minimum is 3). Behaviour: batches are validated by header
-// and CRC only and stored as received; acks=0 gets no response; acks=-1 waits for the ISR (this
-// broker alone on a single node). v8+: records refused one by one (keyless records on a compacted
-// topic) are named in record_errors (KIP-467).
+// compression off when the advertised minimum is 3). Behaviour: each partition's records go
+// through the partition's one append path (validated once, one batch, no control batch); acks=0
+// gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
+// passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
+// one (keyless records on a compacted topic) are named in record_errors (KIP-467). Unknown
+// topics are created when auto.create.topics.enable.
+import type { TopicImage } from '../../cluster/metadata-image.js';
+import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
-import type { ResponseOf } from '../../protocol/schema.js';
-import { defineHandler } from '../handler.js';
-import { INTERNAL_TOPICS } from '../topic-names.js';
+import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
+import { autoCreateTopics } from '../auto-create.js';
+import { CloseConnection } from '../dispatcher.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+import type { Partition } from '../partition.js';
 
-type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
+type ProduceRequest = RequestOf<typeof Produce>;
+type ProduceResponse = ResponseOf<typeof Produce>;
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
@@ -17,17 +25,19 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
 }
 
-export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, req) => {
-  const { broker } = ctx;
+/** A partition appended to, waiting (acks=-1) for the high watermark to reach `requiredOffset`. */
+interface Appended {
+  p: Partition;
+  requiredOffset: number;
+  response: PartitionResponse;
+}
+
+function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): { responses: ProduceResponse['responses']; appended: Appended[] } {
   const version = ctx.header.apiVersion;
-  const autoCreate = broker.config.bool('auto.create.topics.enable');
   const badAcks = req.acks !== 0 && req.acks !== 1 && req.acks !== -1;
+  const appended: Appended[] = [];
   const responses = req.topicData.map((td) => {
-    let topic = broker.topic(td.name);
-    if (!topic && autoCreate && version >= 3) {
-      const out = broker.autoCreate(td.name);
-      if (out.errorCode === ErrorCode.NONE) topic = out.topic;
-    }
+    const topic = topics.get(td.name);
     return {
       name: td.name,
       partitionResponses: td.partitionData.map((pd): PartitionResponse => {
@@ -35,12 +45,12 @@ export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, 
         if (badAcks) return partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
         if (!topic) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (INTERNAL_TOPICS.has(td.name)) return partitionError(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-        const p = broker.partition(td.name, pd.index);
-        if (!p) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        const p = ctx.partitions.partition(td.name, pd.index);
+        if (!p) return partitionError(pd.index, pd.index < topic.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
-        const out = p.appendAsLeader(pd.records);
+        const out = p.appendRecordsToLeader(pd.records, 'client');
         if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
-        return {
+        const response: PartitionResponse = {
           index: pd.index,
           errorCode: ErrorCode.NONE,
           baseOffset: out.result.baseOffset,
@@ -50,15 +60,83 @@ export const produceHandler = defineHandler(Produce, { min: 0, max: 11 }, (ctx, 
           errorMessage: null,
           currentLeader: NO_LEADER,
         };
+        appended.push({ p, requiredOffset: out.result.lastOffset + 1, response });
+        return response;
       }),
     };
   });
+  return { responses, appended };
+}
+
+/** acks=-1: answers once every appended partition's high watermark passed its records, or at timeoutMs. */
+function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Appended[], response: ProduceResponse): ProduceResponse | Promise<ProduceResponse | null> {
+  const satisfied = (a: Appended) => ctx.partitions.partition(a.p.topic, a.p.index) === a.p && a.p.highWatermark >= a.requiredOffset;
+  if (appended.every(satisfied)) return response;
+  return new Promise((resolve) => {
+    const settle = (expired: boolean) => {
+      for (const a of appended) {
+        if (satisfied(a)) continue;
+        const gone = ctx.partitions.partition(a.p.topic, a.p.index) !== a.p || !a.p.isLeader;
+        Object.assign(a.response, partitionError(a.response.index, gone ? ErrorCode.NOT_LEADER_OR_FOLLOWER : expired ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE));
+      }
+      resolve(response);
+    };
+    const done = ctx.delayed.tryCompleteElseWatch(
+      {
+        tryComplete: () => {
+          if (!appended.every((a) => satisfied(a) || ctx.partitions.partition(a.p.topic, a.p.index) !== a.p || !a.p.isLeader)) return false;
+          settle(false);
+          return true;
+        },
+        onExpire: () => settle(true),
+      },
+      appended.map((a) => a.p.key),
+      req.timeoutMs,
+      ctx.conn,
+    );
+    if (!done && ctx.conn.isClosed) resolve(null);
+  });
+}
+
+function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): ProduceResponse | null | Promise<ProduceResponse | null> {
+  const { responses, appended } = appendAll(ctx, req, topics);
   if (req.acks === 0) {
     // Kafka closes the connection when an acks=0 produce fails: the producer gets no response,
     // so the closed connection is how it learns to refresh metadata and retry.
     const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorCode}`));
-    if (failed.length > 0) throw new Error(`acks=0 produce failed (${failed.join(', ')})`);
+    if (failed.length > 0) throw new CloseConnection(`acks=0 produce failed (${failed.join(', ')})`);
     return null;
   }
-  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
-});
+  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  return req.acks === -1 ? awaitReplication(ctx, req, appended, response) : response;
+}
+
+export const produceHandler = defineHandler(
+  Produce,
+  { min: 0, max: 11 },
+  (ctx, req) => {
+    const image = ctx.metadata.image;
+    const topics = new Map<string, TopicImage>();
+    const missing: string[] = [];
+    for (const td of req.topicData) {
+      const t = image.topic(td.name);
+      if (t) topics.set(td.name, t);
+      else if (!missing.includes(td.name)) missing.push(td.name);
+    }
+    if (missing.length === 0 || ctx.header.apiVersion < 3 || !ctx.config.bool('auto.create.topics.enable')) return produce(ctx, req, topics);
+    // An asynchronous answer keeps the request frame's memory (it is recycled only after a
+    // synchronous one), so the records stay valid while topics are created.
+    return autoCreateTopics(ctx, missing).then((created) => {
+      for (const [name, t] of created) topics.set(name, t);
+      return produce(ctx, req, topics);
+    });
+  },
+  (_ctx, req, errorCode) => {
+    if (req.acks === 0) throw new CloseConnection('acks=0 produce failed');
+    return {
+      responses: req.topicData.map((td) => ({ name: td.name, partitionResponses: td.partitionData.map((pd) => partitionError(pd.index, errorCode)) })),
+      throttleTimeMs: 0,
+      nodeEndpoints: [],
+    };
+  },
+);

@@ -1,16 +1,17 @@
-// Fetch: v4-17. Behaviour: many topics and partitions per request; v13+ name topics by id.
-// Records are sent as file regions of the segments (no parsing). max.wait.ms/min.bytes long poll
-// is woken by appends. Incremental fetch sessions (KIP-227) are declined as Kafka declines them
-// when its cache is full: session id 0, so every fetch is a full one.
-import type { TopicRecord } from '../../cluster/metadata-store.js';
+// Fetch: v4-17. Behaviour: many topics and partitions per request; v13+ name topics by id; a
+// partition listed twice is INVALID_REQUEST, as Kafka refuses duplicates. Records are sent as
+// file regions of the segments (no parsing). A long poll (max.wait.ms / min.bytes) waits in the
+// delayed-operation registry for committed bytes: it wakes when a high watermark moves, not on
+// appends. Incremental fetch sessions (KIP-227) are declined as Kafka declines them when its
+// cache is full: session id 0, so every fetch is a full one.
+import type { TopicImage } from '../../cluster/metadata-image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { RecordsData } from '../../protocol/writer.js';
-import type { Broker } from '../broker.js';
 import { leaderEpochError } from '../epoch-check.js';
-import { defineHandler } from '../handler.js';
-import type { AppendListener, Partition } from '../partition.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+import type { Partition } from '../partition.js';
 
 type FetchRequest = RequestOf<typeof Fetch>;
 type FetchResponse = ResponseOf<typeof Fetch>;
@@ -20,6 +21,8 @@ const NO_EPOCH = { epoch: -1, endOffset: -1 };
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 const NO_SNAPSHOT = { endOffset: -1, epoch: -1 };
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** Kafka bounds a long poll by the request timeout; a client asking for longer waits this much. */
+const MAX_WAIT_MS = 30_000;
 
 function partitionError(index: number, errorCode: number, p?: Partition): PartitionData {
   return {
@@ -45,28 +48,41 @@ interface FetchPass {
   hasError: boolean;
 }
 
-function runFetch(broker: Broker, req: FetchRequest, version: number): FetchPass {
+function resolveTopic(ctx: RequestContext, ft: FetchRequest['topics'][number], version: number): TopicImage | undefined {
+  return version >= 13 ? ctx.metadata.image.topicById(ft.topicId) : ctx.metadata.image.topic(ft.topic);
+}
+
+/** Whether some partition is asked for twice (by name, or by id from v13). */
+function hasDuplicates(req: FetchRequest, version: number): boolean {
+  const seen = new Set<string>();
+  for (const ft of req.topics) {
+    const t = version >= 13 ? ft.topicId : ft.topic;
+    for (const fp of ft.partitions) {
+      const k = `${t}\u0000${fp.partition}`;
+      if (seen.has(k)) return true;
+      seen.add(k);
+    }
+  }
+  return false;
+}
+
+function runFetch(ctx: RequestContext, req: FetchRequest, version: number): FetchPass {
   const replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
   const isFollower = replicaId >= 0;
   const readCommitted = req.isolationLevel === 1;
-  let budget = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'));
+  let budget = Math.min(req.maxBytes, ctx.config.int('fetch.max.bytes'));
   let bytes = 0;
   let hasError = false;
   const touched: Partition[] = [];
   const responses = req.topics.map((ft) => {
-    let topic: TopicRecord | undefined;
-    let unknownCode: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    if (version >= 13) {
-      topic = broker.topicById(ft.topicId);
-      unknownCode = ErrorCode.UNKNOWN_TOPIC_ID;
-    } else {
-      topic = broker.topic(ft.topic);
-    }
+    const topic = resolveTopic(ctx, ft, version);
+    const unknownCode = version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const partitions = ft.partitions.map((fp): PartitionData => {
-      const p = topic ? broker.partition(topic.name, fp.partition) : undefined;
-      if (!p) {
+      const p = topic ? ctx.partitions.partition(topic.name, fp.partition) : undefined;
+      if (!p || !p.isLeader) {
         hasError = true;
-        return partitionError(fp.partition, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : unknownCode);
+        const known = topic !== undefined && fp.partition >= 0 && fp.partition < topic.partitions.length;
+        return partitionError(fp.partition, !topic ? unknownCode : known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       }
       touched.push(p);
       const epochErr = leaderEpochError(p, fp.currentLeaderEpoch);
@@ -114,38 +130,56 @@ function runFetch(broker: Broker, req: FetchRequest, version: number): FetchPass
   };
 }
 
-function sessionError(errorCode: number): FetchResponse {
+function topLevelError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
 }
 
-export const fetchHandler = defineHandler(Fetch, { min: 4, max: 17 }, (ctx, req) => {
-  const version = ctx.header.apiVersion;
-  if (version >= 7 && req.sessionId !== 0) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
-  if (version >= 7 && req.sessionEpoch > 0) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-  const first = runFetch(ctx.broker, req, version);
-  if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError || first.partitions.length === 0) return first.response;
-  return waitForData(ctx.broker, req, version, first);
-});
+export const fetchHandler = defineHandler(
+  Fetch,
+  { min: 4, max: 17 },
+  (ctx, req) => {
+    const version = ctx.header.apiVersion;
+    if (version >= 7 && req.sessionId !== 0) return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+    if (version >= 7 && req.sessionEpoch > 0) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+    if (hasDuplicates(req, version)) return topLevelError(ErrorCode.INVALID_REQUEST);
+    const first = runFetch(ctx, req, version);
+    if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError || first.partitions.length === 0) return first.response;
+    return waitForData(ctx, req, version, first);
+  },
+  (_ctx, _req, errorCode) => topLevelError(errorCode),
+);
 
-/** Long poll: answers when enough bytes were appended to the partitions asked for, or at max.wait.ms. */
-function waitForData(broker: Broker, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse> {
+/**
+ * Long poll (Kafka's DelayedFetch): completes when the partitions asked for gained enough
+ * committed bytes since the first pass, when one of them stops being led here, or at
+ * max.wait.ms; then the fetch runs again and answers what it finds.
+ */
+function waitForData(ctx: RequestContext, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse | null> {
+  const start = first.partitions.map((p) => p.committedBytes);
   return new Promise((resolve) => {
-    let appended = 0;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      for (const p of first.partitions) p.removeListener(listener);
-      resolve(runFetch(broker, req, version).response);
-    };
-    const listener: AppendListener = {
-      onAppend(_p, size) {
-        appended += size;
-        if (first.bytes + appended >= req.minBytes) finish();
+    const answer = () => resolve(runFetch(ctx, req, version).response);
+    const done = ctx.delayed.tryCompleteElseWatch(
+      {
+        tryComplete: () => {
+          let gained = 0;
+          for (let i = 0; i < first.partitions.length; i++) {
+            const p = first.partitions[i]!;
+            if (ctx.partitions.partition(p.topic, p.index) !== p || !p.isLeader) {
+              answer();
+              return true;
+            }
+            gained += p.committedBytes - start[i]!;
+          }
+          if (first.bytes + gained < req.minBytes) return false;
+          answer();
+          return true;
+        },
+        onExpire: answer,
       },
-    };
-    for (const p of first.partitions) p.addListener(listener);
-    const timer = setTimeout(finish, Math.min(req.maxWaitMs, 30_000));
+      first.partitions.map((p) => p.key),
+      Math.min(req.maxWaitMs, MAX_WAIT_MS),
+      ctx.conn,
+    );
+    if (!done && ctx.conn.isClosed) resolve(null);
   });
 }

@@ -7,7 +7,6 @@ import { defineHandler } from '../handler.js';
 import { leaderEpochError } from '../epoch-check.js';
 
 export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }, (ctx, req) => {
-  const { broker } = ctx;
   const isConsumer = req.replicaId < 0;
   return {
     throttleTimeMs: 0,
@@ -15,8 +14,8 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }
       name: t.name,
       partitions: t.partitions.map((lp) => {
         const base = { partitionIndex: lp.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
-        const p = broker.partition(t.name, lp.partitionIndex);
-        if (!p) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const p = ctx.partitions.partition(t.name, lp.partitionIndex);
+        if (!p || !p.isLeader) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const epochErr = leaderEpochError(p, lp.currentLeaderEpoch);
         if (epochErr !== ErrorCode.NONE) return { ...base, errorCode: epochErr };
         const ok = (offset: number, timestamp: number) => ({ ...base, errorCode: ErrorCode.NONE, offset, timestamp, leaderEpoch: p.leaderEpoch });
@@ -29,11 +28,11 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }
           case -5:
             return ok(-1, -1);
           case -3: {
-            const m = p.log.maxTimestampOffset();
+            const m = p.maxTimestampOffset();
             return m ? ok(m.offset, m.timestamp) : ok(-1, -1);
           }
           default: {
-            const found = p.log.offsetForTimestamp(lp.timestamp);
+            const found = p.offsetForTimestamp(lp.timestamp);
             if (!found || (isConsumer && found.offset >= p.highWatermark)) return ok(-1, -1);
             return ok(found.offset, found.timestamp);
           }

@@ -1,36 +1,36 @@
 // Metadata: v0-12. Behaviour: all topics when the list is null (v1+) or empty (v0); unknown
-// topics are created when auto.create.topics.enable and the request allow it (v4+ flag).
-// v8+: topic (and v8-10 cluster) authorized operations when asked for.
-import type { TopicRecord } from '../../cluster/metadata-store.js';
+// topics are created when auto.create.topics.enable and the request allow it (v4+ flag); every
+// partition's leader, epoch, replicas and ISR from the metadata image. v8+: topic (and v8-10
+// cluster) authorized operations when asked for.
+import type { TopicImage } from '../../cluster/metadata-image.js';
+import { topicNameProblem } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/index.js';
-import type { ResponseOf } from '../../protocol/schema.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from '../handler.js';
-import { topicNameProblem } from '../topic-names.js';
+import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
+import { autoCreateTopics } from '../auto-create.js';
 import { authorizedOperations } from '../authorized-operations.js';
+import { defineHandler, type RequestContext } from '../handler.js';
 
-type TopicResponse = ResponseOf<typeof Metadata>['topics'][number];
+type MetadataRequest = RequestOf<typeof Metadata>;
+type MetadataResponse = ResponseOf<typeof Metadata>;
+type TopicResponse = MetadataResponse['topics'][number];
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-export function describeTopic(broker: Broker, t: TopicRecord, includeOperations = false): TopicResponse {
+export function describeTopic(t: TopicImage, includeOperations = false): TopicResponse {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.id,
     isInternal: t.internal,
-    partitions: t.partitions.map((a, i) => {
-      const p = broker.partition(t.name, i);
-      return {
-        errorCode: p ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-        partitionIndex: i,
-        leaderId: p ? broker.nodeId : -1,
-        leaderEpoch: p?.leaderEpoch ?? -1,
-        replicaNodes: a.replicas,
-        isrNodes: p?.isr ?? [],
-        offlineReplicas: [],
-      };
-    }),
+    partitions: t.partitions.map((p, i) => ({
+      errorCode: p.leader >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      partitionIndex: i,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [],
+    })),
     topicAuthorizedOperations: authorizedOperations('topic', includeOperations),
   };
 }
@@ -39,50 +39,42 @@ function errorTopic(name: string | null, topicId: string, errorCode: number): To
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperations('topic', false) };
 }
 
-export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx, req) => {
-  const { broker } = ctx;
+function answer(ctx: RequestContext, req: MetadataRequest, created: ReadonlyMap<string, TopicImage>): MetadataResponse {
   const version = ctx.header.apiVersion;
+  const image = ctx.metadata.image;
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
-  const autoCreate = broker.config.bool('auto.create.topics.enable') && req.allowAutoTopicCreation;
   const withOps = version >= 8 && req.includeTopicAuthorizedOperations;
   const topics: TopicResponse[] = [];
   if (all) {
-    for (const t of broker.allTopics()) topics.push(describeTopic(broker, t, withOps));
+    for (const t of image.topics()) topics.push(describeTopic(t, withOps));
   } else {
     for (const rt of req.topics!) {
-      let t: TopicRecord | undefined;
       if (rt.name === null || rt.name === '') {
-        t = broker.topicById(rt.topicId);
-        if (!t) {
-          topics.push(errorTopic(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
-          continue;
-        }
-      } else {
-        t = broker.topic(rt.name);
-        if (!t) {
-          if (topicNameProblem(rt.name)) {
-            topics.push(errorTopic(rt.name, NO_ID, ErrorCode.INVALID_TOPIC_EXCEPTION));
-            continue;
-          }
-          if (autoCreate) {
-            const out = broker.autoCreate(rt.name);
-            t = out.topic && out.errorCode === ErrorCode.NONE ? out.topic : undefined;
-          }
-          if (!t) {
-            topics.push(errorTopic(rt.name, NO_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-            continue;
-          }
-        }
+        const t = image.topicById(rt.topicId);
+        topics.push(t ? describeTopic(t, withOps) : errorTopic(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+        continue;
       }
-      topics.push(describeTopic(broker, t, withOps));
+      const t = image.topic(rt.name) ?? created.get(rt.name);
+      if (t) topics.push(describeTopic(t, withOps));
+      else topics.push(errorTopic(rt.name, NO_ID, topicNameProblem(rt.name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
     }
   }
   return {
     throttleTimeMs: 0,
-    brokers: broker.brokers(),
-    clusterId: broker.clusterId,
-    controllerId: broker.nodeId,
+    brokers: image.brokers().map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack })),
+    clusterId: image.clusterId,
+    controllerId: image.controllerId,
     topics,
     clusterAuthorizedOperations: authorizedOperations('cluster', version >= 8 && version <= 10 && req.includeClusterAuthorizedOperations),
   };
+}
+
+export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx, req) => {
+  const autoCreate = ctx.config.bool('auto.create.topics.enable') && req.allowAutoTopicCreation;
+  const image = ctx.metadata.image;
+  const missing = !autoCreate || req.topics === null
+    ? []
+    : [...new Set(req.topics.map((t) => t.name).filter((n): n is string => n !== null && n !== '' && !image.topic(n) && topicNameProblem(n) === null))];
+  if (missing.length === 0) return answer(ctx, req, new Map());
+  return autoCreateTopics(ctx, missing).then((created) => answer(ctx, req, created));
 });

@@ -3,24 +3,36 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetCommit } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { CoordinatorAppendError } from '../offsets-topic.js';
 
-export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 2, max: 9 }, (ctx, req) => {
-  const { broker } = ctx;
-  const allowed = broker.groups.commitAllowed(req.groupId, req.memberId, req.generationIdOrMemberEpoch, req.groupInstanceId);
-  const maxMetadata = broker.config.int('offset.metadata.max.bytes');
+export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 2, max: 9 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
+  const coordinator = ctx.groups.coordinator;
+  const image = ctx.metadata.image;
+  const allowed = coordinator.commitAllowed(req.groupId, req.memberId, req.generationIdOrMemberEpoch, req.groupInstanceId);
+  const maxMetadata = ctx.config.int('offset.metadata.max.bytes');
   const accepted: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }> = [];
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
       let errorCode: number = allowed;
       if (errorCode === ErrorCode.NONE) {
-        if (!broker.partition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' });
       }
-      return { partitionIndex: p.partitionIndex, errorCode };
+      return { partitionIndex: p.partitionIndex, errorCode: errorCode as number };
     }),
   }));
-  if (accepted.length > 0) broker.groups.commitOffsets(req.groupId, accepted);
+  if (accepted.length > 0) {
+    try {
+      coordinator.commitOffsets(req.groupId, accepted);
+    } catch (err) {
+      // Kafka's answer when the commit's record cannot be stored: too large for
+      // __consumer_offsets is INVALID_COMMIT_OFFSET_SIZE, anything else UNKNOWN_SERVER_ERROR.
+      const code = err instanceof CoordinatorAppendError && err.tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
+      for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+    }
+  }
   return { throttleTimeMs: 0, topics };
 });

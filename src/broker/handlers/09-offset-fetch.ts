@@ -2,7 +2,7 @@
 // group's offsets when the topic list is null; -1 where nothing is committed.
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/index.js';
-import type { Broker } from '../broker.js';
+import type { GroupCoordinator } from '../../group/coordinator.js';
 import { splitOffsetKey } from '../../group/group.js';
 import { defineHandler } from '../handler.js';
 
@@ -14,8 +14,8 @@ interface PartitionOffset {
   errorCode: number;
 }
 
-function fetchGroup(broker: Broker, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null) {
-  const g = broker.groups.group(groupId);
+function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null) {
+  const g = coordinator.group(groupId);
   const out = new Map<string, PartitionOffset[]>();
   const push = (topic: string, p: PartitionOffset) => {
     let list = out.get(topic);
@@ -47,9 +47,9 @@ export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 1, max: 9 },
       throttleTimeMs: 0, topics: [], errorCode: 0,
       groups: req.groups.map((g) => g.groupId === ''
         ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID }
-        : { groupId: g.groupId, topics: fetchGroup(ctx.broker, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
+        : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
     };
   }
   if (req.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID, groups: [] };
-  return { throttleTimeMs: 0, topics: fetchGroup(ctx.broker, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+  return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
 });

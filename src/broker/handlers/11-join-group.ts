@@ -4,7 +4,8 @@ import { JoinGroup } from '../../protocol/messages/index.js';
 import type { JoinResult } from '../../group/group.js';
 import { defineHandler } from '../handler.js';
 
-export const joinGroupHandler = defineHandler(JoinGroup, { min: 0, max: 9 }, (ctx, req) => {
+export const joinGroupHandler = defineHandler(JoinGroup, { min: 0, max: 9 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
   const version = ctx.header.apiVersion;
   const toResponse = (r: JoinResult) => ({
     throttleTimeMs: 0,
@@ -18,7 +19,7 @@ export const joinGroupHandler = defineHandler(JoinGroup, { min: 0, max: 9 }, (ct
     memberId: r.memberId,
     members: r.members,
   });
-  const result = ctx.broker.groups.join({
+  const result = ctx.groups.coordinator.join({
     groupId: req.groupId,
     memberId: req.memberId,
     groupInstanceId: req.groupInstanceId,

@@ -4,5 +4,5 @@ import { defineHandler } from '../handler.js';
 
 export const heartbeatHandler = defineHandler(Heartbeat, { min: 0, max: 4 }, (ctx, req) => ({
   throttleTimeMs: 0,
-  errorCode: ctx.broker.groups.heartbeat(req),
+  errorCode: ctx.groups.coordinator.heartbeat(req),
 }));

@@ -3,8 +3,9 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { LeaveGroup } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const leaveGroupHandler = defineHandler(LeaveGroup, { min: 0, max: 5 }, (ctx, req) => {
-  const groups = ctx.broker.groups;
+export const leaveGroupHandler = defineHandler(LeaveGroup, { min: 0, max: 5 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
+  const groups = ctx.groups.coordinator;
   if (ctx.header.apiVersion < 3) {
     return { throttleTimeMs: 0, errorCode: groups.leave(req.groupId, req.memberId, null), members: [] };
   }

@@ -4,9 +4,10 @@ import type { SyncResult } from '../../group/group.js';
 import { SyncGroup } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const syncGroupHandler = defineHandler(SyncGroup, { min: 0, max: 5 }, (ctx, req) => {
+export const syncGroupHandler = defineHandler(SyncGroup, { min: 0, max: 5 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
   const toResponse = (r: SyncResult) => ({ throttleTimeMs: 0, ...r });
-  const result = ctx.broker.groups.sync({
+  const result = ctx.groups.coordinator.sync({
     groupId: req.groupId,
     memberId: req.memberId,
     generationId: req.generationId,

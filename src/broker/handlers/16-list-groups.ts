@@ -6,7 +6,7 @@ import { defineHandler } from '../handler.js';
 export const listGroupsHandler = defineHandler(ListGroups, { min: 0, max: 5 }, (ctx, req) => {
   const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
-  const groups = [...ctx.broker.groups.groups.values()]
+  const groups = [...ctx.groups.coordinator.groups.values()]
     .filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has('classic')))
     .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
   return { throttleTimeMs: 0, errorCode: 0, groups };

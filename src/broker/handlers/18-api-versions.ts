@@ -5,7 +5,7 @@ import { defineHandler } from '../handler.js';
 
 export const apiVersionsHandler = defineHandler(ApiVersions, { min: 0, max: 4 }, (ctx) => ({
   errorCode: 0,
-  apiKeys: ctx.broker.dispatcher.apiVersions(),
+  apiKeys: ctx.apiVersions(),
   throttleTimeMs: 0,
   supportedFeatures: [],
   finalizedFeaturesEpoch: -1,

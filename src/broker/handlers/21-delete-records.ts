@@ -1,8 +1,10 @@
 // DeleteRecords: v0-2. Behaviour: moves each partition's log start offset to the given offset
 // (-1: the high watermark) and drops segments wholly below it; an offset above the high
 // watermark (or negative) is OFFSET_OUT_OF_RANGE; the answer carries the new low watermark.
+// Internal topics are refused with INVALID_TOPIC_EXCEPTION, as Kafka refuses them.
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteRecords } from '../../protocol/messages/index.js';
+import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { defineHandler } from '../handler.js';
 
 const HIGH_WATERMARK = -1;
@@ -13,16 +15,18 @@ export const deleteRecordsHandler = defineHandler(DeleteRecords, { min: 0, max: 
     name: t.name,
     partitions: t.partitions.map((pr) => {
       const fail = (errorCode: number) => ({ partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode });
-      const p = ctx.broker.partition(t.name, pr.partitionIndex);
+      // Kafka's ReplicaManager: the internal topics' records are the coordinators' state.
+      if (INTERNAL_TOPICS.has(t.name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
+      const p = ctx.partitions.partition(t.name, pr.partitionIndex);
       if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!p.isLeader) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
       const target = pr.offset === HIGH_WATERMARK ? p.highWatermark : pr.offset;
       if (target < 0 || target > p.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
       try {
-        p.log.deleteRecordsBefore(target);
+        p.deleteRecordsBefore(target);
       } catch {
         return fail(ErrorCode.KAFKA_STORAGE_ERROR);
       }
-      p.syncAfterLogStartChange();
       return { partitionIndex: pr.partitionIndex, lowWatermark: p.logStartOffset, errorCode: ErrorCode.NONE };
     }),
   })),

@@ -11,11 +11,11 @@ export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, {
   topics: req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((rp) => {
-      const p = ctx.broker.partition(t.topic, rp.partition);
-      if (!p) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
+      const p = ctx.partitions.partition(t.topic, rp.partition);
+      if (!p || !p.isLeader) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
       const err = leaderEpochError(p, rp.currentLeaderEpoch);
       if (err !== ErrorCode.NONE) return { errorCode: err, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
-      const r = p.log.endOffsetForEpoch(rp.leaderEpoch);
+      const r = p.endOffsetForEpoch(rp.leaderEpoch);
       return { errorCode: ErrorCode.NONE, partition: rp.partition, leaderEpoch: r.epoch, endOffset: r.endOffset };
     }),
   })),

@@ -9,7 +9,6 @@ import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, Res
 import { defineHandler } from '../handler.js';
 
 export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, max: 4 }, (ctx, req) => {
-  const { broker } = ctx;
   const synonyms = ctx.header.apiVersion >= 1 && req.includeSynonyms;
   const docs = ctx.header.apiVersion >= 3 && req.includeDocumentation;
   return {
@@ -23,18 +22,18 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, m
         configs: r.configurationKeys === null ? configs : configs.filter((c) => r.configurationKeys!.includes(c.name)),
       });
       if (r.resourceType === ResourceType.TOPIC) {
-        const t = broker.topic(r.resourceName);
+        const t = ctx.metadata.image.topic(r.resourceName);
         if (!t) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`, []);
-        return result(ErrorCode.NONE, null, describeTopicConfigs(broker, t, synonyms, docs));
+        return result(ErrorCode.NONE, null, describeTopicConfigs(ctx.config, t, synonyms, docs));
       }
       if (r.resourceType === ResourceType.BROKER) {
-        const problem = brokerResourceProblem(broker, r.resourceName);
+        const problem = brokerResourceProblem(ctx.metadata.nodeId, r.resourceName);
         if (problem) return result(ErrorCode.INVALID_REQUEST, problem, []);
         if (r.resourceName === '') return result(ErrorCode.NONE, null, []);
-        return result(ErrorCode.NONE, null, describeBrokerConfigs(broker, synonyms, docs));
+        return result(ErrorCode.NONE, null, describeBrokerConfigs(ctx.config, synonyms, docs));
       }
       if (r.resourceType === ResourceType.BROKER_LOGGER) {
-        const problem = brokerResourceProblem(broker, r.resourceName);
+        const problem = brokerResourceProblem(ctx.metadata.nodeId, r.resourceName);
         return result(problem ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE, problem, []);
       }
       return result(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`, []);

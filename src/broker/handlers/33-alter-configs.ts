@@ -3,17 +3,22 @@
 // persisted and applied to the live logs; validateOnly checks without changing anything. Broker
 // resources: no broker setting is dynamic yet, so any change is refused with INVALID_CONFIG.
 import { AlterConfigs } from '../../protocol/messages/index.js';
-import { alterResource } from '../config-alter.js';
+import { alterResources } from '../config-alter.js';
 import { defineHandler } from '../handler.js';
 
-export const alterConfigsHandler = defineHandler(AlterConfigs, { min: 0, max: 2 }, (ctx, req) => ({
-  throttleTimeMs: 0,
-  responses: req.resources.map((r) => {
-    const out = alterResource(ctx.broker, r.resourceType, r.resourceName, r.configs.map((c) => c.name), req.validateOnly, () => {
+export const alterConfigsHandler = defineHandler(AlterConfigs, { min: 0, max: 2 }, async (ctx, req) => {
+  const outcomes = await alterResources(ctx, req.resources.map((r) => ({
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    names: r.configs.map((c) => c.name),
+    compute: () => {
       const next: Record<string, string> = {};
       for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;
       return next;
-    });
-    return { errorCode: out.errorCode, errorMessage: out.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
-  }),
-}));
+    },
+  })), req.validateOnly);
+  return {
+    throttleTimeMs: 0,
+    responses: req.resources.map((r, i) => ({ errorCode: outcomes[i]!.errorCode, errorMessage: outcomes[i]!.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })),
+  };
+});

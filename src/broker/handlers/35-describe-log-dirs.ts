@@ -8,9 +8,8 @@ import { DescribeLogDirs } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
 export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 1, max: 4 }, (ctx, req) => {
-  const { broker } = ctx;
   const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
-  const topics = broker.allTopics()
+  const topics = [...ctx.metadata.image.topics()]
     .filter((t) => wanted === null || wanted.has(t.name))
     .map((t) => ({
       name: t.name,
@@ -18,15 +17,15 @@ export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 1, m
         .map((_, i) => i)
         .filter((i) => wanted === null || wanted.get(t.name)!.has(i))
         .flatMap((i) => {
-          const p = broker.partition(t.name, i);
-          return p ? [{ partitionIndex: i, partitionSize: p.log.size, offsetLag: 0, isFutureKey: false }] : [];
+          const p = ctx.partitions.partition(t.name, i);
+          return p ? [{ partitionIndex: i, partitionSize: p.size, offsetLag: 0, isFutureKey: false }] : [];
         }),
     }))
     .filter((t) => t.partitions.length > 0 || wanted !== null);
   let totalBytes = -1;
   let usableBytes = -1;
   try {
-    const s = statfsSync(broker.config.dataDir);
+    const s = statfsSync(ctx.metadata.dataDir);
     totalBytes = s.blocks * s.bsize;
     usableBytes = s.bavail * s.bsize;
   } catch {
@@ -35,6 +34,6 @@ export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 1, m
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
-    results: [{ errorCode: ErrorCode.NONE, logDir: resolve(broker.config.dataDir), topics, totalBytes, usableBytes }],
+    results: [{ errorCode: ErrorCode.NONE, logDir: resolve(ctx.metadata.dataDir), topics, totalBytes, usableBytes }],
   };
 });

@@ -5,16 +5,17 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { CreatePartitions } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const createPartitionsHandler = defineHandler(CreatePartitions, { min: 0, max: 3 }, (ctx, req) => {
+export const createPartitionsHandler = defineHandler(CreatePartitions, { min: 0, max: 3 }, async (ctx, req) => {
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  const unique = req.topics.filter((t) => seen.get(t.name) === 1);
+  const results = await ctx.admin.createPartitions(unique.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments ? t.assignments.map((a) => a.brokerIds) : null })), req.validateOnly);
+  const byName = new Map(unique.map((t, i) => [t.name, results[i]!]));
   return {
     throttleTimeMs: 0,
     results: req.topics.map((t) => {
-      if ((seen.get(t.name) ?? 0) > 1) {
-        return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic in request: ${t.name}` };
-      }
-      const out = ctx.broker.createPartitions(t.name, t.count, t.assignments ? t.assignments.map((a) => a.brokerIds) : null, req.validateOnly);
+      const out = byName.get(t.name);
+      if (!out) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic in request: ${t.name}` };
       return { name: t.name, errorCode: out.errorCode, errorMessage: out.message };
     }),
   };

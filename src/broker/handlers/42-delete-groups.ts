@@ -3,7 +3,10 @@
 import { DeleteGroups } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const deleteGroupsHandler = defineHandler(DeleteGroups, { min: 0, max: 2 }, (ctx, req) => ({
-  throttleTimeMs: 0,
-  results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.broker.groups.deleteGroup(groupId) })),
-}));
+export const deleteGroupsHandler = defineHandler(DeleteGroups, { min: 0, max: 2 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
+  return {
+    throttleTimeMs: 0,
+    results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.groups.coordinator.deleteGroup(groupId) })),
+  };
+});

@@ -5,16 +5,18 @@
 // as in Kafka. Broker resources: nothing is dynamic yet (INVALID_CONFIG).
 import { ErrorCode } from '../../protocol/errors.js';
 import { IncrementalAlterConfigs } from '../../protocol/messages/index.js';
-import { alterResource, type AlterOutcome } from '../config-alter.js';
+import { alterResources, type AlterOutcome } from '../config-alter.js';
 import { defineHandler } from '../handler.js';
-import { TOPIC_CONFIG_BY_NAME } from '../topic-config.js';
+import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
 
 const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
-export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, { min: 0, max: 1 }, (ctx, req) => ({
-  throttleTimeMs: 0,
-  responses: req.resources.map((r) => {
-    const out = alterResource(ctx.broker, r.resourceType, r.resourceName, r.configs.map((c) => c.name), req.validateOnly, (current, effective) => {
+export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigs, { min: 0, max: 1 }, async (ctx, req) => {
+  const outcomes = await alterResources(ctx, req.resources.map((r) => ({
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    names: r.configs.map((c) => c.name),
+    compute: (current: Record<string, string>, effective: Record<string, string>): Record<string, string> | AlterOutcome => {
       const next = { ...current };
       for (const c of r.configs) {
         const def = TOPIC_CONFIG_BY_NAME.get(c.name);
@@ -46,7 +48,10 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
         }
       }
       return next;
-    });
-    return { errorCode: out.errorCode, errorMessage: out.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName };
-  }),
-}));
+    },
+  })), req.validateOnly);
+  return {
+    throttleTimeMs: 0,
+    responses: req.resources.map((r, i) => ({ errorCode: outcomes[i]!.errorCode, errorMessage: outcomes[i]!.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })),
+  };
+});

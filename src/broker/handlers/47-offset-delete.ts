@@ -5,8 +5,10 @@ import { OffsetDelete } from '../../protocol/messages/index.js';
 import { decodeSubscription } from '../../protocol/consumer-protocol.js';
 import { defineHandler } from '../handler.js';
 
-export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 }, (ctx, req) => {
-  const coordinator = ctx.broker.groups;
+export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
+  const coordinator = ctx.groups.coordinator;
+  const image = ctx.metadata.image;
   if (req.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, throttleTimeMs: 0, topics: [] };
   const g = coordinator.group(req.groupId);
   if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, throttleTimeMs: 0, topics: [] };
@@ -18,7 +20,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 
     name: t.name,
     partitions: t.partitions.map((p) => {
       if (subscribed.has(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-      if (!ctx.broker.partition(t.name, p.partitionIndex)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
       toDelete.push(g.offsetKey(t.name, p.partitionIndex));
       return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
     }),

@@ -8,9 +8,8 @@ import { authorizedOperations } from '../authorized-operations.js';
 const BROKERS = 1;
 
 export const describeClusterHandler = defineHandler(DescribeCluster, { min: 0, max: 1 }, (ctx, req) => {
-  const { broker } = ctx;
   const endpointType = ctx.header.apiVersion >= 1 ? req.endpointType : BROKERS;
-  const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations) };
+  const base = { throttleTimeMs: 0, endpointType, clusterId: ctx.metadata.image.clusterId, clusterAuthorizedOperations: authorizedOperations('cluster', req.includeClusterAuthorizedOperations) };
   if (endpointType !== BROKERS) {
     return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER', controllerId: -1, brokers: [] };
   }
@@ -18,7 +17,7 @@ export const describeClusterHandler = defineHandler(DescribeCluster, { min: 0, m
     ...base,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
-    controllerId: broker.nodeId,
-    brokers: broker.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    controllerId: ctx.metadata.image.controllerId,
+    brokers: ctx.metadata.image.brokers().map((b) => ({ brokerId: b.id, host: b.host, port: b.port, rack: b.rack })),
   };
 });

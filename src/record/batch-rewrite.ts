@@ -15,10 +15,10 @@ import {
   batchProducerEpoch,
   batchProducerId,
   batchSize,
-} from '../record/batch-header.js';
-import { buildBatch, TimestampType } from '../record/builder.js';
-import { Compression, type CompressionCodec } from '../record/compression.js';
-import { readRecords } from '../record/records.js';
+} from './batch-header.js';
+import { buildBatch, TimestampType } from './builder.js';
+import { Compression, type CompressionCodec } from './compression.js';
+import { readRecords } from './records.js';
 
 /** compression.type → the codec stored, or null for `producer` (keep what was sent). */
 export function topicCodec(compressionType: string): CompressionCodec | null {

@@ -1,7 +1,5 @@
-import type { BrokerConfig } from '../config/broker-config.js';
-import type { ConfigValue } from '../config/definitions.js';
-import type { CleanerLogConfig } from '../storage/cleaner.js';
-import type { LogConfig } from '../storage/config.js';
+import type { BrokerConfig } from './broker-config.js';
+import type { ConfigValue } from './definitions.js';
 
 /** A topic-level setting, its broker-level synonym (the default source) and how to check a value. */
 export interface TopicConfigDef {
@@ -101,39 +99,8 @@ export function effectiveTopicConfig(broker: BrokerConfig, overrides: Record<str
   return out;
 }
 
-const SAFE_MAX = Number.MAX_SAFE_INTEGER;
-const num = (v: string) => Math.min(Number(v), SAFE_MAX);
-
-export function toLogConfig(effective: Record<string, string>): Partial<LogConfig> {
-  return {
-    'segment.bytes': num(effective['segment.bytes']!),
-    'segment.ms': num(effective['segment.ms']!),
-    // retention applies only with cleanup.policy delete (compact alone keeps every key forever)
-    'retention.ms': hasPolicy(effective, 'delete') ? num(effective['retention.ms']!) : -1,
-    'retention.bytes': hasPolicy(effective, 'delete') ? num(effective['retention.bytes']!) : -1,
-    'index.interval.bytes': num(effective['index.interval.bytes']!),
-    'segment.index.bytes': num(effective['segment.index.bytes']!),
-    'flush.messages': num(effective['flush.messages']!),
-    'flush.ms': num(effective['flush.ms']!),
-    'message.timestamp.type': effective['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
-    'file.delete.delay.ms': num(effective['file.delete.delay.ms']!),
-  };
-}
-
 export function hasPolicy(effective: Record<string, string>, policy: 'delete' | 'compact'): boolean {
   return (effective['cleanup.policy'] ?? 'delete').split(',').some((p) => p.trim() === policy);
-}
-
-/** What the log cleaner needs of a topic's effective config. */
-export function toCleanerConfig(effective: Record<string, string>): CleanerLogConfig {
-  return {
-    compact: hasPolicy(effective, 'compact'),
-    deleteRetentionMs: num(effective['delete.retention.ms']!),
-    minCompactionLagMs: num(effective['min.compaction.lag.ms']!),
-    maxCompactionLagMs: num(effective['max.compaction.lag.ms']!),
-    minCleanableRatio: Number(effective['min.cleanable.dirty.ratio']!),
-    segmentBytes: num(effective['segment.bytes']!),
-  };
 }
 
 /** Topic settings whose value Kafka reports as sensitive / read-only: none of these are. */

@@ -11,3 +11,14 @@ export function topicNameProblem(name: string): string | null {
 }
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/**
+ * Kafka's collision rule: '.' and '_' are the same character in metric names, so two topics
+ * whose names differ only there cannot both exist. The existing topic it collides with, if any.
+ */
+export function collidingTopic(name: string, existing: Iterable<string>): string | null {
+  if (!name.includes('.') && !name.includes('_')) return null;
+  const unified = name.replaceAll('.', '_');
+  for (const other of existing) if (other !== name && other.replaceAll('.', '_') === unified) return other;
+  return null;
+}

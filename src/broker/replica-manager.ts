@@ -1,0 +1,161 @@
+/**
+ * The partitions this broker hosts (Kafka's ReplicaManager): it applies each metadata delta —
+ * opening logs and making replicas leaders or followers, stopping and deleting replicas of
+ * deleted topics, pushing topic config changes to live logs — and checkpoints every partition's
+ * high watermark in Kafka's replication-offset-checkpoint, so a restart never exposes an offset
+ * that was not committed.
+ */
+import * as path from 'node:path';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { effectiveTopicConfig, hasPolicy } from '../config/topic-configs.js';
+import type { MetadataDelta, MetadataImage, TopicImage } from '../cluster/metadata-image.js';
+import { topicCodec } from '../record/batch-rewrite.js';
+import { readOffsetCheckpoint, writeOffsetCheckpoint } from '../storage/checkpoint.js';
+import type { LogCleaner } from '../storage/cleaner.js';
+import { realFs, type FileSystem } from '../storage/fs.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { log as rootLog } from '../util/log.js';
+import type { DelayedOperations } from './delayed-operations.js';
+import { Partition, type PartitionSettings } from './partition.js';
+import { toLogConfig } from './topic-log-config.js';
+
+export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
+
+const keyOf = (topic: string, index: number) => `${topic}\u0000${index}`;
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  config: BrokerConfig;
+  logs: LogManager;
+  cleaner: LogCleaner;
+  delayed: DelayedOperations;
+  clock: Clock;
+  fs?: FileSystem;
+}
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly checkpointed: Map<string, number>;
+  private readonly fs: FileSystem;
+  private checkpointTimer: Timer | null = null;
+  private readonly logger = rootLog.child({ component: 'replica-manager' });
+
+  constructor(private readonly opts: ReplicaManagerOptions) {
+    this.fs = opts.fs ?? realFs;
+    this.checkpointed = readOffsetCheckpoint(this.fs, this.checkpointFile);
+  }
+
+  private get checkpointFile(): string {
+    return path.join(this.opts.logs.dir, HIGH_WATERMARK_CHECKPOINT);
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(keyOf(topic, index));
+  }
+
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values();
+  }
+
+  /** Every partition of every topic in the image that this broker holds a replica of. */
+  applyImage(image: MetadataImage): void {
+    for (const t of image.topics()) this.applyTopic(t);
+  }
+
+  /**
+   * Applies what changed. Throws if a log cannot be created (the controller then undoes the
+   * change); what was created before the failure is removed again by the undoing delta.
+   */
+  applyDelta(delta: MetadataDelta): void {
+    for (const t of delta.deletedTopics) this.stopTopic(t);
+    for (const t of delta.changedTopics) this.applyTopic(t);
+    for (const t of delta.changedConfigs) this.applySettings(t);
+  }
+
+  private settingsFor(t: TopicImage): { eff: Record<string, string>; settings: PartitionSettings } {
+    const eff = effectiveTopicConfig(this.opts.config, t.configs);
+    return {
+      eff,
+      settings: { maxMessageBytes: Number(eff['max.message.bytes']), codec: topicCodec(eff['compression.type']!), requireKeys: hasPolicy(eff, 'compact') },
+    };
+  }
+
+  private applyTopic(t: TopicImage): void {
+    const { eff, settings } = this.settingsFor(t);
+    const logConfig = toLogConfig(eff);
+    t.partitions.forEach((state, i) => {
+      const key = keyOf(t.name, i);
+      let p = this.partitions.get(key);
+      if (!state.replicas.includes(this.opts.nodeId)) {
+        if (p) this.stopPartition(p);
+        return;
+      }
+      if (!p) {
+        const log = this.opts.logs.getOrCreateLog(t.name, i, logConfig);
+        p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key));
+        const hw = this.checkpointed.get(`${t.name}-${i}`);
+        if (hw !== undefined) log.updateHighWatermark(hw);
+        this.partitions.set(key, p);
+      }
+      p.settings = settings;
+      if (state.leader === this.opts.nodeId) p.makeLeader(state);
+      else p.makeFollower(state);
+    });
+  }
+
+  private applySettings(t: TopicImage): void {
+    const { eff, settings } = this.settingsFor(t);
+    const logConfig = toLogConfig(eff);
+    t.partitions.forEach((_, i) => {
+      const p = this.partitions.get(keyOf(t.name, i));
+      if (!p) return;
+      p.log.updateConfig(logConfig);
+      p.settings = settings;
+    });
+  }
+
+  private stopTopic(t: TopicImage): void {
+    t.partitions.forEach((_, i) => {
+      const p = this.partitions.get(keyOf(t.name, i));
+      if (p && p.topicId === t.id) this.stopPartition(p);
+    });
+  }
+
+  /** The replica is gone: its log is deleted and whatever waited on it is answered. */
+  private stopPartition(p: Partition): void {
+    this.partitions.delete(p.key);
+    this.opts.logs.deleteLog(p.topic, p.index);
+    this.opts.cleaner.forget(p.topic, p.index);
+    this.checkpointed.delete(`${p.topic}-${p.index}`);
+    this.opts.delayed.checkAndComplete(p.key);
+  }
+
+  checkpointHighWatermarks(): void {
+    const entries = [...this.partitions.values()].map((p) => ({ topic: p.topic, partition: p.index, offset: p.highWatermark }));
+    writeOffsetCheckpoint(this.fs, this.checkpointFile, entries);
+  }
+
+  /** replica.high.watermark.checkpoint.interval.ms: the checkpoint is written on that period. */
+  startCheckpoints(intervalMs: number): void {
+    const tick = (): void => {
+      try {
+        this.checkpointHighWatermarks();
+      } catch (err) {
+        this.logger.warn({ err }, 'high watermark checkpoint failed');
+      }
+      this.checkpointTimer = this.opts.clock.schedule(intervalMs, tick);
+    };
+    this.checkpointTimer = this.opts.clock.schedule(intervalMs, tick);
+  }
+
+  stop(): void {
+    this.checkpointTimer?.cancel();
+    this.checkpointTimer = null;
+    try {
+      this.checkpointHighWatermarks();
+    } catch (err) {
+      this.logger.warn({ err }, 'high watermark checkpoint failed');
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The composition root: builds a broker from its parts and wires them — metadata (the
+ * controller and its image), logs, partitions, delayed operations, the group coordinator, the
+ * request dispatcher and the TCP listener. `samsa start` and the embedding `startBroker` both
+ * use it; nothing below this module knows the whole node.
+ */
+import { LocalController } from '../cluster/local-controller.js';
+import { LocalMetadataStore } from '../cluster/local-store.js';
+import type { BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
+import { BrokerConfig, newClusterId, parseListener } from '../config/broker-config.js';
+import { effectiveTopicConfig } from '../config/topic-configs.js';
+import { Dispatcher } from '../broker/dispatcher.js';
+import { DelayedOperations } from '../broker/delayed-operations.js';
+import { ALL_HANDLERS } from '../broker/handlers/index.js';
+import type { GroupsPort, MetadataPort } from '../broker/handler.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from '../broker/offsets-topic.js';
+import type { Partition } from '../broker/partition.js';
+import { ReplicaManager } from '../broker/replica-manager.js';
+import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
+import { GroupCoordinator } from '../group/coordinator.js';
+import { Listener } from '../server/listener.js';
+import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
+import { LogManager } from '../storage/log-manager.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { log as rootLog } from '../util/log.js';
+
+export interface SamsaNodeOptions {
+  clock?: Clock;
+}
+
+export class SamsaNode {
+  readonly log = rootLog.child({ component: 'broker' });
+  readonly nodeId: number;
+  readonly clock: Clock;
+  readonly controller: LocalController;
+  readonly logs: LogManager;
+  readonly cleaner: LogCleaner;
+  readonly delayed: DelayedOperations;
+  readonly replicas: ReplicaManager;
+  readonly offsetsTopic: OffsetsTopic;
+  readonly groups: GroupCoordinator;
+  readonly dispatcher: Dispatcher;
+  private listener: Listener | null = null;
+  private boundPort = 0;
+  private cleanerTimer: Timer | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(readonly config: BrokerConfig, opts: SamsaNodeOptions = {}) {
+    this.nodeId = config.nodeId;
+    this.clock = opts.clock ?? systemClock;
+    const dir = config.dataDir;
+    const store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
+    this.controller = new LocalController(store, this.advertised(), () => ({
+      numPartitions: config.int('num.partitions'),
+      replicationFactor: config.int('default.replication.factor'),
+      maxPartitionsPerRequest: 10_000,
+      maxPartitions: config.int('max.broker.partitions') * this.controller.image.brokers().length,
+    }));
+    const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
+    this.logs = LogManager.open({ dir, configFor: (topic) => toLogConfig(topicConfig(topic)) });
+    this.cleaner = new LogCleaner({
+      dir,
+      configFor: (l) => (this.controller.image.topic(l.topic) ? toCleanerConfig(topicConfig(l.topic)) : null),
+    });
+    this.delayed = new DelayedOperations(this.clock);
+    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock });
+    this.replicas.applyImage(this.controller.image);
+    this.controller.onDelta((d) => this.replicas.applyDelta(d));
+    this.offsetsTopic = new OffsetsTopic(
+      this.replicas,
+      () => this.controller.image,
+      async (partitionCount) => {
+        const [out] = await this.controller.createTopics([{
+          name: OFFSETS_TOPIC,
+          numPartitions: partitionCount,
+          replicationFactor: -1,
+          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('offsets.topic.segment.bytes')), 'compression.type': 'producer' },
+          internal: true,
+        }], false);
+        return out!;
+      },
+      config.int('offsets.topic.num.partitions'),
+    );
+    this.groups = new GroupCoordinator(this.offsetsTopic, {
+      minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+      maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+      initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+      maxGroupSize: config.int('group.max.size'),
+      offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+      offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
+    }, this.clock);
+    if (this.offsetsTopic.exists) this.groups.load();
+    const node = this;
+    const metadata: MetadataPort = {
+      get image() {
+        return node.controller.image;
+      },
+      nodeId: this.nodeId,
+      get self() {
+        return node.advertised();
+      },
+      dataDir: dir,
+    };
+    const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
+    this.dispatcher = new Dispatcher(ALL_HANDLERS, {
+      config,
+      metadata,
+      partitions: this.replicas,
+      admin: this.controller,
+      groups,
+      delayed: this.delayed,
+      clock: this.clock,
+    }, this.log);
+  }
+
+  get clusterId(): string {
+    return this.controller.image.clusterId;
+  }
+
+  /** The address clients are told to use (a listener on 0.0.0.0 is advertised as 127.0.0.1). */
+  advertised(): BrokerInfo {
+    const adv = parseListener(this.config.advertisedListeners[0]!);
+    const host = adv.host === '0.0.0.0' ? '127.0.0.1' : adv.host;
+    return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: null };
+  }
+
+  get endpoint(): { nodeId: number; host: string; port: number } {
+    const a = this.advertised();
+    return { nodeId: a.id, host: a.host, port: a.port };
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    const l = parseListener(this.config.listeners[0]!);
+    this.listener = new Listener(
+      {
+        host: l.host,
+        port: l.port,
+        maxIdleMs: this.config.int('connections.max.idle.ms'),
+        maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        maxInflightBytes: 64 * 1024 * 1024,
+        maxInflightRequests: 128,
+      },
+      this.dispatcher.dispatch,
+      this.log,
+    );
+    this.boundPort = await this.listener.listen();
+    this.controller.updateSelf(this.advertised());
+    this.groups.start();
+    this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
+    this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
+    if (this.config.bool('log.cleaner.enable')) {
+      const backoff = Math.max(1, this.config.int('log.cleaner.backoff.ms'));
+      const pass = (): void => {
+        void this.runCleaner().finally(() => {
+          if (!this.stopping) this.cleanerTimer = this.clock.schedule(backoff, pass);
+        });
+      };
+      this.cleanerTimer = this.clock.schedule(backoff, pass);
+    }
+  }
+
+  /** Graceful stop: stop accepting, answer what is in flight, checkpoint, flush, write the clean-shutdown marker. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.cleanerTimer?.cancel();
+      if (this.listener) await this.listener.close();
+      this.delayed.expireAll();
+      this.groups.stop();
+      this.replicas.stop();
+      this.logs.close();
+    })();
+    return this.stopping;
+  }
+
+  /** One log cleaner pass (the background task; tests call it to clean now). */
+  async runCleaner(): Promise<CleanStats | null> {
+    try {
+      return await this.cleaner.runOnce(this.logs.allLogs());
+    } catch (err) {
+      this.log.error({ err }, 'log cleaner pass failed');
+      return null;
+    }
+  }
+
+  // ---- for tests and tools that embed a node ----
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.replicas.partition(topic, index);
+  }
+
+  topic(name: string): TopicImage | undefined {
+    return this.controller.image.topic(name);
+  }
+}
