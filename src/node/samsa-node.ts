@@ -20,12 +20,15 @@ import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
+import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 
 export interface SamsaNodeOptions {
   clock?: Clock;
+  /** The file system the logs are written through (tests inject faults with it). */
+  fs?: FileSystem;
 }
 
 export class SamsaNode {
@@ -57,13 +60,13 @@ export class SamsaNode {
       maxPartitions: config.int('max.broker.partitions') * this.controller.image.brokers().length,
     }));
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
-    this.logs = LogManager.open({ dir, configFor: (topic) => toLogConfig(topicConfig(topic)) });
+    this.logs = LogManager.open({ dir, configFor: (topic) => toLogConfig(topicConfig(topic)), ...(opts.fs ? { fs: opts.fs } : {}) });
     this.cleaner = new LogCleaner({
       dir,
       configFor: (l) => (this.controller.image.topic(l.topic) ? toCleanerConfig(topicConfig(l.topic)) : null),
     });
     this.delayed = new DelayedOperations(this.clock);
-    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock });
+    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock, ...(opts.fs ? { fs: opts.fs } : {}) });
     this.replicas.applyImage(this.controller.image);
     this.controller.onDelta((d) => this.replicas.applyDelta(d));
     this.offsetsTopic = new OffsetsTopic(
