@@ -2,7 +2,6 @@
 // version negotiation per connection (Connection.versionFor) and routing to leaders/coordinators.
 import { Metadata } from '../protocol/messages/index.js';
 import type { ApiSpec, ResponseOf } from '../protocol/schema.js';
-import { errorInfo } from '../protocol/errors.js';
 import { Connection } from './connection.js';
 import { ClientError, KafkaError, parseBrokers, sleep, type ReqBody } from './util.js';
 
@@ -233,4 +232,3 @@ export class KafkaClient {
   }
 }
 
-export const isRetriableCode = (code: number): boolean => errorInfo(code).retriable;

@@ -41,7 +41,7 @@ export class LocalController implements Controller {
 
   constructor(
     private readonly store: MetadataStore,
-    private readonly self: BrokerInfo,
+    self: BrokerInfo,
     private readonly defaults: () => TopicDefaults,
   ) {
     const live = new Set([self.id]);

@@ -158,8 +158,3 @@ const byCode = new Map<number, ErrorInfo>(TABLE.map(([code, name, retriable, mes
 export function errorInfo(code: number): ErrorInfo {
   return byCode.get(code) ?? { code, name: `UNKNOWN_ERROR_CODE_${code}`, retriable: false, message: `Unknown error code ${code}.` };
 }
-
-/** All known error codes, in code order. */
-export function allErrors(): readonly ErrorInfo[] {
-  return [...byCode.values()];
-}

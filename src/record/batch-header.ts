@@ -78,8 +78,3 @@ export function setBatchMaxTimestamp(b: Buffer, ts: number, at = 0): void {
   writeInt64(b, at + MAX_TIMESTAMP, ts);
   b.writeUInt32BE(computeBatchCrc(b, at), at + CRC);
 }
-
-export function setBatchAttributes(b: Buffer, attrs: number, at = 0): void {
-  b.writeInt16BE(attrs, at + ATTRIBUTES);
-  b.writeUInt32BE(computeBatchCrc(b, at), at + CRC);
-}

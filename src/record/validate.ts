@@ -15,15 +15,11 @@ import {
   isBatchCrcValid,
 } from './batch-header.js';
 import { type CompressionCodec, Compression, isCompressionCodec } from './compression.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { readVarint, RecordFormatError } from './varint.js';
 
-/** Kafka error names (and codes) a produce payload can be rejected with. */
-export const ValidationErrorCode = {
-  CORRUPT_MESSAGE: 2,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  INVALID_RECORD: 87,
-} as const;
-export type ValidationErrorKind = keyof typeof ValidationErrorCode;
+/** The Kafka errors a produce payload can be rejected with. */
+export type ValidationErrorKind = 'CORRUPT_MESSAGE' | 'UNSUPPORTED_FOR_MESSAGE_FORMAT' | 'INVALID_RECORD';
 
 /** What one batch's header says, read once by validation and used by the append that follows. */
 export interface BatchFacts {
@@ -69,7 +65,7 @@ export type ValidationResult = ProduceSummary | ValidationFailure;
 const fail = (kind: ValidationErrorKind, message: string, position: number): ValidationFailure => ({
   ok: false,
   kind,
-  errorCode: ValidationErrorCode[kind],
+  errorCode: ErrorCode[kind],
   message,
   position,
 });

@@ -38,19 +38,3 @@ export function makeLogConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   }
   return cfg;
 }
-
-/** Parses string properties (server.properties / AlterConfigs style); unknown keys are ignored. */
-export function parseLogConfig(props: Record<string, string>): Partial<LogConfig> {
-  const out: Partial<LogConfig> = {};
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'message.timestamp.type') {
-      if (v !== 'CreateTime' && v !== 'LogAppendTime') throw new Error(`invalid ${k}: ${v}`);
-      out[k] = v;
-    } else if (k in DEFAULT_LOG_CONFIG) {
-      const n = Number(v);
-      if (!Number.isFinite(n)) throw new Error(`invalid ${k}: ${v}`);
-      (out as Record<string, number>)[k] = Math.min(n, NEVER);
-    }
-  }
-  return out;
-}

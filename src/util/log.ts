@@ -7,7 +7,3 @@ export const log: Logger = pino(
   { level: process.env.SAMSA_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
   pino.destination({ dest: 2, sync: false }),
 );
-
-export function childLogger(bindings: Record<string, string | number>): Logger {
-  return log.child(bindings);
-}
