@@ -65,11 +65,11 @@ export class Partition {
     if (this.requireKeys || this.codec !== null) {
       let out;
       try {
-        out = rewriteForTopic(records, v.batchPositions, { codec: this.codec, requireKeys: this.requireKeys, topicPartition: `${this.topic}-${this.index}` });
+        out = rewriteForTopic(records, v.batchPositions, { codec: this.codec, requireKeys: this.requireKeys, topicPartition: `${this.topic}-${this.index}`, maxMessageBytes: this.maxMessageBytes });
       } catch (err) {
         return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `invalid records: ${(err as Error).message}` };
       }
-      if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message, recordErrors: out.recordErrors };
+      if (!out.ok) return { ok: false, errorCode: out.errorCode, message: out.message, recordErrors: out.recordErrors };
       records = out.records;
     }
     const result = this.log.append(records, { leaderEpoch: this.leaderEpoch });
