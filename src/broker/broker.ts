@@ -65,6 +65,7 @@ export class Broker {
     this.dispatcher = new Dispatcher(this, ALL_HANDLERS);
     this.cleaner = new LogCleaner({
       dir,
+      maxMessageBytes: config.int('message.max.bytes'),
       configFor: (l) => {
         const t = this.store.topic(l.topic);
         return t ? toCleanerConfig(this.topicConfig(t)) : null;
