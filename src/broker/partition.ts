@@ -159,11 +159,11 @@ export class Partition {
     if (this.settings.requireKeys || this.settings.codec !== null) {
       let out;
       try {
-        out = rewriteForTopic(records, v.batchPositions, { codec: this.settings.codec, requireKeys: this.settings.requireKeys, topicPartition: `${this.topic}-${this.index}` });
+        out = rewriteForTopic(records, v.batchPositions, { codec: this.settings.codec, requireKeys: this.settings.requireKeys, topicPartition: `${this.topic}-${this.index}`, maxMessageBytes: this.settings.maxMessageBytes });
       } catch (err) {
         return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `invalid records: ${(err as Error).message}` };
       }
-      if (!out.ok) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: out.message, recordErrors: out.recordErrors };
+      if (!out.ok) return { ok: false, errorCode: out.errorCode, message: out.message, recordErrors: out.recordErrors };
       if (out.records !== records) {
         records = out.records;
         const again = validateProducePayload(records);

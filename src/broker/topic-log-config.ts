@@ -31,6 +31,7 @@ export function toCleanerConfig(effective: Record<string, string>): CleanerLogCo
     maxCompactionLagMs: num(effective['max.compaction.lag.ms']!),
     minCleanableRatio: Number(effective['min.cleanable.dirty.ratio']!),
     segmentBytes: num(effective['segment.bytes']!),
+    maxMessageBytes: num(effective['max.message.bytes']!),
   };
 }
 

@@ -63,6 +63,7 @@ export class SamsaNode {
     this.logs = LogManager.open({ dir, configFor: (topic) => toLogConfig(topicConfig(topic)), ...(opts.fs ? { fs: opts.fs } : {}) });
     this.cleaner = new LogCleaner({
       dir,
+      maxMessageBytes: config.int('message.max.bytes'),
       configFor: (l) => (this.controller.image.topic(l.topic) ? toCleanerConfig(topicConfig(l.topic)) : null),
     });
     this.delayed = new DelayedOperations(this.clock);

@@ -18,7 +18,8 @@ import {
 } from './batch-header.js';
 import { buildBatch, TimestampType } from './builder.js';
 import { Compression, type CompressionCodec } from './compression.js';
-import { readRecords } from './records.js';
+import { type BatchRecord, DecompressionLimitError, maxRecordsSectionBytes, readRecords } from './records.js';
+import { ErrorCode } from '../protocol/errors.js';
 
 /** compression.type → the codec stored, or null for `producer` (keep what was sent). */
 export function topicCodec(compressionType: string): CompressionCodec | null {
@@ -38,7 +39,16 @@ export interface RecordError {
   batchIndexErrorMessage: string | null;
 }
 
-export type RewriteOutcome = { ok: true; records: Buffer } | { ok: false; message: string; recordErrors: RecordError[] };
+export type RewriteOutcome =
+  | { ok: true; records: Buffer }
+  | { ok: false; errorCode: number; message: string; recordErrors: RecordError[] };
+
+// Kafka answers RecordTooLargeException (MESSAGE_TOO_LARGE, 10) for a batch over
+// max.message.bytes, also when the batch only grew past it by being re-compressed
+// (UnifiedLog.append re-checks sizes when messageSizeMaybeChanged). A section that decompresses
+// past the bound is the same case seen earlier, so it gets the same error rather than
+// INVALID_RECORD; the Java producer also reacts to it by splitting the batch and retrying.
+const tooLarge = (message: string): RewriteOutcome => ({ ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message, recordErrors: [] });
 
 /** Kafka's message when records are refused: it counts them and quotes at most three. */
 function recordErrorsMessage(errors: readonly RecordError[]): string {
@@ -49,12 +59,13 @@ function recordErrorsMessage(errors: readonly RecordError[]): string {
 /**
  * Checks keys (compacted topics) and re-compresses batches whose codec differs from the topic's.
  * `positions` are the batch starts found by validation. Offset deltas, timestamps and producer
- * fields are kept.
+ * fields are kept. A compressed batch is decompressed only up to what max.message.bytes allows,
+ * and a rebuilt batch must fit max.message.bytes too.
  */
 export function rewriteForTopic(
   records: Buffer,
   positions: readonly number[],
-  opts: { codec: CompressionCodec | null; requireKeys: boolean; topicPartition: string },
+  opts: { codec: CompressionCodec | null; requireKeys: boolean; topicPartition: string; maxMessageBytes: number },
 ): RewriteOutcome {
   const parts: Buffer[] = [];
   const refused: RecordError[] = [];
@@ -73,7 +84,13 @@ export function rewriteForTopic(
       parts.push(own);
       continue;
     }
-    const recs = readRecords(own);
+    let recs: BatchRecord[];
+    try {
+      recs = readRecords(own, 0, maxRecordsSectionBytes(opts.maxMessageBytes));
+    } catch (err) {
+      if (!(err instanceof DecompressionLimitError)) throw err;
+      return tooLarge(`A ${err.codec} batch in append to partition ${opts.topicPartition} decompresses to more than ${err.limit} bytes of records, which exceeds the maximum configured size of ${opts.maxMessageBytes}.`);
+    }
     if (opts.requireKeys) {
       recs.forEach((r, batchIndex) => {
         if (r.key === null) refused.push({ batchIndex, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${opts.topicPartition}.` });
@@ -100,9 +117,12 @@ export function rewriteForTopic(
         baseTimestamp: batchBaseTimestamp(own),
       },
     );
+    if (rebuilt.length > opts.maxMessageBytes) {
+      return tooLarge(`Message batch size is ${rebuilt.length} bytes in append to partition ${opts.topicPartition} which exceeds the maximum configured size of ${opts.maxMessageBytes}.`);
+    }
     parts.push(rebuilt);
     changed = true;
   }
-  if (refused.length > 0) return { ok: false, message: recordErrorsMessage(refused), recordErrors: refused };
+  if (refused.length > 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: recordErrorsMessage(refused), recordErrors: refused };
   return { ok: true, records: changed ? Buffer.concat(parts) : records };
 }

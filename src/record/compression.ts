@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { constants as bufferConstants } from 'node:buffer';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 // The native codecs load on first use: most batches are never decompressed by the broker, and
@@ -8,7 +9,8 @@ const require = createRequire(import.meta.url);
 
 interface Lz4 {
   compressFrameSync(data: Buffer): Buffer;
-  decompressFrameSync(data: Buffer): Buffer;
+  /** One LZ4 block behind a 4-byte little-endian output capacity; `dict` is the preceding output for linked blocks. */
+  uncompressSync(data: Uint8Array, dict?: Uint8Array): Buffer;
 }
 interface Snappy {
   compressSync(data: Buffer): Buffer;
@@ -16,17 +18,31 @@ interface Snappy {
 }
 interface Zstd {
   compress(data: Uint8Array, parameters?: { compressionLevel?: number }): Buffer;
-  decompress(data: Uint8Array): Buffer;
+}
+/** [hint, bytes written to dst, bytes read from src]; hint 0 means a frame ended and was flushed. */
+type ZstdStreamResult = [number, number, number];
+interface ZstdDCtx {
+  decompress(dst: Uint8Array, src: Uint8Array): number;
+  decompressStream(dst: Uint8Array, src: Uint8Array): ZstdStreamResult;
+  reset(directive: number): void;
+}
+interface ZstdBinding {
+  DCtx: new () => ZstdDCtx;
+  ResetDirective: { sessionOnly: number };
+  getFrameContentSize(frame: Uint8Array): number | null;
+  findFrameCompressedSize(frame: Uint8Array): number;
 }
 
 let lz4Module: Lz4 | null = null;
 let snappyModule: Snappy | null = null;
 let zstdModule: Zstd | null = null;
+let zstdBindingModule: ZstdBinding | null = null;
+let zstdDCtx: ZstdDCtx | null = null;
 const lz4 = (): Lz4 => (lz4Module ??= require('lz4-napi') as Lz4);
 const snappy = (): Snappy => (snappyModule ??= require('snappy') as Snappy);
 const zstd = (): Zstd => (zstdModule ??= require('zstd-napi') as Zstd);
+const zstdBinding = (): ZstdBinding => (zstdBindingModule ??= require('zstd-napi/binding') as ZstdBinding);
 const snappyCompressRaw = (data: Buffer): Buffer => snappy().compressSync(data);
-const snappyUncompressRaw = (data: Buffer): Buffer | string => snappy().uncompressSync(data);
 
 /** Codec ids as stored in the low 3 bits of the batch attributes (Kafka's CompressionType). */
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -36,6 +52,21 @@ export type CompressionCodec = (typeof Compression)[CompressionName];
 const NAMES: readonly CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 export class CompressionError extends Error {}
+
+/**
+ * A records section that would decompress to more than the caller allowed. Raised before the
+ * output passes the bound by more than one codec block, so what a decompression bomb costs in
+ * memory follows the bound, not what the bomb would inflate to.
+ */
+export class DecompressionLimitError extends CompressionError {
+  constructor(
+    readonly codec: CompressionName,
+    readonly limit: number,
+    detail = `decompresses to more than ${limit} bytes`,
+  ) {
+    super(`${codec} records section ${detail}`);
+  }
+}
 
 export function isCompressionCodec(id: number): id is CompressionCodec {
   return id >= 0 && id <= 4 && Number.isInteger(id);
@@ -82,19 +113,217 @@ export function snappyCompressXerial(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-export function snappyDecompress(data: Buffer): Buffer {
-  if (!isXerialSnappy(data)) return snappyUncompressRaw(data) as Buffer;
+// A raw snappy block starts with its uncompressed length (varint32), and the decoder checks the
+// output against it: refusing a block by its header bounds snappy without decoding anything.
+function snappyDeclaredLength(block: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < 5 && i < block.length; i++) {
+    const b = block[i]!;
+    n += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return n;
+  }
+  throw new CompressionError('snappy block has no valid length header');
+}
+
+function snappyBlock(block: Buffer, room: number, limit: number): Buffer {
+  const declared = snappyDeclaredLength(block);
+  if (declared > room) throw new DecompressionLimitError('snappy', limit);
+  return snappy().uncompressSync(block) as Buffer;
+}
+
+/** Decompresses raw or xerial-framed snappy; with `maxBytes`, refuses output beyond it. */
+export function snappyDecompress(data: Buffer, maxBytes = Number.POSITIVE_INFINITY): Buffer {
+  if (!isXerialSnappy(data)) return snappyBlock(data, maxBytes, maxBytes);
   const parts: Buffer[] = [];
+  let total = 0;
   let pos = XERIAL_HEADER_SIZE;
   while (pos < data.length) {
     if (pos + 4 > data.length) throw new CompressionError('truncated xerial snappy block length');
     const len = data.readInt32BE(pos);
     pos += 4;
     if (len < 0 || pos + len > data.length) throw new CompressionError('truncated xerial snappy block');
-    parts.push(snappyUncompressRaw(data.subarray(pos, pos + len)) as Buffer);
+    const part = snappyBlock(data.subarray(pos, pos + len), maxBytes - total, maxBytes);
+    total += part.length;
+    parts.push(part);
     pos += len;
   }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+function gunzipBounded(data: Buffer, limit: number): Buffer {
+  try {
+    // zlib inflates in chunks and stops once the output would pass maxOutputLength.
+    return gunzipSync(data, { maxOutputLength: Math.max(1, Math.min(limit, bufferConstants.MAX_LENGTH)) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && limit < bufferConstants.MAX_LENGTH) {
+      throw new DecompressionLimitError('gzip', limit);
+    }
+    throw err;
+  }
+}
+
+const LZ4_FRAME_MAGIC = 0x184d2204;
+const LZ4_SKIPPABLE_MASK = 0xfffffff0;
+const LZ4_SKIPPABLE_MAGIC = 0x184d2a50;
+/** Block maximum size by the BD byte's 3-bit id (4 → 64 KiB … 7 → 4 MiB); lower ids are invalid. */
+const LZ4_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20] as const;
+/** How far back a linked block may copy from: the previous 64 KiB of the frame's output. */
+const LZ4_WINDOW = 64 << 10;
+const LZ4_UNCOMPRESSED_BLOCK = 0x80000000;
+
+function lz4Truncated(): CompressionError {
+  return new CompressionError('lz4 frame truncated');
+}
+
+/**
+ * Decodes one LZ4 block into at most `room` bytes. The block decoder stops at the capacity it
+ * is given (4-byte prefix) instead of growing its output, which is what bounds LZ4.
+ */
+function lz4Block(block: Buffer, room: number, dict: Buffer | null): Buffer | null {
+  const input = Buffer.allocUnsafe(4 + block.length);
+  input.writeUInt32LE(room, 0);
+  block.copy(input, 4);
+  try {
+    return dict ? lz4().uncompressSync(input, dict) : lz4().uncompressSync(input);
+  } catch (err) {
+    if (/too small/i.test((err as Error).message)) return null;
+    throw err;
+  }
+}
+
+/**
+ * LZ4 frames (one or more, skippable frames skipped) decoded block by block: a frame's header
+ * gives the largest block, and each block is decoded into no more than what is left of the
+ * bound. Linked blocks get the previous 64 KiB as dictionary, as the frame format defines.
+ * Block and content checksums are not verified: the batch CRC32C already covers every byte.
+ */
+function lz4DecompressBounded(data: Buffer, limit: number): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  let pos = 0;
+  while (pos < data.length) {
+    if (pos + 4 > data.length) throw lz4Truncated();
+    const magic = data.readUInt32LE(pos);
+    if ((magic & LZ4_SKIPPABLE_MASK) >>> 0 === LZ4_SKIPPABLE_MAGIC) {
+      if (pos + 8 > data.length) throw lz4Truncated();
+      pos += 8 + data.readUInt32LE(pos + 4);
+      if (pos > data.length) throw lz4Truncated();
+      continue;
+    }
+    if (magic !== LZ4_FRAME_MAGIC) throw new CompressionError('not an LZ4 frame (bad magic)');
+    if (pos + 7 > data.length) throw lz4Truncated();
+    const flg = data[pos + 4]!;
+    const bd = data[pos + 5]!;
+    pos += 6;
+    if (flg >> 6 !== 1) throw new CompressionError(`unsupported LZ4 frame version ${flg >> 6}`);
+    if ((flg & 0x01) !== 0) throw new CompressionError('LZ4 frames with a dictionary id are not supported');
+    const blockMax = LZ4_BLOCK_MAX[(bd >> 4) & 7]!;
+    if (blockMax === 0 || (bd & 0x8f) !== 0 || (flg & 0x02) !== 0) throw new CompressionError('invalid LZ4 frame descriptor');
+    const linked = (flg & 0x20) === 0;
+    const blockChecksum = (flg & 0x10) !== 0;
+    const contentChecksum = (flg & 0x04) !== 0;
+    let declared = Number.POSITIVE_INFINITY;
+    if ((flg & 0x08) !== 0) {
+      if (pos + 9 > data.length) throw lz4Truncated();
+      declared = Number(data.readBigUInt64LE(pos));
+      pos += 8;
+      if (total + declared > limit) throw new DecompressionLimitError('lz4', limit, `declares ${declared} bytes, more than ${limit - total} allowed`);
+    }
+    pos += 1; // header checksum
+    const frameStart = total;
+    let window: Buffer | null = null;
+    for (;;) {
+      if (pos + 4 > data.length) throw lz4Truncated();
+      const word = data.readUInt32LE(pos);
+      pos += 4;
+      if (word === 0) break;
+      const size = (word & ~LZ4_UNCOMPRESSED_BLOCK) >>> 0;
+      if (size > blockMax) throw new CompressionError(`LZ4 block of ${size} bytes exceeds the frame's ${blockMax}`);
+      if (pos + size + (blockChecksum ? 4 : 0) > data.length) throw lz4Truncated();
+      const block = data.subarray(pos, pos + size);
+      pos += size + (blockChecksum ? 4 : 0);
+      let out: Buffer;
+      if ((word & LZ4_UNCOMPRESSED_BLOCK) !== 0) {
+        out = block;
+      } else {
+        const frameRoom = declared - (total - frameStart);
+        const limitRoom = limit - total;
+        const room = Math.min(blockMax, frameRoom, limitRoom);
+        const decoded = lz4Block(block, room, linked ? window : null);
+        if (decoded === null) {
+          if (limitRoom < Math.min(blockMax, frameRoom)) throw new DecompressionLimitError('lz4', limit);
+          throw new CompressionError('LZ4 block decodes to more than its frame allows');
+        }
+        out = decoded;
+      }
+      if (total - frameStart + out.length > declared) throw new CompressionError('LZ4 frame holds more than it declares');
+      total += out.length;
+      if (total > limit) throw new DecompressionLimitError('lz4', limit);
+      parts.push(out);
+      if (linked) window = (window ? Buffer.concat([window, out]) : out).subarray(-LZ4_WINDOW);
+    }
+    if (contentChecksum) {
+      if (pos + 4 > data.length) throw lz4Truncated();
+      pos += 4;
+    }
+    if (declared !== Number.POSITIVE_INFINITY && total - frameStart !== declared) {
+      throw new CompressionError(`LZ4 frame declares ${declared} bytes but holds ${total - frameStart}`);
+    }
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+/** Output chunk of streaming zstd decompression (ZSTD_DStreamOutSize: one full block). */
+const ZSTD_OUT_CHUNK = 128 << 10;
+
+/**
+ * zstd frames may declare their content size, and the decoder holds a frame to it: when every
+ * frame does, the declared total is checked against the bound and decoded in one call into a
+ * buffer of exactly that size. Otherwise the frames are streamed in one-block chunks and the
+ * stream is abandoned as soon as the output passes the bound. One decoder context is reused
+ * (everything runs on the event loop), reset first because an abandoned frame leaves it mid-stream.
+ */
+function zstdDecompressBounded(data: Buffer, limit: number): Buffer {
+  const zb = zstdBinding();
+  const dctx = (zstdDCtx ??= new zb.DCtx());
+  dctx.reset(zb.ResetDirective.sessionOnly);
+  let declared: number | null = 0;
+  for (let rest = data; rest.length > 0; ) {
+    const size = zb.getFrameContentSize(rest);
+    if (size === null) {
+      declared = null;
+      break;
+    }
+    declared += size;
+    if (declared > limit) throw new DecompressionLimitError('zstd', limit, `declares ${declared} bytes, more than ${limit} allowed`);
+    const frameLen = zb.findFrameCompressedSize(rest);
+    if (!(frameLen > 0)) throw new CompressionError('zstd frame of no length');
+    rest = rest.subarray(frameLen);
+  }
+  if (declared !== null) {
+    const out = Buffer.allocUnsafe(declared);
+    const n = dctx.decompress(out, data);
+    if (n !== declared) throw new CompressionError(`zstd frames declare ${declared} bytes but hold ${n}`);
+    return out;
+  }
+  const parts: Buffer[] = [];
+  let total = 0;
+  let src = data;
+  for (;;) {
+    // One byte past the bound is enough to know it was passed.
+    const dst = Buffer.allocUnsafe(Math.max(1, Math.min(ZSTD_OUT_CHUNK, limit - total + 1)));
+    const [hint, produced, consumed] = dctx.decompressStream(dst, src);
+    src = src.subarray(consumed);
+    if (produced > 0) {
+      total += produced;
+      if (total > limit) throw new DecompressionLimitError('zstd', limit);
+      parts.push(dst.subarray(0, produced));
+    }
+    if (hint === 0 && src.length === 0) break;
+    if (src.length === 0 && produced < dst.length) throw new CompressionError('zstd frame truncated');
+    if (produced === 0 && consumed === 0) throw new CompressionError('zstd decoder made no progress');
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
 /** Compresses a records section. `none` returns the input itself (no copy). */
@@ -114,23 +343,36 @@ export function compress(codec: CompressionCodec | CompressionName, data: Buffer
   }
 }
 
-/** Decompresses a records section; codec errors surface as CompressionError. */
-export function decompress(codec: CompressionCodec | CompressionName, data: Buffer): Buffer {
+/**
+ * Decompresses a records section; codec errors surface as CompressionError. With `maxBytes`, no
+ * more than about that much is ever decoded: output beyond it raises DecompressionLimitError.
+ * `none` returns the input itself, whatever its size.
+ */
+export function decompress(codec: CompressionCodec | CompressionName, data: Buffer, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   const id = toCodec(codec);
   if (id === 0) return data;
+  const limit = Math.max(0, maxBytes);
+  let out: Buffer;
   try {
     switch (id) {
       case 1:
-        return gunzipSync(data);
+        out = gunzipBounded(data, limit);
+        break;
       case 2:
-        return snappyDecompress(data);
+        out = snappyDecompress(data, limit);
+        break;
       case 3:
-        return lz4().decompressFrameSync(data);
+        out = lz4DecompressBounded(data, limit);
+        break;
       case 4:
-        return zstd().decompress(data);
+        out = zstdDecompressBounded(data, limit);
+        break;
     }
   } catch (err) {
     if (err instanceof CompressionError) throw err;
     throw new CompressionError(`${codecName(id)} decompression failed: ${(err as Error).message}`, { cause: err });
   }
+  // gzip's bound is zlib's, which cannot be below one byte.
+  if (out.length > limit) throw new DecompressionLimitError(codecName(id), limit);
+  return out;
 }

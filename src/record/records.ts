@@ -9,10 +9,10 @@ import {
   batchRecordCount,
   batchSize,
 } from './batch-header.js';
-import { decompress, isCompressionCodec } from './compression.js';
+import { DecompressionLimitError, decompress, isCompressionCodec } from './compression.js';
 import { type Cursor, RecordFormatError, readVarint, readVarlong } from './varint.js';
 
-export { RecordFormatError };
+export { DecompressionLimitError, RecordFormatError };
 
 export interface RecordHeader {
   key: string;
@@ -30,9 +30,11 @@ export interface BatchRecord {
 
 /**
  * The records section of the batch at `at`, decompressed if needed. Uncompressed batches yield a
- * view into `batch`, not a copy.
+ * view into `batch`, not a copy. `maxDecompressedBytes` bounds what a compressed section may
+ * decompress to (DecompressionLimitError beyond it): callers decoding batches they did not build
+ * pass the bound they can afford.
  */
-export function batchRecordsSection(batch: Buffer, at = 0): Buffer {
+export function batchRecordsSection(batch: Buffer, at = 0, maxDecompressedBytes = Number.POSITIVE_INFINITY): Buffer {
   if (batch.length < at + HEADER_SIZE) throw new RecordFormatError('buffer shorter than a batch header');
   const magic = batch.readInt8(at + MAGIC);
   if (magic !== 2) throw new RecordFormatError(`unsupported magic ${magic}`);
@@ -41,7 +43,15 @@ export function batchRecordsSection(batch: Buffer, at = 0): Buffer {
   const codec = batch.readInt16BE(at + ATTRIBUTES) & COMPRESSION_MASK;
   if (!isCompressionCodec(codec)) throw new RecordFormatError(`unknown compression codec ${codec}`);
   const raw = batch.subarray(at + HEADER_SIZE, end);
-  return codec === 0 ? raw : decompress(codec, raw);
+  return codec === 0 ? raw : decompress(codec, raw, maxDecompressedBytes);
+}
+
+/**
+ * How large a decompressed records section may be under `maxMessageBytes`: the batch must fit
+ * when it is stored (or rebuilt) uncompressed, so the section counts against max.message.bytes.
+ */
+export function maxRecordsSectionBytes(maxMessageBytes: number): number {
+  return Math.max(0, maxMessageBytes - HEADER_SIZE);
 }
 
 function readBytes(buf: Buffer, c: Cursor, end: number): Buffer | null {
@@ -75,8 +85,8 @@ function readRecord(buf: Buffer, c: Cursor, baseOffset: number, baseTimestamp: n
 }
 
 /** Iterates the records of the batch at `at`, decompressing once up front if the batch is compressed. */
-export function* iterateRecords(batch: Buffer, at = 0): Generator<BatchRecord, void, undefined> {
-  const section = batchRecordsSection(batch, at);
+export function* iterateRecords(batch: Buffer, at = 0, maxDecompressedBytes = Number.POSITIVE_INFINITY): Generator<BatchRecord, void, undefined> {
+  const section = batchRecordsSection(batch, at, maxDecompressedBytes);
   const count = batchRecordCount(batch, at);
   const baseOffset = batchBaseOffset(batch, at);
   const baseTimestamp = batchBaseTimestamp(batch, at);
@@ -86,8 +96,8 @@ export function* iterateRecords(batch: Buffer, at = 0): Generator<BatchRecord, v
 }
 
 /** Same as iterateRecords, collected; cheaper than a generator when every record is wanted. */
-export function readRecords(batch: Buffer, at = 0): BatchRecord[] {
-  const section = batchRecordsSection(batch, at);
+export function readRecords(batch: Buffer, at = 0, maxDecompressedBytes = Number.POSITIVE_INFINITY): BatchRecord[] {
+  const section = batchRecordsSection(batch, at, maxDecompressedBytes);
   const count = batchRecordCount(batch, at);
   // Every record takes at least 7 bytes, which bounds the count before we allocate for it.
   if (count < 0 || count * 7 > section.length) throw new RecordFormatError(`implausible record count ${count}`);

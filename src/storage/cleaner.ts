@@ -18,7 +18,7 @@ import {
 } from '../record/batch-header.js';
 import { buildBatch, TimestampType, type RecordInput } from '../record/builder.js';
 import type { CompressionCodec } from '../record/compression.js';
-import { readRecords } from '../record/records.js';
+import { type BatchRecord, maxRecordsSectionBytes, readRecords } from '../record/records.js';
 import { log as rootLog } from '../util/log.js';
 import type { BatchInfo } from './batch-scan.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
@@ -42,6 +42,8 @@ export interface CleanerLogConfig {
   minCleanableRatio: number;
   /** segment.bytes: cleaned segments are grouped up to this size. */
   segmentBytes: number;
+  /** max.message.bytes of the topic: with the broker's message.max.bytes, bounds what one batch may take. */
+  maxMessageBytes?: number;
 }
 
 export interface LogCleanerOptions {
@@ -53,6 +55,8 @@ export interface LogCleanerOptions {
   configFor: (log: Log) => CleanerLogConfig | null;
   /** Keys the offset map holds at most (Kafka's log.cleaner.dedupe.buffer.size, in entries). */
   maxMapEntries?: number;
+  /** The broker's message.max.bytes (default Kafka's 1048588). */
+  maxMessageBytes?: number;
 }
 
 export interface CleanStats {
@@ -67,6 +71,26 @@ export interface CleanStats {
 }
 
 const logKey = (l: Log) => `${l.topic}-${l.partition}`;
+
+/** Kafka's default message.max.bytes. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1048588;
+
+/** A batch the cleaner cannot read: too large for its bound, or its records do not decode. */
+export class UncleanableBatchError extends Error {
+  constructor(
+    readonly baseOffset: number,
+    readonly lastOffset: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Why a partition is skipped: the batch that failed, when one did (-1: no batch to blame). */
+interface Uncleanable {
+  lastOffset: number;
+}
 
 function keyHash(key: Buffer): string {
   // Kafka's SkimpyOffsetMap stores MD5 hashes of keys; short keys are kept as they are.
@@ -86,13 +110,21 @@ export class LogCleaner {
   private readonly maxMapEntries: number;
   private readonly checkpointPath: string;
   private readonly firstDirty: Map<string, number>;
+  private readonly maxMessageBytes: number;
   private running: Promise<CleanStats | null> | null = null;
   private readonly logger = rootLog.child({ component: 'log-cleaner' });
+  /**
+   * Kafka's LogCleanerManager "uncleanable partitions": a log whose cleaning failed is skipped so
+   * that the others, __consumer_offsets among them, still get cleaned. Kept in memory, as Kafka
+   * does: a restart tries again.
+   */
+  private readonly uncleanable = new Map<string, Uncleanable>();
 
   constructor(private readonly opts: LogCleanerOptions) {
     this.fs = opts.fs ?? realFs;
     this.time = opts.time ?? Date.now;
     this.maxMapEntries = opts.maxMapEntries ?? 1_000_000;
+    this.maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.checkpointPath = path.join(opts.dir, CLEANER_OFFSET_CHECKPOINT);
     this.firstDirty = readOffsetCheckpoint(this.fs, this.checkpointPath);
   }
@@ -125,23 +157,71 @@ export class LogCleaner {
     return { ratio, due: overdue || ratio >= cfg.minCleanableRatio };
   }
 
-  /** One background pass: cleans the dirtiest due log among `logs`. Null when none was due. */
+  /**
+   * One background pass: cleans the dirtiest due log among `logs`. A log that fails is marked
+   * uncleanable (logged once) and the next dirtiest is tried. Null when none was cleaned.
+   */
   runOnce(logs: Iterable<Log>): Promise<CleanStats | null> {
     if (this.running) return this.running;
     const now = this.time();
-    let best: { log: Log; cfg: CleanerLogConfig; ratio: number } | null = null;
+    const due: { log: Log; cfg: CleanerLogConfig; ratio: number }[] = [];
     for (const l of logs) {
       const cfg = this.opts.configFor(l);
-      if (!cfg?.compact) continue;
+      if (!cfg?.compact || this.isUncleanable(l)) continue;
       const a = this.assess(l, cfg, now);
-      if (a?.due && (!best || a.ratio > best.ratio)) best = { log: l, cfg, ratio: a.ratio };
+      if (a?.due) due.push({ log: l, cfg, ratio: a.ratio });
     }
-    if (!best) return Promise.resolve(null);
-    const { log, cfg } = best;
-    this.running = this.clean(log, cfg).finally(() => {
+    if (due.length === 0) return Promise.resolve(null);
+    due.sort((a, b) => b.ratio - a.ratio);
+    this.running = this.cleanFirstCleanable(due).finally(() => {
       this.running = null;
     });
     return this.running;
+  }
+
+  private async cleanFirstCleanable(due: readonly { log: Log; cfg: CleanerLogConfig }[]): Promise<CleanStats | null> {
+    for (const { log, cfg } of due) {
+      try {
+        return await this.clean(log, cfg);
+      } catch (err) {
+        // A log closed meanwhile (deleted, or the broker stopping) failed for that reason alone.
+        if (!log.isClosed) this.markUncleanable(log, err);
+      }
+    }
+    return null;
+  }
+
+  private markUncleanable(log: Log, err: unknown): void {
+    const lastOffset = err instanceof UncleanableBatchError ? err.lastOffset : -1;
+    this.uncleanable.set(logKey(log), { lastOffset });
+    this.logger.error(
+      { topic: log.topic, partition: log.partition, err },
+      'cannot clean this partition: marked uncleanable; the cleaner skips it (until a restart, or until its segment holding the batch is deleted) and cleans the others',
+    );
+  }
+
+  /** A mark is lifted once retention or DeleteRecords removed the segment holding the batch that failed. */
+  private isUncleanable(log: Log): boolean {
+    const mark = this.uncleanable.get(logKey(log));
+    if (!mark) return false;
+    if (mark.lastOffset >= 0 && (log.segmentBaseOffsets()[0] ?? 0) > mark.lastOffset) {
+      this.uncleanable.delete(logKey(log));
+      return false;
+    }
+    return true;
+  }
+
+  /** "topic-partition" of every log marked uncleanable (Kafka's uncleanable-partitions-count). */
+  uncleanablePartitions(): string[] {
+    return [...this.uncleanable.keys()];
+  }
+
+  /**
+   * What one batch may take in memory, stored or decompressed: Kafka's cleaner lets its buffers
+   * grow to max(topic max.message.bytes, broker message.max.bytes) and refuses a larger batch.
+   */
+  private batchBound(cfg: CleanerLogConfig): number {
+    return Math.max(cfg.maxMessageBytes ?? 0, this.maxMessageBytes);
   }
 
   /** Cleans one log now, whatever its dirty ratio (tests, and runOnce). */
@@ -150,6 +230,7 @@ export class LogCleaner {
     const stats: CleanStats = { segmentsIn: 0, segmentsOut: 0, bytesIn: 0, bytesOut: 0, recordsIn: 0, recordsOut: 0, firstDirtyOffset: this.firstDirtyOffset(log) };
     const segs = [...log.inactiveSegments()];
     const firstDirty = this.firstDirtyOffset(log);
+    const bound = this.batchBound(cfg);
     // 1. offset map over the dirty section, stopping at a segment boundary when full
     const map = new Map<string, number>();
     let mapEnd = -1;
@@ -157,9 +238,9 @@ export class LogCleaner {
       if (s.nextOffset <= firstDirty) continue;
       if (now - s.largestTimestamp() < cfg.minCompactionLagMs) break;
       if (mapEnd >= 0 && map.size >= this.maxMapEntries) break;
-      forEachBatch(s, (batch) => {
+      forEachBatch(s, bound, (batch, info) => {
         if ((batch.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) !== 0) return;
-        for (const r of readRecords(batch)) if (r.key !== null) map.set(keyHash(r.key), r.offset);
+        for (const r of decodeRecords(batch, info, bound)) if (r.key !== null) map.set(keyHash(r.key), r.offset);
       });
       mapEnd = s.nextOffset;
     }
@@ -172,7 +253,7 @@ export class LogCleaner {
       const current = log.inactiveSegments();
       const at = current.indexOf(group[0]!);
       if (at < 0 || group.some((s, i) => current[at + i] !== s)) continue; // retention removed some meanwhile
-      this.cleanGroup(log, group, map, tombstoneHorizon, stats);
+      this.cleanGroup(log, group, map, tombstoneHorizon, bound, stats);
       await yieldToLoop();
     }
     stats.firstDirtyOffset = mapEnd;
@@ -184,7 +265,7 @@ export class LogCleaner {
     return stats;
   }
 
-  private cleanGroup(log: Log, group: Segment[], map: Map<string, number>, tombstoneHorizon: number, stats: CleanStats): void {
+  private cleanGroup(log: Log, group: Segment[], map: Map<string, number>, tombstoneHorizon: number, bound: number, stats: CleanStats): void {
     const base = group[0]!.baseOffset;
     const cleanedPath = path.join(log.dir, segmentFileName(base, LOG_SUFFIX + CLEANED_SUFFIX));
     const fd = this.fs.open(cleanedPath, true);
@@ -195,17 +276,26 @@ export class LogCleaner {
         stats.segmentsIn++;
         stats.bytesIn += s.size;
         const dropTombstones = s.largestTimestamp() < tombstoneHorizon;
-        forEachBatch(s, (batch) => {
-          const out = filterBatch(batch, map, dropTombstones, stats);
+        forEachBatch(s, bound, (batch, info) => {
+          const out = filterBatch(batch, info, bound, map, dropTombstones, stats);
           if (out === null) return;
           writeFully(this.fs, fd, out, written);
           written += out.length;
         });
       }
       this.fs.fsync(fd);
-    } finally {
-      this.fs.close(fd);
+    } catch (err) {
+      // A log marked uncleanable is not cleaned again before a restart, whose recovery would be
+      // the only other thing to remove the half-written file.
+      try {
+        this.fs.close(fd);
+        this.fs.unlink(cleanedPath);
+      } catch {
+        // best effort: recovery removes .cleaned files too
+      }
+      throw err;
     }
+    this.fs.close(fd);
     stats.bytesOut += written;
     // Compaction must not move the log start offset: Log.load takes the first segment's base
     // offset as a lower bound for it, so dropping the log's first segment outright would, after
@@ -238,6 +328,7 @@ export class LogCleaner {
   /** Forgets a deleted log. */
   forget(topic: string, partition: number): void {
     this.firstDirty.delete(`${topic}-${partition}`);
+    this.uncleanable.delete(`${topic}-${partition}`);
   }
 }
 
@@ -259,14 +350,26 @@ function groupSegments(segs: Segment[], segmentBytes: number): Segment[][] {
   return groups;
 }
 
-/** Reads the batches of a segment one at a time (memory bounded by the largest batch). */
-function forEachBatch(s: Segment, fn: (batch: Buffer, info: BatchInfo) => void): void {
+/** Reads the batches of a segment one at a time; a batch larger than `bound` is refused unread. */
+function forEachBatch(s: Segment, bound: number, fn: (batch: Buffer, info: BatchInfo) => void): void {
   let pos = 0;
   while (pos < s.size) {
     const b = s.findBatch(-1, pos);
     if (!b || b.size <= 0) break;
+    if (b.size > bound) {
+      throw new UncleanableBatchError(b.baseOffset, b.lastOffset, `batch at offset ${b.baseOffset} is ${b.size} bytes, more than the ${bound} bytes the cleaner may read (max.message.bytes)`);
+    }
     fn(s.readBatch(b), b);
     pos = b.position + b.size;
+  }
+}
+
+/** The records of a batch, decompressed within the bound; any failure names the batch. */
+function decodeRecords(batch: Buffer, info: BatchInfo, bound: number): BatchRecord[] {
+  try {
+    return readRecords(batch, 0, maxRecordsSectionBytes(bound));
+  } catch (err) {
+    throw new UncleanableBatchError(info.baseOffset, info.lastOffset, `batch at offset ${info.baseOffset} cannot be read`, { cause: err });
   }
 }
 
@@ -275,10 +378,10 @@ function forEachBatch(s: Segment, fn: (batch: Buffer, info: BatchInfo) => void):
  * tombstones past the horizon. Unchanged batches are returned as they are; control batches
  * always are. Null when nothing is left.
  */
-function filterBatch(batch: Buffer, map: Map<string, number>, dropTombstones: boolean, stats: CleanStats): Buffer | null {
+function filterBatch(batch: Buffer, info: BatchInfo, bound: number, map: Map<string, number>, dropTombstones: boolean, stats: CleanStats): Buffer | null {
   const attrs = batch.readInt16BE(ATTRIBUTES);
   if ((attrs & CONTROL_FLAG) !== 0) return batch;
-  const records = readRecords(batch);
+  const records = decodeRecords(batch, info, bound);
   stats.recordsIn += records.length;
   const keep = records.filter((r) => {
     if (r.key === null) return true;
