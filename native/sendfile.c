@@ -1,25 +1,26 @@
 // Zero-copy fetch: sendfile(2) from segment files to a (non-blocking, libuv-owned) socket.
 //
-// sendfile(sock, regions, cb): tries on the calling thread first; whatever the socket cannot take
-// now (EAGAIN) continues on the libuv thread pool, waiting with poll(POLLOUT). Returns 0 when all
-// was sent synchronously, a positive errno on a synchronous failure, or -1 when the rest is
-// pending: cb(errno, bytesSentInTotal) is then called on the loop. The caller must not write to
-// the socket (and libuv must have nothing queued for it) until then, and must keep the socket
-// open until then; file fds are dup'ed for the asynchronous part, so segments may close meanwhile.
+// sendfile(sock, regions, cb): sends what the socket takes now, on the calling thread. Whatever
+// it cannot take yet (EAGAIN) waits on the event loop for the socket to become writable (a
+// uv_poll on a duplicate of the socket's fd) and continues there, so a slow consumer never
+// holds a thread-pool thread that fsyncs and other work need. Returns 0 when all was sent at
+// once, a positive errno on a failure, or -1 when the rest is pending: cb(errno, bytesSentInTotal)
+// is then called on the loop. The caller must not write to the socket (and libuv must have
+// nothing queued for it) until then; file fds are dup'ed for the pending part, so segments may
+// close meanwhile. Kafka's network threads call transferTo the same way.
 #define _GNU_SOURCE
 #include "samsa_native.h"
 
 #if defined(__linux__)
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uv.h>
 
-#define WAIT_TIMEOUT_MS 30000
 #define MAX_CHUNK 0x7ffff000
 
 typedef struct {
@@ -29,8 +30,10 @@ typedef struct {
 } region_t;
 
 typedef struct {
-  napi_async_work work;
+  uv_poll_t poll;
+  napi_env env;
   napi_ref cb;
+  napi_async_context ctx;
   int sock;
   region_t *regions;
   size_t n, idx;
@@ -39,7 +42,8 @@ typedef struct {
   int dupped;
 } job_t;
 
-static int pump(job_t *j, int wait) {
+/* Sends until done, EAGAIN (the socket is full) or an error; never waits. */
+static int pump(job_t *j) {
   while (j->idx < j->n) {
     region_t *r = &j->regions[j->idx];
     if (r->len <= 0) {
@@ -57,51 +61,51 @@ static int pump(job_t *j, int wait) {
     }
     if (k == 0) return ENODATA; /* the file is shorter than the region: truncated underneath */
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait) return EAGAIN;
-      struct pollfd p = {j->sock, POLLOUT, 0};
-      int pr = poll(&p, 1, WAIT_TIMEOUT_MS);
-      if (pr == 0) return ETIMEDOUT;
-      if (pr < 0) {
-        if (errno == EINTR) continue;
-        return errno;
-      }
-      if (!(p.revents & POLLOUT)) return (p.revents & POLLNVAL) ? EBADF : EPIPE;
-      continue;
-    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return EAGAIN;
     return errno;
   }
   return 0;
 }
 
 static void free_job(job_t *j) {
-  if (j->dupped) close(j->sock);
-  if (j->dupped)
+  if (j->dupped) {
+    close(j->sock);
     for (size_t i = j->idx; i < j->n; i++)
       if (j->regions[i].fd >= 0) close(j->regions[i].fd);
+  }
   free(j->regions);
   free(j);
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  job_t *j = data;
-  j->err = pump(j, 1);
-}
-
-static void complete(napi_env env, napi_status status, void *data) {
-  job_t *j = data;
-  napi_value cb, undef, argv[2];
-  napi_get_reference_value(env, j->cb, &cb);
-  napi_get_undefined(env, &undef);
-  napi_create_int32(env, status == napi_ok ? j->err : ECANCELED, &argv[0]);
-  napi_create_double(env, (double)j->sent, &argv[1]);
+/* The poll handle is closed: report to JavaScript, then free everything. */
+static void on_closed(uv_handle_t *h) {
+  job_t *j = h->data;
+  napi_env env = j->env;
+  napi_handle_scope scope;
+  napi_value cb, recv, argv[2];
+  if (napi_open_handle_scope(env, &scope) == napi_ok) {
+    napi_get_reference_value(env, j->cb, &cb);
+    /* napi_make_callback wants an object as the receiver. */
+    napi_get_global(env, &recv);
+    napi_create_int32(env, j->err, &argv[0]);
+    napi_create_double(env, (double)j->sent, &argv[1]);
+    napi_make_callback(env, j->ctx, recv, cb, 2, argv, NULL);
+    napi_close_handle_scope(env, scope);
+  }
   napi_delete_reference(env, j->cb);
-  napi_delete_async_work(env, j->work);
+  napi_async_destroy(env, j->ctx);
   free_job(j);
-  napi_call_function(env, undef, cb, 2, argv, NULL);
 }
 
+static void on_writable(uv_poll_t *p, int status, int events) {
+  (void)events;
+  job_t *j = p->data;
+  int err = status < 0 ? -status : pump(j);
+  if (err == EAGAIN) return; /* still full: wait for the next writable event */
+  j->err = err;
+  uv_poll_stop(&j->poll);
+  uv_close((uv_handle_t *)&j->poll, on_closed);
+}
 
 /* sendfile(sockFd: number, regions: number[] (fd, position, length)*, cb): number */
 static napi_value js_sendfile(napi_env env, napi_callback_info info) {
@@ -138,14 +142,15 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
     j->regions[i].pos = (int64_t)pos;
     j->regions[i].len = (int64_t)l;
   }
-  int err = pump(j, 0);
+  int err = pump(j);
   if (err != EAGAIN) {
     free_job(j);
     NAPI_CHECK(napi_create_int32(env, err, &ret));
     return ret;
   }
-  /* The rest waits for the socket off the loop, on private copies of the file descriptors (of
-     the socket too: if libuv closes its fd meanwhile, the number cannot be reused under us). */
+  /* The rest waits for the socket on private copies of the file descriptors (of the socket
+     too: if libuv closes its fd meanwhile, the number cannot be reused under us, and the poll
+     is registered on a descriptor libuv does not know). */
   int s2 = fcntl(sock, F_DUPFD_CLOEXEC, 0);
   if (s2 < 0) {
     int e = errno;
@@ -168,11 +173,19 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   }
   j->sock = s2;
   j->dupped = 1;
+  j->env = env;
+  uv_loop_t *loop;
   napi_value name;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &j->poll, s2) != 0) {
+    free_job(j);
+    NAPI_CHECK(napi_create_int32(env, EIO, &ret));
+    return ret;
+  }
+  j->poll.data = j;
   NAPI_CHECK(napi_create_reference(env, argv[2], 1, &j->cb));
   NAPI_CHECK(napi_create_string_utf8(env, "samsa:sendfile", NAPI_AUTO_LENGTH, &name));
-  NAPI_CHECK(napi_create_async_work(env, NULL, name, execute, complete, j, &j->work));
-  NAPI_CHECK(napi_queue_async_work(env, j->work));
+  NAPI_CHECK(napi_async_init(env, NULL, name, &j->ctx));
+  uv_poll_start(&j->poll, UV_WRITABLE, on_writable);
   NAPI_CHECK(napi_create_int32(env, -1, &ret));
   return ret;
 }

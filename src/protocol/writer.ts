@@ -3,6 +3,8 @@ export interface FileRegion {
   readonly fd: number;
   readonly position: number;
   readonly length: number;
+  /** Lets go of the file once the bytes were sent or will never be: the fd stays open until then. */
+  release?(): void;
 }
 
 /** Records a response carries: bytes in memory, or file regions (fetch served from segments). */

@@ -92,6 +92,7 @@ export class Connection implements ConnectionInfo {
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      this.releaseUnsent();
       this.onClose(this);
     });
   }
@@ -199,7 +200,11 @@ export class Connection implements ConnectionInfo {
   private complete(slot: Slot, parts: Part[] | null): void {
     slot.done = true;
     slot.parts = parts;
-    if (this.closed) return;
+    if (this.closed) {
+      releaseParts(parts, 0);
+      slot.parts = null;
+      return;
+    }
     let any = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
@@ -227,7 +232,11 @@ export class Connection implements ConnectionInfo {
       if (Buffer.isBuffer(p) || this.native === null || p.length < SENDFILE_MIN_BYTES) {
         if (!corked) this.socket.cork();
         corked = true;
-        this.socket.write(Buffer.isBuffer(p) ? p : readRegion(p));
+        if (Buffer.isBuffer(p)) this.socket.write(p);
+        else {
+          this.socket.write(readRegion(p));
+          p.release?.();
+        }
         this.outHead++;
         continue;
       }
@@ -247,13 +256,17 @@ export class Connection implements ConnectionInfo {
       }
       // Consecutive large regions go in one call.
       const flat: number[] = [];
+      const sent: FileRegion[] = [];
       while (this.outHead < out.length) {
         const r = out[this.outHead]!;
         if (Buffer.isBuffer(r) || r.length < SENDFILE_MIN_BYTES) break;
         flat.push(r.fd, r.position, r.length);
+        sent.push(r);
         this.outHead++;
       }
       const rc = this.native.sendfile(this.fd, flat, (errno) => this.afterSendfile(errno));
+      // What the call did not send at once it continues on its own duplicates of the fds.
+      for (const r of sent) r.release?.();
       if (rc === -1) {
         this.sending = true;
         this.inSendfile = true;
@@ -302,6 +315,17 @@ export class Connection implements ConnectionInfo {
     }
   }
 
+  /** The files of responses that will never be sent are let go. */
+  private releaseUnsent(): void {
+    releaseParts(this.out, this.outHead);
+    this.out = [];
+    this.outHead = 0;
+    for (const slot of this.pending) {
+      releaseParts(slot.parts, 0);
+      slot.parts = null;
+    }
+  }
+
   private fail(err: unknown): void {
     if (this.closed) return;
     this.log.info({ conn: this.id, remote: this.remote, err: err instanceof Error ? err.message : String(err) }, 'closing connection after a bad request');
@@ -326,6 +350,14 @@ export class Connection implements ConnectionInfo {
     while (this.pending.length > 0 && !this.closed && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+}
+
+function releaseParts(parts: readonly Part[] | null, from: number): void {
+  if (!parts) return;
+  for (let i = from; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (!Buffer.isBuffer(p)) p.release?.();
   }
 }
 

@@ -22,13 +22,13 @@ import { makeLogConfig, type LogConfig } from './config.js';
 import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './errors.js';
 import { readFully, realFs, type FileSystem } from './fs.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
-import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, type FileRange } from './segment.js';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, FileRange } from './segment.js';
 
 /** Log cleaner files (Kafka's names): being written, and written but not yet swapped in. */
 export const CLEANED_SUFFIX = '.cleaned';
 export const SWAP_SUFFIX = '.swap';
 
-export type { FileRange } from './segment.js';
+export { FileRange } from './segment.js';
 
 /** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
 export const EARLIEST_TIMESTAMP = -2;
@@ -432,7 +432,8 @@ export class Log {
    * File ranges covering whole batches from the batch containing startOffset, never including a
    * batch that reaches upToOffset, at most maxBytes unless the first batch alone is larger
    * (minOneBatch). Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
-   * The fds stay valid at least `file.delete.delay.ms` after a segment is deleted.
+   * Each range holds its file open until released (a deleted segment's file too): the caller
+   * releases every range once its bytes are copied or sent.
    */
   read(startOffset: number, maxBytes: number, upToOffset = this._logEndOffset, minOneBatch = true): ReadResult {
     if (startOffset < this._logStartOffset || startOffset > this._logEndOffset) {
@@ -459,14 +460,18 @@ export class Log {
     return this.copyRanges(r.ranges, r.size);
   }
 
-  /** Copies ranges returned by read() into a Buffer. */
+  /** Copies ranges returned by read() into a Buffer, and releases them. */
   copyRanges(ranges: FileRange[], size: number): Buffer {
     const out = Buffer.allocUnsafe(size);
     let at = 0;
-    for (const r of ranges) {
-      const n = readFully(this.fs, r.fd, out, at, r.length, r.position);
-      at += n;
-      if (n < r.length) break; // truncated underneath us
+    try {
+      for (const r of ranges) {
+        const n = readFully(this.fs, r.fd, out, at, r.length, r.position);
+        at += n;
+        if (n < r.length) break; // truncated underneath us
+      }
+    } finally {
+      for (const r of ranges) r.release();
     }
     return at === size ? out : out.subarray(0, at);
   }

@@ -6,6 +6,7 @@ import type { FileSystem } from './fs.js';
 import { readFully, writeFully } from './fs.js';
 import { IndexFile } from './index-file.js';
 import { LogOfflineError } from './errors.js';
+import { FileRange, SharedFile } from './shared-file.js';
 
 export const LOG_SUFFIX = '.log';
 const positionOf = (buf: Buffer, at: number): number => buf.readInt32BE(at + 4);
@@ -19,13 +20,7 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
-/** A byte range of a segment file that holds whole batches, ready for read() or sendfile. */
-export interface FileRange {
-  fd: number;
-  path: string;
-  position: number;
-  length: number;
-}
+export { FileRange };
 
 export interface SegmentSettings {
   indexIntervalBytes: number;
@@ -38,7 +33,8 @@ export interface SegmentSettings {
  * Only scalar bookkeeping lives in memory.
  */
 export class Segment {
-  readonly logFd: number;
+  /** The .log file, shared with the file ranges read from it. */
+  private readonly logFile: SharedFile;
   logPath: string;
   size: number;
   /** Offset after the last batch in this segment (= baseOffset when empty). */
@@ -61,7 +57,7 @@ export class Segment {
     now: number,
   ) {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    this.logFd = fs.open(this.logPath, true);
+    this.logFile = new SharedFile(fs.open(this.logPath, true), (fd) => fs.close(fd));
     this.size = fs.size(this.logFd);
     this.createdMs = now;
     const base = baseOffset;
@@ -311,7 +307,7 @@ export class Segment {
       if (end - start + HEADER_SIZE > maxBytes) break;
       b = readBatchHeader(this.fs, this.logFd, end, this.size, this.scratch);
     }
-    if (end > start) out.push({ fd: this.logFd, path: this.logPath, position: start, length: end - start });
+    if (end > start) out.push(new FileRange(this.logFile, this.logPath, start, end - start));
     return { bytes: end - start, complete, nextOffset };
   }
 
@@ -385,10 +381,15 @@ export class Segment {
     this.timeIndex.renameTo(this.timeIndex.path + DELETED_SUFFIX);
   }
 
+  get logFd(): number {
+    return this.logFile.fd;
+  }
+
+  /** Closes the indexes; the log file closes once no range read from it is still held. */
   close(): void {
     this.offsetIndex.close();
     this.timeIndex.close();
-    this.fs.close(this.logFd);
+    this.logFile.release();
   }
 
   /** Closes and unlinks the (possibly renamed) files. */

@@ -155,6 +155,8 @@ export const fetchHandler = defineHandler(
  * max.wait.ms; then the fetch runs again and answers what it finds.
  */
 function waitForData(ctx: RequestContext, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse | null> {
+  // The first pass is answered again from scratch: the files its ranges hold are let go.
+  releaseRegions(first.response);
   const start = first.partitions.map((p) => p.committedBytes);
   return new Promise((resolve) => {
     const answer = () => resolve(runFetch(ctx, req, version).response);
@@ -182,4 +184,13 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
     );
     if (!done && ctx.conn.isClosed) resolve(null);
   });
+}
+
+function releaseRegions(response: FetchResponse): void {
+  for (const t of response.responses) {
+    for (const p of t.partitions) {
+      const r = p.records;
+      if (r !== null && !Buffer.isBuffer(r)) for (const region of r.regions) region.release?.();
+    }
+  }
 }
