@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realFs, writeFileAtomic } from '../storage/fs.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
 
 interface Persisted {
@@ -20,7 +21,14 @@ export class LocalMetadataStore implements MetadataStore {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, FILE);
     if (existsSync(path)) {
-      const data = JSON.parse(readFileSync(path, 'utf8')) as Persisted;
+      let data: Persisted;
+      try {
+        data = JSON.parse(readFileSync(path, 'utf8')) as Persisted;
+        if (typeof data?.clusterId !== 'string' || !Array.isArray(data.topics)) throw new Error('no clusterId or topics');
+      } catch (err) {
+        // The start error is one line: it has to say which file to look at.
+        throw new Error(`${path} is not readable metadata (${(err as Error).message})`);
+      }
       this.clusterId = data.clusterId;
       for (const t of data.topics) this.index(t);
     } else {
@@ -68,15 +76,7 @@ export class LocalMetadataStore implements MetadataStore {
   }
 }
 
-/** Write to a temporary file, fsync, rename: a crash leaves the old or the new file, never half of one. */
+/** Replaces a file atomically and durably (the project's one helper, storage/fs.ts). */
 export function writeAtomically(path: string, text: string): void {
-  const tmp = path + '.tmp';
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(realFs, path, text);
 }
