@@ -61,7 +61,7 @@ export class Broker {
     this.nodeId = config.nodeId;
     const dir = config.dataDir;
     this.store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
-    this.logs = LogManager.open({ dir, configFor: (topic) => this.logConfigFor(topic) });
+    this.logs = LogManager.open({ dir, configFor: (topic) => this.logConfigFor(topic), topicIdFor: (topic) => this.store.topic(topic)?.id });
     this.dispatcher = new Dispatcher(this, ALL_HANDLERS);
     this.cleaner = new LogCleaner({
       dir,
@@ -158,7 +158,7 @@ export class Broker {
     const logConfig = toLogConfig(eff);
     t.partitions.forEach((a, i) => {
       if (this.partitions.has(partitionKey(t.name, i))) return;
-      const log = this.logs.getOrCreateLog(t.name, i, logConfig);
+      const log = this.logs.getOrCreateLog(t.name, i, logConfig, t.id);
       const p = new Partition(t.name, t.id, i, log, a.replicas, Number(eff['max.message.bytes']));
       p.codec = topicCodec(eff['compression.type']!);
       p.requireKeys = hasPolicy(eff, 'compact');
