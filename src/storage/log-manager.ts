@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { log as rootLog } from '../util/log.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import type { LogConfig } from './config.js';
+import { lockDataDir, type DirLock } from './dir-lock.js';
 import { readWholeFile, realFs, writeFileAtomic, writeFully, type FileSystem } from './fs.js';
 import { Log } from './log.js';
 
@@ -33,6 +34,8 @@ export interface LogManagerOptions {
    * partition.metadata (from before it was written) are kept and get one.
    */
   topicIdFor?: (topic: string) => string | undefined;
+  /** Take the directory's `.lock` (Kafka's); default: when `fs` is the real file system. */
+  lock?: boolean;
 }
 
 export interface BackgroundIntervals {
@@ -94,6 +97,7 @@ export class LogManager {
   private readonly time: () => number;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private dirLock: DirLock | null = null;
   /** Directories renamed to `-delete` names whose removal has not run yet. */
   private pendingRemovals: string[] = [];
   private removalScheduled = false;
@@ -112,9 +116,21 @@ export class LogManager {
   static open(opts: LogManagerOptions): LogManager {
     const fs = opts.fs ?? realFs;
     fs.mkdir(opts.dir);
+    // Before anything is read: a second broker on the directory must not even recover it.
+    const lock = (opts.lock ?? fs === realFs) ? lockDataDir(opts.dir) : null;
+    try {
+      return LogManager.load(opts, fs, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  private static load(opts: LogManagerOptions, fs: FileSystem, lock: DirLock | null): LogManager {
     const marker = path.join(opts.dir, CLEAN_SHUTDOWN_FILE);
     const clean = fs.exists(marker);
     const m = new LogManager(opts, clean);
+    m.dirLock = lock;
     const recoveryPoints = readOffsetCheckpoint(fs, path.join(opts.dir, RECOVERY_POINT_CHECKPOINT));
     const startOffsets = readOffsetCheckpoint(fs, path.join(opts.dir, LOG_START_OFFSET_CHECKPOINT));
     const removed: string[] = [];
@@ -368,10 +384,20 @@ export class LogManager {
     this.timers = [];
   }
 
-  /** Clean shutdown: flush and close every log, finish deletions, write checkpoints, then the marker. */
-  close(): void {
+  /**
+   * Clean shutdown: flush and close every log, finish deletions, write checkpoints, then the
+   * marker, and release the directory. `clean: false` is what a crash leaves (tests): logs closed
+   * unflushed, no checkpoint, no marker, only the lock released as the dying process's would be.
+   */
+  close(opts: { clean?: boolean } = {}): void {
     if (this.closed) return;
     this.stopBackgroundTasks();
+    if (opts.clean === false) {
+      for (const l of this.logs.values()) l.close({ flush: false });
+      this.closed = true;
+      this.releaseLock();
+      return;
+    }
     for (const l of this.logs.values()) l.close();
     this.removePending();
     this.checkpoint();
@@ -384,5 +410,16 @@ export class LogManager {
       this.fs.close(fd);
     }
     this.fs.fsyncDir(this.dir);
+    this.releaseLock();
+  }
+
+  private releaseLock(): void {
+    const lock = this.dirLock;
+    this.dirLock = null;
+    try {
+      lock?.release();
+    } catch (err) {
+      this.logger.warn({ err }, 'releasing the data directory lock failed');
+    }
   }
 }

@@ -1,13 +1,13 @@
 // The data directory's partition directories: deletion names that fit NAME_MAX whatever the
 // topic name, partition.metadata and what startup does with leftovers of another topic, a
-// deletion interrupted by a crash at any step.
+// deletion interrupted by a crash at any step, and the directory lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LogManager, MemFileSystem, SimulatedCrash } from '../../src/storage/index.js';
-import { makeBatch, tempDir } from './helpers.js';
+import { makeBatch, splitBatches, tempDir } from './helpers.js';
 
 const ID_A = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const ID_B = 'BBBBBBBBBBBBBBBBBBBBBQ';
@@ -150,5 +150,30 @@ test('a crash at any step of deleting a topic never lets its data come back unde
       assert.equal(m2.getLog('other', 0)!.logEndOffset, 3);
       m2.close();
     }
+  }
+});
+
+test('the data directory is locked: a second LogManager on it fails naming it, a closed or crashed one frees it', () => {
+  const { dir, cleanup } = tempDir();
+  const saved = process.env.SAMSA_NATIVE_LOCK;
+  try {
+    for (const nativeLock of [undefined, '0']) {
+      if (nativeLock === undefined) delete process.env.SAMSA_NATIVE_LOCK;
+      else process.env.SAMSA_NATIVE_LOCK = nativeLock;
+      const m = LogManager.open({ dir });
+      assert.throws(() => LogManager.open({ dir }), (err: Error) => err.message.includes(dir) && !err.message.includes('\n'));
+      m.close();
+      const m2 = LogManager.open({ dir });
+      const topic = `t${nativeLock ?? 'native'}`;
+      m2.getOrCreateLog(topic, 0).append(makeBatch([{ value: 'x' }]));
+      m2.close({ clean: false });
+      const m3 = LogManager.open({ dir });
+      assert.equal(splitBatches(m3.getLog(topic, 0)!.readBuffer(0, 1 << 20)).length, 1);
+      m3.close();
+    }
+  } finally {
+    if (saved === undefined) delete process.env.SAMSA_NATIVE_LOCK;
+    else process.env.SAMSA_NATIVE_LOCK = saved;
+    cleanup();
   }
 });
