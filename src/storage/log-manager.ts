@@ -133,7 +133,6 @@ export class LogManager {
     m.dirLock = lock;
     const recoveryPoints = readOffsetCheckpoint(fs, path.join(opts.dir, RECOVERY_POINT_CHECKPOINT));
     const startOffsets = readOffsetCheckpoint(fs, path.join(opts.dir, LOG_START_OFFSET_CHECKPOINT));
-    const removed: string[] = [];
     for (const name of fs.readdir(opts.dir)) {
       const full = path.join(opts.dir, name);
       if (!fs.isDirectory(full)) continue;
@@ -155,7 +154,6 @@ export class LogManager {
             topicId === undefined ? 'removing the log of a topic that does not exist' : 'removing the log of an earlier topic with this name',
           );
           m.renameForDeletion(full, topic, partition);
-          removed.push(name);
           continue;
         }
       }

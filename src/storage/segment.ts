@@ -110,12 +110,22 @@ export class Segment {
   ): { segment: Segment; truncatedBytes: number } {
     const seg = new Segment(fs, dir, baseOffset, settings, now);
     let truncatedBytes = 0;
-    if (recover || !seg.indexesLookSane() || !seg.loadValidatedTail()) {
-      truncatedBytes = seg.recover(onBatch);
-    }
-    if (seg.size > 0) {
-      const first = readBatchHeader(fs, seg.logFd, 0, seg.size, seg.scratch);
-      if (first) seg.rollingBaseTimestamp = first.maxTimestamp;
+    try {
+      if (recover || !seg.indexesLookSane() || !seg.loadValidatedTail()) {
+        truncatedBytes = seg.recover(onBatch);
+      }
+      if (seg.size > 0) {
+        const first = readBatchHeader(fs, seg.logFd, 0, seg.size, seg.scratch);
+        if (first) seg.rollingBaseTimestamp = first.maxTimestamp;
+      }
+    } catch (err) {
+      // the caller may retry with rebuilt indexes: leak no descriptor, report the first error
+      try {
+        seg.close();
+      } catch {
+        // already failing
+      }
+      throw err;
     }
     return { segment: seg, truncatedBytes };
   }
