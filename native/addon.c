@@ -6,6 +6,7 @@ static napi_value init(napi_env env, napi_value exports) {
   samsa_register_sendfile(env, exports);
   samsa_register_crc32c(env, exports);
   samsa_register_dup(env, exports);
+  samsa_register_lock(env, exports);
   return exports;
 }
 

@@ -17,5 +17,6 @@
 int samsa_register_sendfile(napi_env env, napi_value exports);
 int samsa_register_crc32c(napi_env env, napi_value exports);
 int samsa_register_dup(napi_env env, napi_value exports);
+int samsa_register_lock(napi_env env, napi_value exports);
 
 #endif

@@ -92,7 +92,7 @@ export class ReplicaManager {
         return;
       }
       if (!p) {
-        const log = this.opts.logs.getOrCreateLog(t.name, i, logConfig);
+        const log = this.opts.logs.getOrCreateLog(t.name, i, logConfig, t.id);
         p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key));
         const hw = this.checkpointed.get(`${t.name}-${i}`);
         if (hw !== undefined) log.updateHighWatermark(hw);

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realFs, writeFileAtomic } from '../storage/fs.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
 
 interface Persisted {
@@ -13,6 +14,8 @@ const FILE = 'samsa-metadata.json';
 /** Single-node metadata in one file of the data directory, replaced atomically on each change. */
 export class LocalMetadataStore implements MetadataStore {
   readonly clusterId: string;
+  /** The metadata file did not exist: this directory's cluster starts now. */
+  readonly created: boolean;
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
 
@@ -20,11 +23,20 @@ export class LocalMetadataStore implements MetadataStore {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, FILE);
     if (existsSync(path)) {
-      const data = JSON.parse(readFileSync(path, 'utf8')) as Persisted;
+      let data: Persisted;
+      try {
+        data = JSON.parse(readFileSync(path, 'utf8')) as Persisted;
+        if (typeof data?.clusterId !== 'string' || !Array.isArray(data.topics)) throw new Error('no clusterId or topics');
+      } catch (err) {
+        // The start error is one line: it has to say which file to look at.
+        throw new Error(`${path} is not readable metadata (${(err as Error).message})`);
+      }
       this.clusterId = data.clusterId;
       for (const t of data.topics) this.index(t);
+      this.created = false;
     } else {
       this.clusterId = clusterIdIfNew;
+      this.created = true;
       this.save();
     }
     writeAtomically(join(dir, 'meta.properties'), `version=1\ncluster.id=${this.clusterId}\nnode.id=${nodeId}\n`);
@@ -74,21 +86,7 @@ export class LocalMetadataStore implements MetadataStore {
   }
 }
 
-/** Write to a temporary file, fsync, rename: a crash leaves the old or the new file, never half of one. */
+/** Replaces a file atomically and durably (the project's one helper, storage/fs.ts). */
 export function writeAtomically(path: string, text: string): void {
-  const tmp = path + '.tmp';
-  const fd = openSync(tmp, 'w');
-  try {
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    // A full disk must not leave a half-written temporary file behind.
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(realFs, path, text);
 }

@@ -54,8 +54,8 @@ export function readPropertiesFile(path: string): Map<string, string> {
 }
 
 /** Environment variables that are not broker settings. */
-// SAMSA_SENDFILE, SAMSA_SENDFILE_MIN, SAMSA_NATIVE_CRC and SAMSA_DIRECT_READ: switches for the native addon's parts (not broker settings).
-const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ']);
+// SAMSA_SENDFILE, SAMSA_SENDFILE_MIN, SAMSA_NATIVE_CRC, SAMSA_DIRECT_READ and SAMSA_NATIVE_LOCK: switches for the native addon's parts (not broker settings).
+const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ', 'SAMSA_NATIVE_LOCK']);
 
 /** SAMSA_LOG_RETENTION_HOURS → log.retention.hours, for every known setting. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): Map<string, string> {

@@ -15,6 +15,12 @@ export interface NativeAddon {
   dup?(fd: number): number;
   /** CRC32C of the bytes, continuing from `crc` when given; present when the CPU has SSE4.2. */
   crc32c?(bytes: Uint8Array, crc?: number): number;
+  /**
+   * Exclusive advisory lock on an open file, never blocking: 0 when taken, EAGAIN (EACCES,
+   * EWOULDBLOCK) when another open file holds it, another errno on failure. Released when the fd
+   * closes or the process dies.
+   */
+  tryLockFile?(fd: number): number;
 }
 
 /** The addon narrowed to the functions a caller needs, all present. */
@@ -55,3 +61,6 @@ export const sendfileAddon = (): SendfileAddon | null => addonWith('SAMSA_SENDFI
 
 /** dup for reading requests in place; SAMSA_DIRECT_READ=0 copies the socket's chunks instead. */
 export const directReadAddon = (): AddonWith<'dup'> | null => addonWith('SAMSA_DIRECT_READ', 'dup');
+
+/** The data directory lock; SAMSA_NATIVE_LOCK=0 uses the pid-file lock instead. */
+export const lockAddon = (): AddonWith<'tryLockFile'> | null => addonWith('SAMSA_NATIVE_LOCK', 'tryLockFile');

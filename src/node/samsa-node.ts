@@ -20,6 +20,7 @@ import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
+import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
@@ -47,12 +48,21 @@ export class SamsaNode {
   private boundPort = 0;
   private cleanerTimer: Timer | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly dirLock: DirLock | null;
 
   constructor(readonly config: BrokerConfig, opts: SamsaNodeOptions = {}) {
     this.nodeId = config.nodeId;
     this.clock = opts.clock ?? systemClock;
     const dir = config.dataDir;
-    const store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
+    // The data directory's lock comes first: a second broker on it must change nothing.
+    this.dirLock = opts.fs ? null : lockDataDir(dir);
+    let store: LocalMetadataStore;
+    try {
+      store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
+    } catch (err) {
+      this.dirLock?.release();
+      throw err;
+    }
     this.controller = new LocalController(store, this.advertised(), () => ({
       numPartitions: config.int('num.partitions'),
       replicationFactor: config.int('default.replication.factor'),
@@ -60,7 +70,15 @@ export class SamsaNode {
       maxPartitions: config.int('max.broker.partitions') * this.controller.image.brokers().length,
     }));
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
-    this.logs = LogManager.open({ dir, configFor: (topic) => toLogConfig(topicConfig(topic)), ...(opts.fs ? { fs: opts.fs } : {}) });
+    this.logs = LogManager.open({
+      dir,
+      configFor: (topic) => toLogConfig(topicConfig(topic)),
+      // Partition directories whose topic id the metadata does not know are leftovers of a
+      // deletion a crash interrupted; a metadata file just created knows nothing, so it judges none.
+      ...(store.created ? {} : { topicIdFor: (topic: string) => this.controller.image.topic(topic)?.id }),
+      lock: false,
+      ...(opts.fs ? { fs: opts.fs } : {}),
+    });
     this.cleaner = new LogCleaner({
       dir,
       maxMessageBytes: config.int('message.max.bytes'),
@@ -176,6 +194,7 @@ export class SamsaNode {
       this.groups.stop();
       this.replicas.stop();
       this.logs.close();
+      this.dirLock?.release();
     })();
     return this.stopping;
   }

@@ -52,21 +52,47 @@ export function headerAt(buf: Buffer, at: number, position: number): BatchInfo {
 }
 
 /**
- * Walks a segment file batch by batch from `start`, validating length, magic and CRC, and calls
- * `onBatch` for each valid one. Returns the position of the first invalid byte (= valid end).
- * Reads in 1 MiB chunks; a larger batch gets its own buffer.
+ * The largest distance from a segment's base offset that the offset index can hold: entries
+ * store it as an int32 (Kafka's `offset - baseOffset <= Int.MaxValue`).
+ */
+export const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
+/**
+ * The largest offset storage accepts. Kafka's limit is Long.MAX_VALUE; offsets are JS numbers
+ * here, exact up to 2^53, and nothing beyond that can be stored or compared reliably.
+ */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether a batch's offsets can live in the segment with base offset `segmentBase`: not below
+ * the base, last not before first, within the offset limit, and indexable (relative offset fits
+ * the index's int32).
+ */
+export function offsetsFitSegment(baseOffset: number, lastOffset: number, segmentBase: number): boolean {
+  return (
+    baseOffset >= segmentBase &&
+    lastOffset >= baseOffset &&
+    lastOffset <= MAX_OFFSET &&
+    lastOffset - segmentBase <= MAX_RELATIVE_OFFSET
+  );
+}
+
+/**
+ * Walks a segment file batch by batch from `start`, validating length, magic, offsets (see
+ * offsetsFitSegment; `segmentBase` is the segment's base offset, and offsets must increase) and
+ * CRC, and calls `onBatch` for each valid one. Returns the position of the first invalid byte
+ * (= valid end). Reads in chunks of up to 1 MiB; a larger batch gets its own buffer.
  */
 export function scanValidBatches(
   fs: FileSystem,
   fd: number,
   start: number,
   fileSize: number,
-  minBaseOffset: number,
+  segmentBase: number,
   onBatch: (b: BatchInfo) => void,
 ): number {
-  const chunk = Buffer.allocUnsafe(1 << 20);
+  const chunk = Buffer.allocUnsafe(Math.max(LOG_OVERHEAD, Math.min(1 << 20, fileSize - start)));
   let pos = start;
-  let prevLast = minBaseOffset - 1;
+  let prevLast = segmentBase - 1;
   while (pos < fileSize) {
     const want = Math.min(chunk.length, fileSize - pos);
     const got = readFully(fs, fd, chunk, 0, want, pos);
@@ -84,9 +110,11 @@ export function scanValidBatches(
         bat = 0;
       }
       if (buf.readInt8(bat + MAGIC) !== 2) return pos + at;
-      if (computeBatchCrc(buf, bat) !== buf.readUInt32BE(bat + CRC)) return pos + at;
+      // Impossible offsets end the valid part before the CRC is even computed: garbage that
+      // passed would set the log end offset to anything, or overflow the index on the next append.
       const info = headerAt(buf, bat, pos + at);
-      if (info.baseOffset <= prevLast || info.lastOffset < info.baseOffset) return pos + at;
+      if (info.baseOffset <= prevLast || !offsetsFitSegment(info.baseOffset, info.lastOffset, segmentBase)) return pos + at;
+      if (computeBatchCrc(buf, bat) !== buf.readUInt32BE(bat + CRC)) return pos + at;
       prevLast = info.lastOffset;
       onBatch(info);
       at += size;

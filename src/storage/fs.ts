@@ -130,17 +130,35 @@ export function readWholeFile(fs: FileSystem, file: string): Buffer | null {
   }
 }
 
-/** Kafka's checkpoint discipline: write a temp file, fsync, rename over, fsync the directory. */
-export function writeFileAtomic(fs: FileSystem, file: string, data: Buffer): void {
+/**
+ * The project's one way to replace a file (checkpoints, metadata, partition.metadata): write a
+ * temp file, fsync it, rename it over the target, fsync the directory. A crash leaves the old or
+ * the new content, never a mix, and the rename itself survives a power loss. `sync: false` keeps
+ * the all-or-nothing rename but skips both fsyncs: for files that may be lost with a power cut
+ * as long as they are never seen torn.
+ */
+export function writeFileAtomic(fs: FileSystem, file: string, data: Buffer | string, opts: { sync?: boolean } = {}): void {
+  const sync = opts.sync ?? true;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = `${file}.tmp`;
   const fd = fs.open(tmp, true);
   try {
-    fs.truncate(fd, 0);
-    writeFully(fs, fd, data, 0);
-    fs.fsync(fd);
-  } finally {
-    fs.close(fd);
+    try {
+      fs.truncate(fd, 0);
+      writeFully(fs, fd, bytes, 0);
+      if (sync) fs.fsync(fd);
+    } finally {
+      fs.close(fd);
+    }
+    fs.rename(tmp, file);
+  } catch (err) {
+    // A full disk must not leave a half-written temporary file behind.
+    try {
+      fs.unlink(tmp);
+    } catch {
+      // already gone
+    }
+    throw err;
   }
-  fs.rename(tmp, file);
-  fs.fsyncDir(path.dirname(file));
+  if (sync) fs.fsyncDir(path.dirname(file));
 }

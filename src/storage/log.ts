@@ -17,12 +17,22 @@ import {
   writeInt64,
 } from '../record/batch-header.js';
 import { log as rootLog } from '../util/log.js';
-import { findRecordAtOrAfter, maxTimestampRecord, scanValidBatches, type BatchInfo } from './batch-scan.js';
+import {
+  MAX_OFFSET,
+  MAX_RELATIVE_OFFSET,
+  findRecordAtOrAfter,
+  maxTimestampRecord,
+  scanValidBatches,
+  type BatchInfo,
+} from './batch-scan.js';
 import { makeLogConfig, type LogConfig } from './config.js';
 import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './errors.js';
 import { readFully, realFs, type FileSystem } from './fs.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, FileRange } from './segment.js';
+
+/** Segment file names: the base offset, zero-padded to 20 digits (Kafka's). */
+const SEGMENT_STEM = /^\d{20}$/;
 
 /** Log cleaner files (Kafka's names): being written, and written but not yet swapped in. */
 export const CLEANED_SUFFIX = '.cleaned';
@@ -135,21 +145,37 @@ export class Log {
     return { indexIntervalBytes: this.cfg['index.interval.bytes'], maxIndexSize: this.cfg['segment.index.bytes'] };
   }
 
+  /**
+   * Kafka's LogLoader. After an unclean stop the segments that may hold offsets from the
+   * recovery point on are unflushed: each is validated in full, and a corrupt one is truncated
+   * and every unflushed segment after it deleted (what follows a torn write is unreliable).
+   * Below the recovery point, or after a clean stop, segments are trusted but each one's tail is
+   * still validated (Segment.open); damage found there is damage to data that was flushed, so
+   * only that segment is truncated and the segments after it stay: the log end offset comes
+   * from the last segment and offsets are never handed out twice. Nothing here throws for what
+   * the files contain; an index that cannot even be opened is rebuilt.
+   */
   private load(recoveryPoint: number, checkpointedStart: number, clean: boolean): void {
     const forceRecover = this.recoverCleanerFiles();
     const names = this.fs.readdir(this.dir);
     const bases: number[] = [];
     const logNames = new Set<string>();
     for (const n of names) {
-      if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp')) this.fs.unlink(path.join(this.dir, n));
+      if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp')) this.fs.rmTree(path.join(this.dir, n));
       else if (n.endsWith(LOG_SUFFIX)) {
-        bases.push(Number(n.slice(0, -LOG_SUFFIX.length)));
-        logNames.add(n.slice(0, -LOG_SUFFIX.length));
+        const stem = n.slice(0, -LOG_SUFFIX.length);
+        const base = SEGMENT_STEM.test(stem) ? Number(stem) : NaN;
+        if (!Number.isSafeInteger(base)) {
+          this.logger.warn({ file: n }, 'ignoring a file that is not named like a segment');
+          continue;
+        }
+        bases.push(base);
+        logNames.add(stem);
       }
     }
     for (const n of names) {
       for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-        if (n.endsWith(suf) && !logNames.has(n.slice(0, -suf.length))) this.fs.unlink(path.join(this.dir, n));
+        if (n.endsWith(suf) && !logNames.has(n.slice(0, -suf.length))) this.fs.rmTree(path.join(this.dir, n));
       }
     }
     bases.sort((a, b) => a - b);
@@ -157,20 +183,23 @@ export class Log {
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
       const nextBase = bases[i + 1];
-      const recover = (!clean && (nextBase === undefined || nextBase > recoveryPoint)) || forceRecover.has(base);
-      const { segment, truncatedBytes } = Segment.open(this.fs, this.dir, base, this.settings(), now, recover, (b) =>
-        this.learnEpoch(b),
-      );
+      const unflushed = !clean && (nextBase === undefined || nextBase > recoveryPoint);
+      const { segment, truncatedBytes } = this.openSegment(base, unflushed || forceRecover.has(base), now);
       this.segments.push(segment);
-      if (truncatedBytes > 0) {
-        this.logger.warn({ segment: base, truncatedBytes }, 'truncated invalid bytes at the end of a segment');
-        // everything after a corrupt batch is unreliable, as in Kafka's recovery
-        for (const later of bases.slice(i + 1)) {
-          const { segment: s } = Segment.open(this.fs, this.dir, later, this.settings(), now, false);
-          s.destroy();
-        }
+      if (truncatedBytes === 0) continue;
+      const later = bases.slice(i + 1);
+      if (unflushed && later.length > 0) {
+        this.logger.warn(
+          { segment: base, truncatedBytes, nextOffset: segment.nextOffset, deletedSegments: later },
+          'corruption in an unflushed segment: truncated it and deleted the unflushed segments after it',
+        );
+        for (const b of later) this.removeSegmentFiles(b);
         break;
       }
+      this.logger.warn(
+        { segment: base, truncatedBytes, nextOffset: segment.nextOffset, keptSegments: later.length, recoveryPoint, clean },
+        'truncated invalid bytes at the end of a segment',
+      );
     }
     if (this.segments.length === 0) {
       this.segments.push(Segment.open(this.fs, this.dir, checkpointedStart, this.settings(), now, false).segment);
@@ -181,6 +210,27 @@ export class Log {
     this._recoveryPoint = Math.min(recoveryPoint, this._logEndOffset);
     this.epochCache.truncateFromEnd(this._logEndOffset);
     this.epochCache.truncateFromStart(this._logStartOffset);
+  }
+
+  /** Segment.open; an index that cannot be opened or read is deleted and rebuilt from the log. */
+  private openSegment(base: number, recover: boolean, now: number): { segment: Segment; truncatedBytes: number } {
+    const onBatch = (b: BatchInfo): void => this.learnEpoch(b);
+    try {
+      return Segment.open(this.fs, this.dir, base, this.settings(), now, recover, onBatch);
+    } catch (err) {
+      this.logger.warn({ err, segment: base }, 'cannot open a segment; rebuilding its indexes');
+      for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.rmTree(path.join(this.dir, segmentFileName(base, suf)));
+    }
+    try {
+      return Segment.open(this.fs, this.dir, base, this.settings(), now, true, onBatch);
+    } catch (err) {
+      // the .log itself cannot be read: an I/O failure, not something recovery can repair
+      throw new Error(`cannot read segment ${path.join(this.dir, segmentFileName(base, LOG_SUFFIX))}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private removeSegmentFiles(base: number): void {
+    for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.rmTree(path.join(this.dir, segmentFileName(base, suf)));
   }
 
   /**
@@ -356,6 +406,12 @@ export class Log {
   private write(buf: Buffer, infos: BatchInfo[], appendTime: number): AppendResult {
     const first = infos[0]!;
     const last = infos[infos.length - 1]!;
+    // One append goes to one segment, which must be able to index it: refused before any byte
+    // is written (a RangeError from the index after the write would leave bytes no offset covers).
+    if (last.lastOffset > MAX_OFFSET) throw new InvalidBatchError(`last offset ${last.lastOffset} is beyond the offset limit`);
+    if (last.lastOffset - first.baseOffset > MAX_RELATIVE_OFFSET) {
+      throw new InvalidBatchError(`batches spanning offsets ${first.baseOffset}..${last.lastOffset} do not fit one segment's offset index`);
+    }
     this.maybeRoll(buf.length, first.baseOffset, last.lastOffset);
     try {
       this.active().append(buf, infos);
@@ -378,15 +434,16 @@ export class Log {
 
   private maybeRoll(appendBytes: number, firstOffset: number, lastOffset: number): void {
     const seg = this.active();
+    // Kafka rolls when `offset - baseOffset > Int.MaxValue`, even an empty segment: its base
+    // may lie far below a follower's first offset.
+    if (lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET) {
+      this.roll(firstOffset);
+      return;
+    }
     if (seg.size === 0) return;
     const now = this.time();
     const base = seg.rollingBaseTimestamp >= 0 ? seg.rollingBaseTimestamp : seg.createdMs;
-    if (
-      seg.size > this.cfg['segment.bytes'] - appendBytes ||
-      now - base > this.cfg['segment.ms'] ||
-      seg.isIndexFull() ||
-      lastOffset - seg.baseOffset > 0x7fffffff
-    ) {
+    if (seg.size > this.cfg['segment.bytes'] - appendBytes || now - base > this.cfg['segment.ms'] || seg.isIndexFull()) {
       this.roll(firstOffset);
     }
   }
@@ -723,6 +780,7 @@ function walkBatches(
     if (delta < 0) throw new InvalidBatchError(`negative last offset delta at ${at}`);
     const baseOffset = patch ? nextOffset : batchBaseOffset(buf, at);
     if (!patch && baseOffset <= prevLast) throw new InvalidBatchError(`offsets not increasing at ${at}`);
+    if (baseOffset < 0 || baseOffset + delta > MAX_OFFSET) throw new InvalidBatchError(`offsets beyond the offset limit at ${at}`);
     const info: BatchInfo = {
       position: at,
       size,

@@ -58,30 +58,42 @@ export class Segment {
   ) {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     this.logFile = new SharedFile(fs.open(this.logPath, true), (fd) => fs.close(fd));
-    this.size = fs.size(this.logFd);
     this.createdMs = now;
     const base = baseOffset;
-    this.offsetIndex = new IndexFile(
-      fs,
-      path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)),
-      OFFSET_ENTRY,
-      Math.floor(settings.maxIndexSize / OFFSET_ENTRY),
-      (b, at) => base + b.readInt32BE(at),
-    );
-    this.timeIndex = new IndexFile(
-      fs,
-      path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)),
-      TIME_ENTRY,
-      Math.floor(settings.maxIndexSize / TIME_ENTRY),
-      (b, at) => readInt64(b, at),
-    );
+    let offsetIndex: IndexFile | null = null;
+    try {
+      this.size = fs.size(this.logFd);
+      offsetIndex = new IndexFile(
+        fs,
+        path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)),
+        OFFSET_ENTRY,
+        Math.floor(settings.maxIndexSize / OFFSET_ENTRY),
+        (b, at) => base + b.readInt32BE(at),
+      );
+      this.timeIndex = new IndexFile(
+        fs,
+        path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)),
+        TIME_ENTRY,
+        Math.floor(settings.maxIndexSize / TIME_ENTRY),
+        (b, at) => readInt64(b, at),
+      );
+    } catch (err) {
+      // the caller may retry with rebuilt indexes: leak no descriptor
+      offsetIndex?.close();
+      this.logFile.release();
+      throw err;
+    }
+    this.offsetIndex = offsetIndex;
     this.nextOffset = baseOffset;
   }
 
   /**
    * Opens (or creates) a segment. With `recover`, the whole file is validated and indexes are
-   * rebuilt; otherwise the indexes are sanity-checked and rebuilt only if they look wrong.
-   * Returns the segment and the number of bytes truncated from an invalid tail.
+   * rebuilt. Otherwise the indexes are sanity-checked and the batches after the last offset
+   * index entry are validated (at most about index.interval.bytes plus one batch): a clean
+   * shutdown says nothing about bytes appended to the file since. Either check failing means a
+   * full recovery of this segment. Returns the segment and the number of bytes truncated from
+   * an invalid tail.
    */
   static open(
     fs: FileSystem,
@@ -94,14 +106,22 @@ export class Segment {
   ): { segment: Segment; truncatedBytes: number } {
     const seg = new Segment(fs, dir, baseOffset, settings, now);
     let truncatedBytes = 0;
-    if (recover || !seg.indexesLookSane()) {
-      truncatedBytes = seg.recover(onBatch);
-    } else {
-      seg.loadTailState();
-    }
-    if (seg.size > 0) {
-      const first = readBatchHeader(fs, seg.logFd, 0, seg.size, seg.scratch);
-      if (first) seg.rollingBaseTimestamp = first.maxTimestamp;
+    try {
+      if (recover || !seg.indexesLookSane() || !seg.loadValidatedTail()) {
+        truncatedBytes = seg.recover(onBatch);
+      }
+      if (seg.size > 0) {
+        const first = readBatchHeader(fs, seg.logFd, 0, seg.size, seg.scratch);
+        if (first) seg.rollingBaseTimestamp = first.maxTimestamp;
+      }
+    } catch (err) {
+      // the caller may retry with rebuilt indexes: leak no descriptor, report the first error
+      try {
+        seg.close();
+      } catch {
+        // already failing
+      }
+      throw err;
     }
     return { segment: seg, truncatedBytes };
   }
@@ -128,7 +148,25 @@ export class Segment {
     return true;
   }
 
-  /** After a clean open: next offset and max timestamp from the batches after the last index entry. */
+  /**
+   * Next offset and max timestamp from the batches after the last index entry, each one checked
+   * as recovery checks it. False when invalid bytes follow (the caller recovers the segment).
+   */
+  private loadValidatedTail(): boolean {
+    const e = Buffer.allocUnsafe(TIME_ENTRY);
+    const lt = this.timeIndex.lastEntry(e);
+    if (lt) {
+      this.maxTimestamp = readInt64(lt, 0);
+      this.offsetOfMaxTimestamp = this.baseOffset + lt.readInt32BE(8);
+    }
+    const lo = this.offsetIndex.lastEntry(e);
+    const from = lo ? lo.readInt32BE(4) : 0;
+    const validEnd = scanValidBatches(this.fs, this.logFd, from, this.size, this.baseOffset, (b) => this.trackBatch(b));
+    this.bytesSinceIndexEntry = this.size - from;
+    return validEnd === this.size;
+  }
+
+  /** Next offset and max timestamp from the batches after the last index entry (the file is trusted: after truncateTo). */
   private loadTailState(): void {
     const e = Buffer.allocUnsafe(TIME_ENTRY);
     const lt = this.timeIndex.lastEntry(e);
@@ -217,9 +255,14 @@ export class Segment {
       throw err;
     }
     this.size = start + buf.length;
-    for (const b of batches) {
-      b.position += start;
-      this.indexBatch(b);
+    try {
+      for (const b of batches) {
+        b.position += start;
+        this.indexBatch(b);
+      }
+    } catch (err) {
+      // The batches are in the file but not accounted for: appending on would reuse their offsets.
+      throw new LogOfflineError(this.logPath, err);
     }
   }
 
