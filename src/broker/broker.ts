@@ -106,6 +106,7 @@ export class Broker {
         port: l.port,
         maxIdleMs: this.config.int('connections.max.idle.ms'),
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        queuedMaxRequestBytes: this.config.queuedMaxRequestBytes,
         maxInflightBytes: 64 * 1024 * 1024,
         maxInflightRequests: 128,
       },

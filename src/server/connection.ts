@@ -3,7 +3,8 @@ import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { directReadAddon, sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
 import type { Logger } from '../util/log.js';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader, claimsMemory, type FrameBudget } from './frame-reader.js';
+import type { RequestMemory, SpareHolder } from './request-memory.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -41,7 +42,7 @@ interface Slot {
  * large request then lands in its final buffer straight from the kernel. Without the addon (or
  * with SAMSA_DIRECT_READ=0) the socket's own chunks are copied into the same buffers.
  */
-export class Connection implements ConnectionInfo {
+export class Connection implements ConnectionInfo, SpareHolder {
   readonly remote: string;
   readonly readsInPlace: boolean;
   lastActive = Date.now();
@@ -51,6 +52,8 @@ export class Connection implements ConnectionInfo {
   private inflightBytes = 0;
   private paused = false;
   private closed = false;
+  /** Bytes claimed from `memory` for frames being read or not yet answered. */
+  private claimed = 0;
   /** Response parts not yet handed to the socket (held back while a sendfile owns it). */
   private out: Part[] = [];
   private outHead = 0;
@@ -69,11 +72,12 @@ export class Connection implements ConnectionInfo {
     accepted: Socket,
     private readonly dispatch: Dispatch,
     private readonly limits: ConnectionLimits,
+    private readonly memory: RequestMemory,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
     this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
-    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.frames = new FrameReader(limits.maxFrameBytes, this.budget);
     const socket = (this.socket = this.readDirectly(accepted) ?? accepted);
     this.readsInPlace = socket !== accepted;
     socket.setNoDelay(true);
@@ -89,12 +93,44 @@ export class Connection implements ConnectionInfo {
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      this.releaseMemory();
       this.onClose(this);
     });
   }
 
   get idle(): boolean {
     return this.pending.length === 0;
+  }
+
+  private readonly budget: FrameBudget = {
+    claim: (size) => {
+      if (this.closed || !this.memory.tryClaim(size)) return false;
+      this.claimed += size;
+      return true;
+    },
+    claimSpare: (bytes) => !this.closed && this.memory.tryHoldSpare(this, bytes),
+    releaseSpare: (bytes) => this.memory.releaseSpare(this, bytes),
+  };
+
+  dropSpare(): void {
+    this.frames.dropSpare();
+  }
+
+  private readonly onMemory = (): void => {
+    if (this.closed) return;
+    this.handleAll(this.frames.resume());
+  };
+
+  private release(n: number): void {
+    this.claimed -= n;
+    this.memory.release(n);
+  }
+
+  /** Gives back everything this connection holds in the broker-wide budget (it is closing). */
+  private releaseMemory(): void {
+    this.memory.cancelWait(this.onMemory);
+    this.frames.dropSpare();
+    if (this.claimed > 0) this.release(this.claimed);
   }
 
   /** A socket on a duplicate of the accepted fd that reads where the FrameReader says, or null. */
@@ -141,6 +177,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private handleAll(frames: Buffer[]): void {
+    // Before handling: memory the handlers release from here on must wake this connection.
+    if (this.frames.waiting) this.memory.waitForRelease(this.onMemory);
     for (const frame of frames) {
       if (this.closed) return;
       this.handle(frame);
@@ -178,9 +216,11 @@ export class Connection implements ConnectionInfo {
       );
     } else {
       // Handled synchronously, and handlers copy whatever they keep (see Handler): unless the
-      // response points into the request, the frame's memory can take the next large frame.
-      if (result === null || result.every((p) => !Buffer.isBuffer(p) || p.buffer !== frame.buffer)) this.frames.recycle(frame);
+      // response points into the request, the frame's memory can take the next large frame. After
+      // complete(), which gives back the frame's claim, so that the spare's claim can fit.
+      const reusable = result === null || result.every((p) => !Buffer.isBuffer(p) || p.buffer !== frame.buffer);
       this.complete(slot, result);
+      if (reusable) this.frames.recycle(frame);
     }
   }
 
@@ -188,6 +228,8 @@ export class Connection implements ConnectionInfo {
     slot.done = true;
     slot.parts = parts;
     if (this.closed) return;
+    // The handler is done with the request's memory.
+    if (claimsMemory(slot.size)) this.release(slot.size);
     let any = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
@@ -273,10 +315,11 @@ export class Connection implements ConnectionInfo {
     this.updateFlow();
   }
 
-  /** Pauses reading while too much is unanswered or the socket's send buffer is full. */
+  /** Pauses reading while too much is unanswered, the socket's send buffer is full, or the next frame waits for memory. */
   private updateFlow(): void {
     if (this.closed || this.failing) return;
     const over =
+      this.frames.waiting ||
       this.inflightBytes > this.limits.maxInflightBytes ||
       this.pending.length >= this.limits.maxInflightRequests ||
       this.socket.writableNeedDrain ||
@@ -299,6 +342,7 @@ export class Connection implements ConnectionInfo {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.releaseMemory();
     if (this.inSendfile && this.native) {
       // The pending sendfile holds its own copy of the fd: end it, then destroy.
       this.native.shutdown(this.fd);
