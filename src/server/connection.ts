@@ -20,11 +20,37 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** Reading pauses while unanswered request bytes exceed this. */
   maxInflightBytes: number;
+  /** Reading pauses, and requests already read wait to be handled, at this many unanswered. */
   maxInflightRequests: number;
+  /**
+   * Response bytes queued but not yet taken by the kernel (file regions counted by length) above
+   * which no more requests are read or handled, and no more is put into the socket's buffer.
+   * Default DEFAULT_MAX_UNSENT_BYTES.
+   */
+  maxUnsentBytes?: number;
+  /** See SEND_STALL_MS (the default). */
+  sendStallMs?: number;
 }
+
+/**
+ * Kafka answers one request per connection at a time, so a client that never reads makes it hold
+ * one response. Samsa pipelines; this bounds what such a client makes it hold instead: a Fetch
+ * naming one partition 3,600 times had every region read into the socket's buffer, +46 MiB per
+ * connection, and the broker OOM at 36 connections. The kernel's own send buffer (several MiB on
+ * a busy socket) keeps the link busy while this much waits in user space.
+ */
+export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** File regions below this many bytes are read and written with their header in one writev. */
 const SENDFILE_MIN_BYTES = Number(process.env.SAMSA_SENDFILE_MIN ?? 16 * 1024);
+/** A file region read for the plain path is read and written this much at a time. */
+const COPY_CHUNK_BYTES = 256 * 1024;
+/**
+ * A connection whose queued response makes no progress for this long is closed: its file regions
+ * must be sent while their fds are valid (segments' fds stay open file.delete.delay.ms, 60 s by
+ * default, after deletion), and sendfile gives up after as long (native/sendfile.c).
+ */
+export const SEND_STALL_MS = 30_000;
 const EMPTY = Buffer.alloc(0);
 
 interface Slot {
@@ -52,11 +78,21 @@ export class Connection implements ConnectionInfo, SpareHolder {
   private inflightBytes = 0;
   private paused = false;
   private closed = false;
+  /** Frames read but not yet handled: they wait while too much is unanswered or unsent. */
+  private backlog: Buffer[] = [];
+  private backlogHead = 0;
+  private pumping = false;
   /** Bytes claimed from `memory` for frames being read or not yet answered. */
   private claimed = 0;
-  /** Response parts not yet handed to the socket (held back while a sendfile owns it). */
+  private readonly maxUnsent: number;
+  /** Response parts not yet handed to the socket (held back while a sendfile owns it or the socket is full). */
   private out: Part[] = [];
   private outHead = 0;
+  /** Bytes of `out` from `outHead` on. */
+  private queuedBytes = 0;
+  /** When queued response bytes last went out (or started waiting). */
+  private lastSendProgress = Date.now();
+  private unsentAtCheck = 0;
   /** A sendfile (or the wait for libuv to flush before one) owns the socket. */
   private sending = false;
   /** A sendfile continues on the thread pool (it holds its own copies of the fds). */
@@ -79,6 +115,8 @@ export class Connection implements ConnectionInfo, SpareHolder {
     this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
     this.frames = new FrameReader(limits.maxFrameBytes, this.budget);
     const socket = (this.socket = this.readDirectly(accepted) ?? accepted);
+    // At least the high-water mark: above it a 'drain' is sure to come and resume the flow.
+    this.maxUnsent = Math.max(limits.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES, socket.writableHighWaterMark);
     this.readsInPlace = socket !== accepted;
     socket.setNoDelay(true);
     // Zero-copy fetch needs the raw fd of a plain TCP socket (TLS connections take the plain path).
@@ -89,7 +127,12 @@ export class Connection implements ConnectionInfo, SpareHolder {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.resume();
     }
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.lastSendProgress = Date.now();
+      this.flush();
+      this.pump();
+      this.updateFlow();
+    });
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
@@ -99,7 +142,28 @@ export class Connection implements ConnectionInfo, SpareHolder {
   }
 
   get idle(): boolean {
-    return this.pending.length === 0;
+    return this.pending.length === 0 && this.backlogHead === this.backlog.length;
+  }
+
+  /**
+   * A response has waited sendStallMs with nothing of it going out: the client is not reading.
+   * Called about once a second; a pending sendfile keeps its own deadline.
+   */
+  sendStalled(now: number): boolean {
+    const u = this.unsent;
+    if (u === 0 || this.inSendfile) {
+      this.unsentAtCheck = u;
+      this.lastSendProgress = now;
+      return false;
+    }
+    if (u < this.unsentAtCheck) this.lastSendProgress = now;
+    this.unsentAtCheck = u;
+    return now - this.lastSendProgress > (this.limits.sendStallMs ?? SEND_STALL_MS);
+  }
+
+  /** Response bytes queued or in the socket's buffer, not yet taken by the kernel. */
+  private get unsent(): number {
+    return this.queuedBytes + this.socket.writableLength;
   }
 
   private readonly budget: FrameBudget = {
@@ -179,15 +243,35 @@ export class Connection implements ConnectionInfo, SpareHolder {
   private handleAll(frames: Buffer[]): void {
     // Before handling: memory the handlers release from here on must wake this connection.
     if (this.frames.waiting) this.memory.waitForRelease(this.onMemory);
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.handle(frame);
-    }
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+    if (this.closed) return;
     if (this.frames.error) {
       this.failAfterAnswers(this.frames.error);
       return;
     }
     this.updateFlow();
+  }
+
+  /** Handles frames read so far, in order, while the connection is within its limits. */
+  private pump(): void {
+    // Handlers that answer synchronously come back here through complete(): this loop carries on.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.backlogHead < this.backlog.length && !this.closed) {
+        if (this.pending.length >= this.limits.maxInflightRequests || this.unsent > this.maxUnsent) return;
+        const frame = this.backlog[this.backlogHead]!;
+        this.backlogHead++;
+        this.handle(frame);
+      }
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = [];
+        this.backlogHead = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** Closes once every request before the bad frame is answered (bounded by the drain wait). */
@@ -228,37 +312,56 @@ export class Connection implements ConnectionInfo, SpareHolder {
     slot.done = true;
     slot.parts = parts;
     if (this.closed) return;
-    // The handler is done with the request's memory.
+    // The handler is done with the request's memory (a response pointing into it is counted as unsent).
     if (claimsMemory(slot.size)) this.release(slot.size);
     let any = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
       this.inflightBytes -= s.size;
       if (s.parts) {
-        for (const p of s.parts) this.out.push(p);
+        for (const p of s.parts) {
+          this.out.push(p);
+          this.queuedBytes += p.length;
+        }
         any = true;
       }
     }
     if (any) this.flush();
     this.lastActive = Date.now();
+    this.pump();
     this.updateFlow();
   }
 
   /**
    * Hands queued parts to the socket in order: buffers (and small file regions, read) in one corked
-   * writev; large file regions by sendfile once libuv has nothing queued for the socket.
+   * writev; large file regions by sendfile once libuv has nothing queued for the socket. Stops
+   * while the socket holds maxUnsentBytes it could not pass on ('drain' resumes).
    */
   private flush(): void {
     if (this.sending || this.closed) return;
     const out = this.out;
     let corked = false;
     while (this.outHead < out.length) {
+      if (this.socket.writableNeedDrain && this.socket.writableLength >= this.maxUnsent) break;
       const p = out[this.outHead]!;
-      if (Buffer.isBuffer(p) || this.native === null || p.length < SENDFILE_MIN_BYTES) {
+      if (Buffer.isBuffer(p)) {
         if (!corked) this.socket.cork();
         corked = true;
-        this.socket.write(Buffer.isBuffer(p) ? p : readRegion(p));
+        this.socket.write(p);
         this.outHead++;
+        this.queuedBytes -= p.length;
+        continue;
+      }
+      if (this.native === null || p.length < SENDFILE_MIN_BYTES) {
+        if (!corked) this.socket.cork();
+        corked = true;
+        // A large region goes a piece at a time, so the copies stay within the bound above.
+        const n = Math.min(p.length, COPY_CHUNK_BYTES);
+        const piece = readRegion({ fd: p.fd, position: p.position, length: n });
+        this.socket.write(piece);
+        this.queuedBytes -= n;
+        if (n === p.length) this.outHead++;
+        else out[this.outHead] = { fd: p.fd, position: p.position + n, length: p.length - n };
         continue;
       }
       if (corked) {
@@ -270,7 +373,9 @@ export class Connection implements ConnectionInfo, SpareHolder {
         this.sending = true;
         this.socket.write(EMPTY, () => {
           this.sending = false;
+          this.lastSendProgress = Date.now();
           this.flush();
+          this.pump();
           this.updateFlow();
         });
         return;
@@ -282,6 +387,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
         if (Buffer.isBuffer(r) || r.length < SENDFILE_MIN_BYTES) break;
         flat.push(r.fd, r.position, r.length);
         this.outHead++;
+        this.queuedBytes -= r.length;
       }
       const rc = this.native.sendfile(this.fd, flat, (errno) => this.afterSendfile(errno));
       if (rc === -1) {
@@ -295,13 +401,19 @@ export class Connection implements ConnectionInfo, SpareHolder {
       }
     }
     if (corked) this.socket.uncork();
-    this.out = [];
-    this.outHead = 0;
+    if (this.outHead === out.length) {
+      this.out = [];
+      this.outHead = 0;
+    } else if (this.outHead > 1024 && this.outHead * 2 > out.length) {
+      this.out = out.slice(this.outHead);
+      this.outHead = 0;
+    }
   }
 
   private afterSendfile(errno: number): void {
     this.sending = false;
     this.inSendfile = false;
+    this.lastSendProgress = Date.now();
     if (this.destroyAfterSend) {
       this.socket.destroy();
       return;
@@ -312,16 +424,22 @@ export class Connection implements ConnectionInfo, SpareHolder {
       return;
     }
     this.flush();
+    this.pump();
     this.updateFlow();
   }
 
-  /** Pauses reading while too much is unanswered, the socket's send buffer is full, or the next frame waits for memory. */
+  /**
+   * Pauses reading while too much is unanswered or unsent, the socket's send buffer is full, frames
+   * already read wait to be handled, or the next frame waits for memory.
+   */
   private updateFlow(): void {
     if (this.closed || this.failing) return;
     const over =
       this.frames.waiting ||
+      this.backlogHead < this.backlog.length ||
       this.inflightBytes > this.limits.maxInflightBytes ||
       this.pending.length >= this.limits.maxInflightRequests ||
+      this.unsent > this.maxUnsent ||
       this.socket.writableNeedDrain ||
       this.sending;
     if (over && !this.paused) {
@@ -355,7 +473,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
   /** Waits (bounded) until every request received so far is answered. */
   async drain(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.pending.length > 0 && !this.closed && Date.now() < until) {
+    while (!this.idle && !this.closed && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 10));
     }
   }

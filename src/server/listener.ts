@@ -47,10 +47,14 @@ export class Listener {
   }
 
   private closeIdle(): void {
-    const cutoff = Date.now() - this.opts.maxIdleMs;
+    const now = Date.now();
+    const cutoff = now - this.opts.maxIdleMs;
     for (const c of this.connections) {
       if (c.idle && c.lastActive < cutoff) {
         this.log.debug({ conn: c.id }, 'closing idle connection');
+        c.close();
+      } else if (c.sendStalled(now)) {
+        this.log.info({ conn: c.id, remote: c.remote }, 'closing a connection that has not read its responses');
         c.close();
       }
     }
