@@ -37,6 +37,10 @@ export class BrokerConfig {
 
   private validate(): void {
     for (const l of this.listeners) parseListener(l);
+    const queued = this.int('queued.max.request.bytes');
+    if (this.source('queued.max.request.bytes') !== 'default' && queued > 0 && queued < this.int('socket.request.max.bytes')) {
+      throw new ConfigError('queued.max.request.bytes must be larger or equal to socket.request.max.bytes');
+    }
   }
 
   get(name: string): ConfigValue {
@@ -77,6 +81,14 @@ export class BrokerConfig {
     const min = this.get('log.retention.minutes') as number | null;
     if (min !== null) return min * 60_000;
     return this.int('log.retention.hours') * 3_600_000;
+  }
+  /**
+   * queued.max.request.bytes; its default grows with socket.request.max.bytes, so that raising
+   * only the frame limit (valid in Kafka, whose default is unbounded) still starts.
+   */
+  get queuedMaxRequestBytes(): number {
+    const q = this.int('queued.max.request.bytes');
+    return q > 0 && this.source('queued.max.request.bytes') === 'default' ? Math.max(q, this.int('socket.request.max.bytes')) : q;
   }
   get segmentMs(): number {
     const ms = this.get('log.roll.ms') as number | null;

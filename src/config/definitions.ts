@@ -53,6 +53,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, doc: 'Maximum age before compaction' },
   { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted', min: 0 },
   { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted', min: 1 },
+  // Kafka's default is -1 (unbounded: it reads one request per connection at a time); Samsa reads
+  // many per connection, so without a bound a few slow senders of large frames exhaust memory.
+  { name: 'queued.max.request.bytes', type: 'long', default: 104857600, doc: 'Bytes of requests of 16 KiB or more being read or awaiting an answer, over all connections, before no more are read; -1 unbounded' },
   { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this' },
   { name: 'compression.type', type: 'string', default: 'producer', doc: 'Codec the broker stores with', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] },
   { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all', min: 1 },

@@ -163,6 +163,8 @@ export class SamsaNode {
         port: l.port,
         maxIdleMs: this.config.int('connections.max.idle.ms'),
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        queuedMaxRequestBytes: this.config.queuedMaxRequestBytes,
+        sendStallMs: this.config.int('connections.max.idle.ms'),
         maxInflightBytes: 64 * 1024 * 1024,
         maxInflightRequests: 128,
       },

@@ -261,8 +261,15 @@ export function compileStruct(fields: Fields, version: number, flexible: boolean
   return codec;
 }
 
+/**
+ * Most tagged fields one section may carry, as Kafka 4.4 bounds them: no schema defines more than a
+ * handful, and each unknown one costs a loop turn, so a frame of empty tagged fields only burns CPU.
+ */
+export const MAX_TAGGED_FIELDS = 10_000;
+
 function readTaggedFields(r: Reader, known: Map<number, Tagged>, out: Record<string, unknown>): void {
   const count = r.uvarint();
+  if (count > MAX_TAGGED_FIELDS) throw new DecodeError(`${count} tagged fields exceed the limit of ${MAX_TAGGED_FIELDS}`);
   if (count > r.remaining) throw new DecodeError(`${count} tagged fields exceed the frame`);
   let lastTag = -1;
   for (let i = 0; i < count; i++) {

@@ -3,7 +3,8 @@ import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { directReadAddon, sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
 import type { Logger } from '../util/log.js';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader, claimsMemory, type FrameBudget } from './frame-reader.js';
+import type { RequestMemory, SpareHolder } from './request-memory.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -22,11 +23,37 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** Reading pauses while unanswered request bytes exceed this. */
   maxInflightBytes: number;
+  /** Reading pauses, and requests already read wait to be handled, at this many unanswered. */
   maxInflightRequests: number;
+  /**
+   * Response bytes queued but not yet taken by the kernel (file regions counted by length) above
+   * which no more requests are read or handled, and no more is put into the socket's buffer.
+   * Default DEFAULT_MAX_UNSENT_BYTES.
+   */
+  maxUnsentBytes?: number;
+  /** See SEND_STALL_MS (the default). */
+  sendStallMs?: number;
 }
+
+/**
+ * Kafka answers one request per connection at a time, so a client that never reads makes it hold
+ * one response. Samsa pipelines; this bounds what such a client makes it hold instead: a Fetch
+ * naming one partition 3,600 times had every region read into the socket's buffer, +46 MiB per
+ * connection, and the broker OOM at 36 connections. The kernel's own send buffer (several MiB on
+ * a busy socket) keeps the link busy while this much waits in user space.
+ */
+export const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** File regions below this many bytes are read and written with their header in one writev. */
 const SENDFILE_MIN_BYTES = Number(process.env.SAMSA_SENDFILE_MIN ?? 16 * 1024);
+/** A file region read for the plain path is read and written this much at a time. */
+const COPY_CHUNK_BYTES = 256 * 1024;
+/**
+ * A connection whose queued response makes no progress for this long is closed, as Kafka closes
+ * a connection idle for connections.max.idle.ms (the broker passes that): a client that stopped
+ * reading must not hold its responses, and the files they were read from, for ever.
+ */
+export const SEND_STALL_MS = 600_000;
 const EMPTY = Buffer.alloc(0);
 
 interface Slot {
@@ -44,7 +71,7 @@ interface Slot {
  * large request then lands in its final buffer straight from the kernel. Without the addon (or
  * with SAMSA_DIRECT_READ=0) the socket's own chunks are copied into the same buffers.
  */
-export class Connection implements ConnectionInfo {
+export class Connection implements ConnectionInfo, SpareHolder {
   readonly remote: string;
   readonly readsInPlace: boolean;
   lastActive = Date.now();
@@ -54,13 +81,26 @@ export class Connection implements ConnectionInfo {
   private inflightBytes = 0;
   private paused = false;
   private closed = false;
-  /** Response parts not yet handed to the socket (held back while a sendfile owns it). */
+  /** Frames read but not yet handled: they wait while too much is unanswered or unsent. */
+  private backlog: Buffer[] = [];
+  private backlogHead = 0;
+  private pumping = false;
+  /** Bytes claimed from `memory` for frames being read or not yet answered. */
+  private claimed = 0;
+  private readonly maxUnsent: number;
+  /** Response parts not yet handed to the socket (held back while a sendfile owns it or the socket is full). */
   private out: Part[] = [];
   private outHead = 0;
+  /** Bytes of `out` from `outHead` on. */
+  private queuedBytes = 0;
+  /** When queued response bytes last went out (or started waiting). */
+  private lastSendProgress = Date.now();
+  private unsentAtCheck = 0;
   /** A sendfile (or the wait for libuv to flush before one) owns the socket. */
   private sending = false;
   /** A sendfile continues on the thread pool (it holds its own copies of the fds). */
   private inSendfile = false;
+  private sendfileSince = 0;
   private destroyAfterSend = false;
   /** A bad frame arrived: nothing more is read, and the connection closes once earlier requests are answered. */
   private failing = false;
@@ -72,12 +112,15 @@ export class Connection implements ConnectionInfo {
     accepted: Socket,
     private readonly dispatch: Dispatch,
     private readonly limits: ConnectionLimits,
+    private readonly memory: RequestMemory,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
     this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
-    this.frames = new FrameReader(limits.maxFrameBytes);
+    this.frames = new FrameReader(limits.maxFrameBytes, this.budget);
     const socket = (this.socket = this.readDirectly(accepted) ?? accepted);
+    // At least the high-water mark: above it a 'drain' is sure to come and resume the flow.
+    this.maxUnsent = Math.max(limits.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES, socket.writableHighWaterMark);
     this.readsInPlace = socket !== accepted;
     socket.setNoDelay(true);
     // Zero-copy fetch needs the raw fd of a plain TCP socket (TLS connections take the plain path).
@@ -88,17 +131,78 @@ export class Connection implements ConnectionInfo {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.resume();
     }
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.lastSendProgress = Date.now();
+      this.flush();
+      this.pump();
+      this.updateFlow();
+    });
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
       this.releaseUnsent();
+      this.releaseMemory();
       this.onClose(this);
     });
   }
 
   get idle(): boolean {
-    return this.pending.length === 0;
+    return this.pending.length === 0 && this.backlogHead === this.backlog.length;
+  }
+
+  /**
+   * A response has waited sendStallMs with nothing of it going out: the client is not reading.
+   * Called about once a second.
+   */
+  sendStalled(now: number): boolean {
+    const stallMs = this.limits.sendStallMs ?? SEND_STALL_MS;
+    // A pending sendfile reports nothing until it is done: it has the same time to finish.
+    if (this.inSendfile) return now - this.sendfileSince > stallMs;
+    const u = this.unsent;
+    if (u === 0) {
+      this.unsentAtCheck = u;
+      this.lastSendProgress = now;
+      return false;
+    }
+    if (u < this.unsentAtCheck) this.lastSendProgress = now;
+    this.unsentAtCheck = u;
+    return now - this.lastSendProgress > stallMs;
+  }
+
+  /** Response bytes queued or in the socket's buffer, not yet taken by the kernel. */
+  private get unsent(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  private readonly budget: FrameBudget = {
+    claim: (size) => {
+      if (this.closed || !this.memory.tryClaim(size)) return false;
+      this.claimed += size;
+      return true;
+    },
+    claimSpare: (bytes) => !this.closed && this.memory.tryHoldSpare(this, bytes),
+    releaseSpare: (bytes) => this.memory.releaseSpare(this, bytes),
+  };
+
+  dropSpare(): void {
+    this.frames.dropSpare();
+  }
+
+  private readonly onMemory = (): void => {
+    if (this.closed) return;
+    this.handleAll(this.frames.resume());
+  };
+
+  private release(n: number): void {
+    this.claimed -= n;
+    this.memory.release(n);
+  }
+
+  /** Gives back everything this connection holds in the broker-wide budget (it is closing). */
+  private releaseMemory(): void {
+    this.memory.cancelWait(this.onMemory);
+    this.frames.dropSpare();
+    if (this.claimed > 0) this.release(this.claimed);
   }
 
   get isClosed(): boolean {
@@ -154,15 +258,37 @@ export class Connection implements ConnectionInfo {
   }
 
   private handleAll(frames: Buffer[]): void {
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.handle(frame);
-    }
+    // Before handling: memory the handlers release from here on must wake this connection.
+    if (this.frames.waiting) this.memory.waitForRelease(this.onMemory);
+    for (const frame of frames) this.backlog.push(frame);
+    this.pump();
+    if (this.closed) return;
     if (this.frames.error) {
       this.failAfterAnswers(this.frames.error);
       return;
     }
     this.updateFlow();
+  }
+
+  /** Handles frames read so far, in order, while the connection is within its limits. */
+  private pump(): void {
+    // Handlers that answer synchronously come back here through complete(): this loop carries on.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.backlogHead < this.backlog.length && !this.closed) {
+        if (this.pending.length >= this.limits.maxInflightRequests || this.unsent > this.maxUnsent) return;
+        const frame = this.backlog[this.backlogHead]!;
+        this.backlogHead++;
+        this.handle(frame);
+      }
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = [];
+        this.backlogHead = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** Closes once every request before the bad frame is answered (bounded by the drain wait). */
@@ -191,9 +317,11 @@ export class Connection implements ConnectionInfo {
       );
     } else {
       // Handled synchronously, and handlers copy whatever they keep (see Handler): unless the
-      // response points into the request, the frame's memory can take the next large frame.
-      if (result === null || result.every((p) => !Buffer.isBuffer(p) || p.buffer !== frame.buffer)) this.frames.recycle(frame);
+      // response points into the request, the frame's memory can take the next large frame. After
+      // complete(), which gives back the frame's claim, so that the spare's claim can fit.
+      const reusable = result === null || result.every((p) => !Buffer.isBuffer(p) || p.buffer !== frame.buffer);
       this.complete(slot, result);
+      if (reusable) this.frames.recycle(frame);
     }
   }
 
@@ -205,39 +333,62 @@ export class Connection implements ConnectionInfo {
       slot.parts = null;
       return;
     }
+    // The handler is done with the request's memory (a response pointing into it is counted as unsent).
+    if (claimsMemory(slot.size)) this.release(slot.size);
     let any = false;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
       this.inflightBytes -= s.size;
       if (s.parts) {
-        for (const p of s.parts) this.out.push(p);
+        for (const p of s.parts) {
+          this.out.push(p);
+          this.queuedBytes += p.length;
+        }
         any = true;
       }
     }
     if (any) this.flush();
     this.lastActive = Date.now();
+    this.pump();
     this.updateFlow();
   }
 
   /**
    * Hands queued parts to the socket in order: buffers (and small file regions, read) in one corked
-   * writev; large file regions by sendfile once libuv has nothing queued for the socket.
+   * writev; large file regions by sendfile once libuv has nothing queued for the socket. Stops
+   * while the socket holds maxUnsentBytes it could not pass on ('drain' resumes).
    */
   private flush(): void {
     if (this.sending || this.closed) return;
     const out = this.out;
     let corked = false;
     while (this.outHead < out.length) {
+      if (this.socket.writableNeedDrain && this.socket.writableLength >= this.maxUnsent) break;
       const p = out[this.outHead]!;
-      if (Buffer.isBuffer(p) || this.native === null || p.length < SENDFILE_MIN_BYTES) {
+      if (Buffer.isBuffer(p)) {
         if (!corked) this.socket.cork();
         corked = true;
-        if (Buffer.isBuffer(p)) this.socket.write(p);
-        else {
-          this.socket.write(readRegion(p));
-          p.release?.();
-        }
+        this.socket.write(p);
         this.outHead++;
+        this.queuedBytes -= p.length;
+        continue;
+      }
+      if (this.native === null || p.length < SENDFILE_MIN_BYTES) {
+        if (!corked) this.socket.cork();
+        corked = true;
+        // A large region goes a piece at a time, so the copies stay within the bound above.
+        const n = Math.min(p.length, COPY_CHUNK_BYTES);
+        const piece = readRegion({ fd: p.fd, position: p.position, length: n });
+        this.socket.write(piece);
+        this.queuedBytes -= n;
+        if (n === p.length) {
+          this.outHead++;
+          p.release?.();
+        } else {
+          // The rest keeps the file held: releasing it releases the range it came from.
+          const release = p.release?.bind(p);
+          out[this.outHead] = { fd: p.fd, position: p.position + n, length: p.length - n, ...(release ? { release } : {}) };
+        }
         continue;
       }
       if (corked) {
@@ -249,7 +400,9 @@ export class Connection implements ConnectionInfo {
         this.sending = true;
         this.socket.write(EMPTY, () => {
           this.sending = false;
+          this.lastSendProgress = Date.now();
           this.flush();
+          this.pump();
           this.updateFlow();
         });
         return;
@@ -263,6 +416,7 @@ export class Connection implements ConnectionInfo {
         flat.push(r.fd, r.position, r.length);
         sent.push(r);
         this.outHead++;
+        this.queuedBytes -= r.length;
       }
       const rc = this.native.sendfile(this.fd, flat, (errno) => this.afterSendfile(errno));
       // What the call did not send at once it continues on its own duplicates of the fds.
@@ -270,6 +424,7 @@ export class Connection implements ConnectionInfo {
       if (rc === -1) {
         this.sending = true;
         this.inSendfile = true;
+        this.sendfileSince = Date.now();
         return;
       }
       if (rc !== 0) {
@@ -278,13 +433,19 @@ export class Connection implements ConnectionInfo {
       }
     }
     if (corked) this.socket.uncork();
-    this.out = [];
-    this.outHead = 0;
+    if (this.outHead === out.length) {
+      this.out = [];
+      this.outHead = 0;
+    } else if (this.outHead > 1024 && this.outHead * 2 > out.length) {
+      this.out = out.slice(this.outHead);
+      this.outHead = 0;
+    }
   }
 
   private afterSendfile(errno: number): void {
     this.sending = false;
     this.inSendfile = false;
+    this.lastSendProgress = Date.now();
     if (this.destroyAfterSend) {
       this.socket.destroy();
       return;
@@ -295,15 +456,22 @@ export class Connection implements ConnectionInfo {
       return;
     }
     this.flush();
+    this.pump();
     this.updateFlow();
   }
 
-  /** Pauses reading while too much is unanswered or the socket's send buffer is full. */
+  /**
+   * Pauses reading while too much is unanswered or unsent, the socket's send buffer is full, frames
+   * already read wait to be handled, or the next frame waits for memory.
+   */
   private updateFlow(): void {
     if (this.closed || this.failing) return;
     const over =
+      this.frames.waiting ||
+      this.backlogHead < this.backlog.length ||
       this.inflightBytes > this.limits.maxInflightBytes ||
       this.pending.length >= this.limits.maxInflightRequests ||
+      this.unsent > this.maxUnsent ||
       this.socket.writableNeedDrain ||
       this.sending;
     if (over && !this.paused) {
@@ -335,6 +503,7 @@ export class Connection implements ConnectionInfo {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.releaseMemory();
     if (this.inSendfile && this.native) {
       // The pending sendfile holds its own copy of the fd: end it, then destroy.
       this.native.shutdown(this.fd);
@@ -347,7 +516,7 @@ export class Connection implements ConnectionInfo {
   /** Waits (bounded) until every request received so far is answered. */
   async drain(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.pending.length > 0 && !this.closed && Date.now() < until) {
+    while (!this.idle && !this.closed && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -1,4 +1,28 @@
 /**
+ * Memory for large frames, claimed before their bytes are read past the size prefix (see
+ * RequestMemory). A refused claim makes the reader wait; a spare large-frame buffer is kept only
+ * while its claim holds.
+ */
+export interface FrameBudget {
+  /** Claims `size` bytes for the frame whose size prefix was just read (see `claimsMemory`); false: not now. */
+  claim(size: number): boolean;
+  claimSpare(bytes: number): boolean;
+  releaseSpare(bytes: number): void;
+}
+
+const UNBOUNDED: FrameBudget = { claim: () => true, claimSpare: () => true, releaseSpare: () => {} };
+
+/**
+ * Whether a frame of `size` bytes is claimed from the budget: those that may get a buffer of their
+ * own. Smaller ones are views of the connection's read pool, memory each connection has anyway
+ * (at most maxInflightRequests of them are unanswered), so a few senders of huge frames holding
+ * the whole budget cannot keep metadata, heartbeats or fetches out.
+ */
+export function claimsMemory(size: number): boolean {
+  return size >= OWN_BUFFER_MIN;
+}
+
+/**
  * Cuts length-prefixed frames out of a connection's byte stream and decides where the bytes land.
  *
  * A socket that reads into memory it is given (net.Socket `onread`) asks `target()` where the
@@ -7,6 +31,10 @@
  * already read, into a buffer of exactly its size, and the rest of it is read straight there. A
  * 1 MiB produce request is thus never copied in user space. A socket that hands over its own
  * chunks ('data') goes through `push`, which copies them into the same places.
+ *
+ * A large frame's size is claimed from the budget as soon as its prefix is read. When the claim is
+ * refused the reader is `waiting`: the caller stops reading the socket (chunks pushed meanwhile
+ * are kept as they are) and calls `resume()` once memory was released.
  */
 export class FrameReader {
   private pool = Buffer.allocUnsafe(POOL_SIZE);
@@ -27,7 +55,18 @@ export class FrameReader {
   /** Memory this reader allocated for large frames: only that may be recycled. */
   private readonly owned = new WeakSet<ArrayBufferLike>();
 
-  constructor(private readonly maxFrameSize: number) {}
+  /** The frame whose size prefix is at `start` in the pool has its claim (or needs none). */
+  private claimed = false;
+  private waitingFlag = false;
+  /** Chunks pushed while waiting, not yet looked at. */
+  private held: Buffer[] = [];
+
+  constructor(private readonly maxFrameSize: number, private readonly budget: FrameBudget = UNBOUNDED) {}
+
+  /** The next frame's claim was refused: nothing more is taken in until `resume()` succeeds. */
+  get waiting(): boolean {
+    return this.waitingFlag;
+  }
 
   /** Bytes of the incomplete frame received so far, not counting a complete size prefix. */
   get bufferedBytes(): number {
@@ -68,14 +107,33 @@ export class FrameReader {
   /** Copies a chunk from a socket that reads into its own memory; returns the frames it completes. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
+    if (this.waitingFlag) this.held.push(chunk);
+    else this.copyIn(chunk, out);
+    return out;
+  }
+
+  private copyIn(chunk: Buffer, out: Buffer[]): void {
     let off = 0;
     while (off < chunk.length && !this.error) {
+      if (this.waitingFlag) {
+        // Ahead of any chunk held before: this one arrived first.
+        this.held.unshift(chunk.subarray(off));
+        return;
+      }
       const t = this.target();
       const k = Math.min(t.length, chunk.length - off);
       chunk.copy(t, 0, off, off + k);
       off += k;
       for (const f of this.filled(k)) out.push(f);
     }
+  }
+
+  /** Claims again for the frame that is waiting; returns the frames completed by what was held back. */
+  resume(): Buffer[] {
+    const out: Buffer[] = [];
+    if (!this.waitingFlag || this.error) return out;
+    this.cut(out);
+    while (!this.waitingFlag && !this.error && this.held.length > 0) this.copyIn(this.held.shift()!, out);
     return out;
   }
 
@@ -85,11 +143,22 @@ export class FrameReader {
    */
   recycle(frame: Buffer): void {
     if (!this.owned.has(frame.buffer) || frame.byteOffset !== 0 || frame.buffer.byteLength > MAX_RECYCLED) return;
-    if (this.spare && this.spare.length >= frame.buffer.byteLength) return;
-    this.spare = Buffer.from(frame.buffer, 0, frame.buffer.byteLength);
+    const bytes = frame.buffer.byteLength;
+    if (this.spare && this.spare.length >= bytes) return;
+    this.dropSpare();
+    if (this.budget.claimSpare(bytes)) this.spare = Buffer.from(frame.buffer, 0, bytes);
+  }
+
+  /** Lets the spare large-frame buffer go (memory is short, or the connection closes). */
+  dropSpare(): void {
+    const s = this.spare;
+    if (!s) return;
+    this.spare = null;
+    this.budget.releaseSpare(s.length);
   }
 
   private cut(out: Buffer[]): void {
+    this.waitingFlag = false;
     for (;;) {
       const pending = this.end - this.start;
       if (pending < 4) break;
@@ -98,10 +167,18 @@ export class FrameReader {
         this.error = new FrameError(size, this.maxFrameSize);
         return;
       }
+      if (!this.claimed && claimsMemory(size)) {
+        if (!this.budget.claim(size)) {
+          this.waitingFlag = true;
+          break;
+        }
+        this.claimed = true;
+      }
       if (pending - 4 >= size) {
         out.push(this.pool.subarray(this.start + 4, this.start + 4 + size));
         this.lent = true;
         this.start += 4 + size;
+        this.claimed = false;
         continue;
       }
       if (size >= OWN_BUFFER_MIN) {
@@ -110,25 +187,33 @@ export class FrameReader {
         this.own = frame;
         this.ownFilled = pending - 4;
         this.start = this.end;
+        this.claimed = false;
       }
       break;
     }
     this.makeRoom();
   }
 
-  /** Keeps room in the pool for the next read and for the whole of the frame pending in it. */
+  /**
+   * Keeps room in the pool for the next read and for the whole of a small frame pending in it. A
+   * large frame left there is one waiting for its claim: it keeps only the bytes already read.
+   */
   private makeRoom(): void {
     const pending = this.end - this.start;
     if (pending === 0 && !this.lent) {
       this.start = this.end = 0;
       return;
     }
-    const need = pending >= 4 ? 4 + this.pool.readInt32BE(this.start) : 4;
+    let need = 4;
+    if (pending >= 4) {
+      const size = this.pool.readInt32BE(this.start);
+      need = size >= OWN_BUFFER_MIN ? pending : 4 + size;
+    }
     if (this.start + need <= this.pool.length && this.pool.length - this.end >= MIN_ROOM) return;
-    if (!this.lent && need <= this.pool.length) {
+    if (!this.lent && need + MIN_ROOM <= this.pool.length) {
       this.pool.copyWithin(0, this.start, this.end);
     } else {
-      const next = Buffer.allocUnsafe(Math.max(POOL_SIZE, need));
+      const next = Buffer.allocUnsafe(Math.max(POOL_SIZE, need + MIN_ROOM));
       this.pool.copy(next, 0, this.start, this.end);
       this.pool = next;
       this.lent = false;
@@ -138,10 +223,12 @@ export class FrameReader {
   }
 
   private frameBuffer(size: number): Buffer {
-    if (this.spare && this.spare.length >= size) {
-      const f = this.spare.subarray(0, size);
+    const s = this.spare;
+    if (s && s.length >= size) {
+      // The frame has a claim of its own; the spare's is no longer needed.
       this.spare = null;
-      return f;
+      this.budget.releaseSpare(s.length);
+      return s.subarray(0, size);
     }
     const f = Buffer.allocUnsafe(size);
     this.owned.add(f.buffer);

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:net';
 import type { Logger } from '../util/log.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
+import { RequestMemory } from './request-memory.js';
 
 export interface ListenerOptions extends ConnectionLimits {
   host: string;
   port: number;
   /** connections.max.idle.ms */
   maxIdleMs: number;
+  /** queued.max.request.bytes, shared by every connection; ≤ 0 or absent: unbounded. */
+  queuedMaxRequestBytes?: number;
 }
 
 /** The TCP listener: accepts connections, closes idle ones, and drains them on shutdown. */
@@ -15,11 +18,14 @@ export class Listener {
   private readonly connections = new Set<Connection>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Request bytes being read or awaiting an answer, over all connections. */
+  readonly requestMemory: RequestMemory;
 
   constructor(private readonly opts: ListenerOptions, dispatch: Dispatch, private readonly log: Logger) {
+    const memory = (this.requestMemory = new RequestMemory(opts.queuedMaxRequestBytes ?? -1));
     // Paused: a Connection may move the socket to one that reads into memory it chooses.
     this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-      const conn = new Connection(this.nextId++, socket, dispatch, opts, log, (c) => this.connections.delete(c));
+      const conn = new Connection(this.nextId++, socket, dispatch, opts, memory, log, (c) => this.connections.delete(c));
       this.connections.add(conn);
     });
   }
@@ -41,10 +47,14 @@ export class Listener {
   }
 
   private closeIdle(): void {
-    const cutoff = Date.now() - this.opts.maxIdleMs;
+    const now = Date.now();
+    const cutoff = now - this.opts.maxIdleMs;
     for (const c of this.connections) {
       if (c.idle && c.lastActive < cutoff) {
         this.log.debug({ conn: c.id }, 'closing idle connection');
+        c.close();
+      } else if (c.sendStalled(now)) {
+        this.log.info({ conn: c.id, remote: c.remote }, 'closing a connection that has not read its responses');
         c.close();
       }
     }

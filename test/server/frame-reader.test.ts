@@ -162,3 +162,94 @@ test('a recycled frame\'s memory takes the next large frame; pool views and fore
   assert.equal(c.buffer, a.buffer);
   assert.ok(x.every((v) => v === 7) && y.every((v) => v === 8), 'pool views are untouched');
 });
+
+/** A budget that refuses each large frame's first claim and grants the retry; it records the claims. */
+function refusingOnce() {
+  const asked: number[] = [];
+  let refused = false;
+  return {
+    asked,
+    budget: {
+      claim(size: number) {
+        asked.push(size);
+        refused = !refused;
+        return !refused;
+      },
+      claimSpare: () => true,
+      releaseSpare: () => {},
+    },
+  };
+}
+
+test('a refused claim stops the reader at that frame\'s prefix until resume(); the same frames come out, in order', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.nat(300), fc.integer({ min: 16 * 1024, max: 100_000 })), { maxLength: 10 }),
+      fc.array(fc.nat(), { maxLength: 30 }),
+      fc.boolean(),
+      (sizes, cuts, inPlace) => {
+        const { asked, budget } = refusingOnce();
+        const r = new FrameReader(1 << 20, budget);
+        const bodies = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+        const stream = Buffer.concat(bodies.map(frameOf));
+        const got: Buffer[] = [];
+        const take = (fs: Buffer[]) => got.push(...fs.map((f) => Buffer.from(f)));
+        const drainWaits = () => {
+          while (r.waiting) take(r.resume());
+        };
+        if (inPlace) {
+          // Like a socket read into target(), paused while the reader waits.
+          const reads = cuts.length > 0 ? cuts.map((c) => 1 + (c % 70_000)) : [65_536];
+          for (let i = 0, off = 0; off < stream.length; i++) {
+            drainWaits();
+            const t = r.target();
+            assert.ok(t.length > 0, 'the target is never empty');
+            const k = Math.min(t.length, reads[i % reads.length]!, stream.length - off);
+            stream.copy(t, 0, off, off + k);
+            off += k;
+            take(r.filled(k));
+          }
+        } else {
+          for (const chunk of split(stream, cuts)) {
+            const before = got.length;
+            const wasWaiting = r.waiting;
+            take(r.push(chunk));
+            if (wasWaiting) assert.equal(got.length, before, 'nothing is taken in while waiting');
+          }
+        }
+        drainWaits();
+        assert.deepEqual(got, bodies);
+        const large = sizes.filter((n) => n >= 16 * 1024);
+        assert.deepEqual(asked, large.flatMap((n) => [n, n]), 'each large frame claimed (refused, then granted); small ones never');
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('a spare buffer is kept only while the budget grants it, and given back when used or dropped', () => {
+  const held: number[] = [];
+  let grant = false;
+  const r = new FrameReader(1 << 24, {
+    claim: () => true,
+    claimSpare: (n) => {
+      if (grant) held.push(n);
+      return grant;
+    },
+    releaseSpare: (n) => held.splice(held.indexOf(n), 1),
+  });
+  const big = (fill: number) => frameOf(Buffer.alloc(200_000, fill));
+  const [a] = r.push(big(1));
+  r.recycle(a!);
+  const [b] = r.push(big(2));
+  assert.notEqual(b!.buffer, a!.buffer, 'a refused spare is not kept');
+  grant = true;
+  r.recycle(b!);
+  assert.deepEqual(held, [200_000]);
+  const [c] = r.push(big(3));
+  assert.equal(c!.buffer, b!.buffer, 'the granted spare takes the next frame');
+  assert.deepEqual(held, [], 'and its claim is given back');
+  r.recycle(c!);
+  r.dropSpare();
+  assert.deepEqual(held, []);
+});
