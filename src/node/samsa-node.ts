@@ -165,6 +165,7 @@ export class SamsaNode {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
         queuedMaxRequestBytes: this.config.queuedMaxRequestBytes,
         sendStallMs: this.config.int('connections.max.idle.ms'),
+        clock: this.clock,
         maxInflightBytes: 64 * 1024 * 1024,
         maxInflightRequests: 128,
       },

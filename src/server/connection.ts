@@ -2,6 +2,7 @@ import { closeSync, readSync } from 'node:fs';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { directReadAddon, sendfileAddon, type SendfileAddon } from '../native/index.js';
 import type { FileRegion, Part } from '../protocol/writer.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { FrameReader, claimsMemory, type FrameBudget } from './frame-reader.js';
 import type { RequestMemory, SpareHolder } from './request-memory.js';
@@ -33,6 +34,8 @@ export interface ConnectionLimits {
   maxUnsentBytes?: number;
   /** See SEND_STALL_MS (the default). */
   sendStallMs?: number;
+  /** Time for idle and stall checks; the system clock by default. */
+  clock?: Clock;
 }
 
 /**
@@ -74,7 +77,8 @@ interface Slot {
 export class Connection implements ConnectionInfo, SpareHolder {
   readonly remote: string;
   readonly readsInPlace: boolean;
-  lastActive = Date.now();
+  lastActive: number;
+  private readonly clock: Clock;
   private readonly frames: FrameReader;
   private readonly socket: Socket;
   private readonly pending: Slot[] = [];
@@ -94,7 +98,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
   /** Bytes of `out` from `outHead` on. */
   private queuedBytes = 0;
   /** When queued response bytes last went out (or started waiting). */
-  private lastSendProgress = Date.now();
+  private lastSendProgress: number;
   private unsentAtCheck = 0;
   /** A sendfile (or the wait for libuv to flush before one) owns the socket. */
   private sending = false;
@@ -116,6 +120,8 @@ export class Connection implements ConnectionInfo, SpareHolder {
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
+    this.clock = limits.clock ?? systemClock;
+    this.lastActive = this.lastSendProgress = this.clock.now();
     this.remote = `${accepted.remoteAddress}:${accepted.remotePort}`;
     this.frames = new FrameReader(limits.maxFrameBytes, this.budget);
     const socket = (this.socket = this.readDirectly(accepted) ?? accepted);
@@ -132,7 +138,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
       socket.resume();
     }
     socket.on('drain', () => {
-      this.lastSendProgress = Date.now();
+      this.lastSendProgress = this.clock.now();
       this.flush();
       this.pump();
       this.updateFlow();
@@ -248,12 +254,12 @@ export class Connection implements ConnectionInfo, SpareHolder {
   }
 
   private onRead(n: number): void {
-    this.lastActive = Date.now();
+    this.lastActive = this.clock.now();
     this.handleAll(this.frames.filled(n));
   }
 
   private onData(chunk: Buffer): void {
-    this.lastActive = Date.now();
+    this.lastActive = this.clock.now();
     this.handleAll(this.frames.push(chunk));
   }
 
@@ -348,7 +354,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
       }
     }
     if (any) this.flush();
-    this.lastActive = Date.now();
+    this.lastActive = this.clock.now();
     this.pump();
     this.updateFlow();
   }
@@ -400,7 +406,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
         this.sending = true;
         this.socket.write(EMPTY, () => {
           this.sending = false;
-          this.lastSendProgress = Date.now();
+          this.lastSendProgress = this.clock.now();
           this.flush();
           this.pump();
           this.updateFlow();
@@ -424,7 +430,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
       if (rc === -1) {
         this.sending = true;
         this.inSendfile = true;
-        this.sendfileSince = Date.now();
+        this.sendfileSince = this.clock.now();
         return;
       }
       if (rc !== 0) {
@@ -445,7 +451,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
   private afterSendfile(errno: number): void {
     this.sending = false;
     this.inSendfile = false;
-    this.lastSendProgress = Date.now();
+    this.lastSendProgress = this.clock.now();
     if (this.destroyAfterSend) {
       this.socket.destroy();
       return;

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
 import { RequestMemory } from './request-memory.js';
@@ -17,11 +18,13 @@ export class Listener {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private nextId = 1;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private idleTimer: Timer | null = null;
+  private readonly clock: Clock;
   /** Request bytes being read or awaiting an answer, over all connections. */
   readonly requestMemory: RequestMemory;
 
   constructor(private readonly opts: ListenerOptions, dispatch: Dispatch, private readonly log: Logger) {
+    this.clock = opts.clock ?? systemClock;
     const memory = (this.requestMemory = new RequestMemory(opts.queuedMaxRequestBytes ?? -1));
     // Paused: a Connection may move the socket to one that reads into memory it chooses.
     this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
@@ -41,13 +44,16 @@ export class Listener {
       });
       // One coarse sweep for idle connections instead of a timer per connection.
       const sweepMs = Math.min(1000, Math.max(10, Math.floor(this.opts.maxIdleMs / 4)));
-      this.idleTimer = setInterval(() => this.closeIdle(), sweepMs);
-      this.idleTimer.unref();
+      const sweep = (): void => {
+        this.closeIdle();
+        this.idleTimer = this.clock.schedule(sweepMs, sweep);
+      };
+      this.idleTimer = this.clock.schedule(sweepMs, sweep);
     });
   }
 
   private closeIdle(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const cutoff = now - this.opts.maxIdleMs;
     for (const c of this.connections) {
       if (c.idle && c.lastActive < cutoff) {
@@ -66,7 +72,8 @@ export class Listener {
 
   /** Stops accepting, answers what is in flight (bounded), then closes every connection. */
   async close(drainMs = 5000): Promise<void> {
-    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer?.cancel();
+    this.idleTimer = null;
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     await Promise.all([...this.connections].map((c) => c.drain(drainMs)));
     for (const c of this.connections) c.close();

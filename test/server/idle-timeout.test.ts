@@ -31,3 +31,23 @@ test('an idle connection is closed after connections.max.idle.ms; a busy one sta
   assert.equal(await idle.waitClosed(100), true);
   busy.close();
 });
+
+test('on simulated time: closed once connections.max.idle.ms passes without a request, not before', async () => {
+  const { ManualClock } = await import('../../src/util/clock.js');
+  const clock = new ManualClock(1_000_000);
+  const sim = await startBroker({ 'connections.max.idle.ms': '400' }, { clock });
+  try {
+    const idle = await WireClient.connect(sim.bootstrap);
+    const busy = await WireClient.connect(sim.bootstrap);
+    assert.equal((await busy.request(ApiVersions, 3, apiVersions)).errorCode, 0);
+    clock.advance(300);
+    assert.equal((await busy.request(ApiVersions, 3, apiVersions)).errorCode, 0);
+    assert.equal(await idle.waitClosed(200), false, 'not closed after 300 ms of silence');
+    clock.advance(250);
+    assert.equal(await idle.waitClosed(5000), true, 'closed once 400 ms of simulated silence passed');
+    assert.equal(busy.closed, false, 'the connection that talked 250 ms ago stays');
+    busy.close();
+  } finally {
+    await sim.stop();
+  }
+});
