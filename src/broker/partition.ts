@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { rewriteForTopic, type RecordError } from '../record/batch-rewrite.js';
 import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload, type ProduceSummary } from '../record/validate.js';
+import { InvalidBatchError } from '../storage/errors.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
 import { storageErrorMessage } from './storage-errors.js';
 
@@ -175,6 +176,8 @@ export class Partition {
     try {
       result = this.log.append(records, { leaderEpoch: this.leaderEpoch, batches: facts.batches });
     } catch (err) {
+      // Storage refuses what it cannot index (offsets past its limits) before writing a byte.
+      if (err instanceof InvalidBatchError) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: err.message };
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
     }
     this.appendedBytes += result.size;

@@ -10,6 +10,13 @@ const TWO_32 = 0x1_0000_0000;
 export const MAX_ARRAY_ELEMENTS = 1_000_000;
 
 /**
+ * Elements of all arrays of one frame together: nested arrays (95 resources of a million empty
+ * keys each) would otherwise pass the per-array bound and still build ~900 MiB of arrays. Four
+ * times the per-array bound admits any real request (a Fetch of 10,000 partitions is 10,000).
+ */
+export const MAX_FRAME_ELEMENTS = 4 * MAX_ARRAY_ELEMENTS;
+
+/**
  * Reads Kafka protocol primitives from one frame. Every length is checked against the bytes
  * left before anything is allocated, so a hostile length can never cause a large allocation.
  * `bytes` and `records` come back as views into the frame, not copies.
@@ -17,6 +24,8 @@ export const MAX_ARRAY_ELEMENTS = 1_000_000;
 export class Reader {
   pos: number;
   readonly end: number;
+  /** Array elements this frame has claimed so far (MAX_FRAME_ELEMENTS). */
+  private elements = 0;
 
   constructor(readonly buf: Buffer, start = 0, end = buf.length) {
     this.pos = start;
@@ -168,6 +177,8 @@ export class Reader {
     if (n > 0) {
       if (n > MAX_ARRAY_ELEMENTS) throw new DecodeError(`array of ${n} elements exceeds the limit of ${MAX_ARRAY_ELEMENTS}`);
       if (n * minElementSize > this.remaining) throw new DecodeError(`array of ${n} exceeds the frame`);
+      this.elements += n;
+      if (this.elements > MAX_FRAME_ELEMENTS) throw new DecodeError(`arrays of ${this.elements} elements in one frame exceed the limit of ${MAX_FRAME_ELEMENTS}`);
     }
     return n;
   }

@@ -55,6 +55,26 @@ test('DescribeConfigs v4 with 95 M empty configuration keys: refused, no freeze,
   note(await runMemoryRow({ name: 'DescribeConfigs 95 M empty keys', attack: (ctx) => sendAndExpectClose(ctx, frame) }));
 });
 
+test('DescribeConfigs v4 with 95 resources of a million empty keys each: refused, no memory', { timeout: 60_000 }, async () => {
+  const resources = 95;
+  const keys = 1_000_000;
+  const frame = flexibleFrame(DescribeConfigs.key, 4, (w) => {
+    w.uvarint(resources + 1);
+    const empty = Buffer.alloc(keys, 1);
+    for (let r = 0; r < resources; r++) {
+      w.int8(2);
+      w.compactString('t');
+      w.uvarint(keys + 1);
+      w.raw(empty);
+      w.uvarint(0);
+    }
+    w.bool(false);
+    w.bool(false);
+    w.uvarint(0);
+  }, resources * (keys + 8));
+  note(await runMemoryRow({ name: 'DescribeConfigs 95 x 1 M nested empty keys', attack: (ctx) => sendAndExpectClose(ctx, frame) }));
+});
+
 test('Produce v9 with 9 M empty topic names: refused, no freeze, no memory', { timeout: 60_000 }, async () => {
   const topics = 9_000_000;
   const empty = Buffer.alloc(3 * topics, 1); // name "", no partitions, no tags: 01 01 00

@@ -137,3 +137,29 @@ test('a request header with more tagged fields than the limit is refused', () =>
   w.uvarint(0);
   assertRefused(w.finish(), /tagged fields exceed the limit/, (f) => decodeRequest(ApiVersions, f));
 });
+
+/** DescribeConfigs v4 with `resources` topic resources of `keys` empty keys each. */
+function describeConfigsNested(resources: number, keys: number): Buffer {
+  const w = new Writer(resources * (keys + 8) + 64);
+  header(w, DescribeConfigs.key, 4, true);
+  w.uvarint(resources + 1);
+  const empty = Buffer.alloc(keys, 1);
+  for (let r = 0; r < resources; r++) {
+    w.int8(2);
+    w.compactString('t');
+    w.uvarint(keys + 1);
+    w.raw(empty);
+    w.uvarint(0);
+  }
+  w.bool(false);
+  w.bool(false);
+  w.uvarint(0);
+  return w.finish();
+}
+
+test('nested arrays share one budget per frame: 95 resources of a million empty keys each are refused', () => {
+  assertRefused(describeConfigsNested(95, MAX_ARRAY_ELEMENTS), /in one frame exceed the limit/, (f) => decodeRequest(DescribeConfigs, f));
+  // Three resources of a million keys (3 M elements) are within it.
+  const ok = decodeRequest(DescribeConfigs, describeConfigsNested(3, MAX_ARRAY_ELEMENTS));
+  assert.equal(ok.body.resources.length, 3);
+});
