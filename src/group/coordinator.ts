@@ -3,8 +3,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import type { CoordinatorLog, CoordinatorSettings } from './coordinator-log.js';
-import { Group, splitOffsetKey, type JoinResult, type Member, type SyncResult } from './group.js';
-import { decodeCoordinatorRecord, groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue, partitionForGroup } from './records.js';
+import { Group, type JoinResult, type Member, type SyncResult } from './group.js';
+import { GroupStore } from './group-store.js';
 
 export interface JoinRequest {
   groupId: string;
@@ -40,67 +40,23 @@ export class GroupCoordinator {
   private offsetsTimer: Timer | null = null;
   private readonly log = rootLog.child({ component: 'group-coordinator' });
 
+  private readonly store: GroupStore;
+
   constructor(
-    private readonly store: CoordinatorLog,
+    log: CoordinatorLog,
     readonly settings: CoordinatorSettings,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.store = new GroupStore(log, clock);
+  }
 
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.store.partitionCount);
+    return this.store.partitionFor(groupId);
   }
 
   /** Rebuilds groups and offsets from every partition of __consumer_offsets. */
   load(): void {
-    for (let p = 0; p < this.store.partitionCount; p++) {
-      for (const rec of this.store.readAll(p)) {
-        if (!rec.key) continue;
-        let r;
-        try {
-          r = decodeCoordinatorRecord(rec.key, rec.value);
-        } catch {
-          continue;
-        }
-        if (r.kind === 'offset') {
-          const g = this.getOrCreate(r.group);
-          const k = g.offsetKey(r.topic, r.partition);
-          if (r.value === null) g.offsets.delete(k);
-          else g.offsets.set(k, { offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
-        } else if (r.kind === 'group') {
-          if (r.value === null) {
-            const g = this.groups.get(r.group);
-            if (g) {
-              g.members.clear();
-              g.staticMembers.clear();
-              g.generationId = 0;
-              g.protocolType = null;
-            }
-            continue;
-          }
-          const g = this.getOrCreate(r.group);
-          const v = r.value;
-          g.generationId = v.generation;
-          g.protocolType = v.protocolType === '' ? null : v.protocolType;
-          g.protocolName = v.protocol;
-          g.leaderId = v.leader;
-          g.members.clear();
-          g.staticMembers.clear();
-          const now = this.clock.now();
-          for (const m of v.members) {
-            g.members.set(m.memberId, {
-              memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-              sessionTimeoutMs: m.sessionTimeout, rebalanceTimeoutMs: m.rebalanceTimeout < 0 ? m.sessionTimeout : m.rebalanceTimeout,
-              protocolType: v.protocolType, protocols: v.protocol ? [{ name: v.protocol, metadata: Buffer.from(m.subscription) }] : [],
-              assignment: Buffer.from(m.assignment), deadline: now + m.sessionTimeout, awaitingJoin: null, awaitingSync: null, isNew: false,
-            });
-            if (m.groupInstanceId) g.staticMembers.set(m.groupInstanceId, m.memberId);
-          }
-          g.transition(g.members.size > 0 ? 'Stable' : 'Empty', this.clock.now());
-          if (v.currentStateTimestamp > 0) g.stateSince = v.currentStateTimestamp;
-        }
-      }
-    }
-    for (const [id, g] of this.groups) if (g.members.size === 0 && g.offsets.size === 0 && g.protocolType === null) this.groups.delete(id);
+    this.store.load(this.groups, (id) => this.getOrCreate(id));
     this.log.info({ groups: this.groups.size }, 'loaded group metadata');
   }
 
@@ -554,24 +510,11 @@ export class GroupCoordinator {
   }
 
   commitOffsets(groupId: string, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
-    const g = this.getOrCreate(groupId);
-    const now = this.clock.now();
-    const records = offsets.map((o) => ({
-      key: offsetCommitKey(groupId, o.topic, o.partition),
-      value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
-    }));
-    if (records.length > 0) this.store.append(this.partitionFor(groupId), records);
-    for (const o of offsets) g.offsets.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now });
+    this.store.storeOffsets(this.getOrCreate(groupId), offsets);
   }
 
   deleteOffsets(g: Group, keys: string[]): void {
-    const present = keys.filter((k) => g.offsets.has(k));
-    if (present.length === 0) return;
-    this.store.append(this.partitionFor(g.groupId), present.map((k) => {
-      const { topic, partition } = splitOffsetKey(k);
-      return { key: offsetCommitKey(g.groupId, topic, partition), value: null };
-    }));
-    for (const k of present) g.offsets.delete(k);
+    this.store.deleteOffsets(g, keys);
   }
 
   /** DeleteGroups: only a group without members; writes tombstones for its offsets and metadata. */
@@ -580,8 +523,8 @@ export class GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
-    this.deleteOffsets(g, [...g.offsets.keys()]);
-    this.store.append(this.partitionFor(groupId), [{ key: groupMetadataKey(groupId), value: null }]);
+    this.store.deleteOffsets(g, [...g.offsets.keys()]);
+    this.store.tombstoneGroup(groupId);
     g.transition('Dead', this.clock.now());
     g.cancelTimers();
     this.groups.delete(groupId);
@@ -597,11 +540,11 @@ export class GroupCoordinator {
         .filter(([, o]) => (g.protocolType === null ? o.commitTimestamp : Math.max(g.stateSince, o.commitTimestamp)) + retention <= now)
         .map(([k]) => k);
       if (expired.length > 0) {
-        this.deleteOffsets(g, expired);
+        this.store.deleteOffsets(g, expired);
         this.log.info({ group: g.groupId, expired: expired.length }, 'expired committed offsets');
       }
       if (g.offsets.size === 0 && g.members.size === 0) {
-        this.store.append(this.partitionFor(g.groupId), [{ key: groupMetadataKey(g.groupId), value: null }]);
+        this.store.tombstoneGroup(g.groupId);
         g.transition('Dead', this.clock.now());
         g.cancelTimers();
         this.groups.delete(g.groupId);
@@ -610,24 +553,7 @@ export class GroupCoordinator {
   }
 
   private persistGroup(g: Group): void {
-    const value = groupMetadataValue({
-      protocolType: g.protocolType ?? '',
-      generation: g.generationId,
-      protocol: g.protocolName,
-      leader: g.leaderId,
-      currentStateTimestamp: this.clock.now(),
-      members: [...g.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeout: m.rebalanceTimeoutMs,
-        sessionTimeout: m.sessionTimeoutMs,
-        subscription: g.metadataFor(m),
-        assignment: m.assignment,
-      })),
-    });
-    this.store.append(this.partitionFor(g.groupId), [{ key: groupMetadataKey(g.groupId), value }]);
+    this.store.storeGroup(g);
   }
 }
 
