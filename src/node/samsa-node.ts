@@ -77,6 +77,7 @@ export class SamsaNode {
       // deletion a crash interrupted; a metadata file just created knows nothing, so it judges none.
       ...(store.created ? {} : { topicIdFor: (topic: string) => this.controller.image.topic(topic)?.id }),
       lock: false,
+      clock: this.clock,
       ...(opts.fs ? { fs: opts.fs } : {}),
     });
     this.cleaner = new LogCleaner({

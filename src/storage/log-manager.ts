@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint.js';
 import type { LogConfig } from './config.js';
@@ -26,6 +27,8 @@ export interface LogManagerOptions {
   /** Topic-level config for logs found on disk at startup and for new logs without explicit config. */
   configFor?: (topic: string) => Partial<LogConfig>;
   time?: () => number;
+  /** Timers of the background tasks (retention, flush, checkpoints); the system clock by default. */
+  clock?: Clock;
   /**
    * The id of the live topic with this name, undefined when no such topic exists. When given,
    * startup removes the partition directories of topics that do not exist and of earlier topics
@@ -95,7 +98,8 @@ export class LogManager {
   private readonly topicIds = new Map<string, string>();
   private readonly configFor: (topic: string) => Partial<LogConfig>;
   private readonly time: () => number;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly clock: Clock;
+  private timers: Timer[] = [];
   private closed = false;
   private dirLock: DirLock | null = null;
   /** Directories renamed to `-delete` names whose removal has not run yet. */
@@ -109,7 +113,8 @@ export class LogManager {
     this.dir = opts.dir;
     this.fs = opts.fs ?? realFs;
     this.configFor = opts.configFor ?? (() => ({}));
-    this.time = opts.time ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.time = opts.time ?? (() => this.clock.now());
     this.hadCleanShutdown = clean;
   }
 
@@ -192,6 +197,7 @@ export class LogManager {
       logStartOffset,
       hadCleanShutdown: clean,
       time: this.time,
+      clock: this.clock,
       // DeleteRecords must survive a restart: checkpoint right away rather than on the next tick.
       onLogStartOffsetChange: () => this.checkpointLogStartOffsets(),
     });
@@ -362,15 +368,16 @@ export class LogManager {
   startBackgroundTasks(intervals: BackgroundIntervals = {}): void {
     this.stopBackgroundTasks();
     const every = (ms: number, fn: () => void): void => {
-      const t = setInterval(() => {
+      const slot = this.timers.length;
+      const tick = (): void => {
         try {
           fn();
         } catch (err) {
           this.logger.error({ err }, 'background storage task failed');
         }
-      }, ms);
-      t.unref();
-      this.timers.push(t);
+        if (this.timers[slot]) this.timers[slot] = this.clock.schedule(ms, tick);
+      };
+      this.timers.push(this.clock.schedule(ms, tick));
     };
     every(intervals.retentionCheckMs ?? 300_000, () => this.runRetention());
     every(intervals.flushCheckMs ?? 1_000, () => this.runFlush());
@@ -378,8 +385,9 @@ export class LogManager {
   }
 
   stopBackgroundTasks(): void {
-    for (const t of this.timers) clearInterval(t);
+    const timers = this.timers;
     this.timers = [];
+    for (const t of timers) t.cancel();
   }
 
   /**

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import {
   ATTRIBUTES,
   CRC,
@@ -58,6 +59,8 @@ export interface LogOpenOptions {
   hadCleanShutdown?: boolean;
   /** Wall clock, injectable for tests. */
   time?: () => number;
+  /** Timers (file.delete.delay.ms); the system clock by default. */
+  clock?: Clock;
   /** Called when the log start offset moves (DeleteRecords, retention) so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: Log) => void;
 }
@@ -114,7 +117,8 @@ export class Log {
   private readonly time: () => number;
   private readonly onLogStartChange: ((log: Log) => void) | undefined;
   private _highWatermark = 0;
-  private pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null }>();
+  private pendingDeletes = new Set<{ seg: Segment; timer: Timer | null }>();
+  private readonly clock: Clock;
   private rollFsyncChain: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private closed = false;
@@ -127,7 +131,8 @@ export class Log {
     this.partition = opts.partition;
     this.fs = opts.fs ?? realFs;
     this.cfg = makeLogConfig(opts.config);
-    this.time = opts.time ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.time = opts.time ?? (() => this.clock.now());
     this.onLogStartChange = opts.onLogStartOffsetChange;
     this.lastFlushMs = this.time();
     this.fs.mkdir(this.dir);
@@ -672,12 +677,11 @@ export class Log {
       seg.destroy();
       return;
     }
-    const entry: { seg: Segment; timer: NodeJS.Timeout | null } = { seg, timer: null };
-    entry.timer = setTimeout(() => {
+    const entry: { seg: Segment; timer: Timer | null } = { seg, timer: null };
+    entry.timer = this.clock.schedule(delay, () => {
       this.pendingDeletes.delete(entry);
       seg.destroy();
-    }, delay);
-    entry.timer.unref();
+    });
     this.pendingDeletes.add(entry);
   }
 
@@ -728,7 +732,7 @@ export class Log {
     this.closed = true;
     for (const seg of this.segments) seg.close();
     for (const p of this.pendingDeletes) {
-      if (p.timer) clearTimeout(p.timer);
+      p.timer?.cancel();
       p.seg.destroy();
     }
     this.pendingDeletes.clear();

@@ -46,3 +46,28 @@ test('log manager: create, checkpoints, clean-shutdown marker, delete, log start
     cleanup();
   }
 });
+
+test('retention on simulated time: a segment goes once retention.ms passed its newest record and a check runs, not before', async () => {
+  const { ManualClock } = await import('../../src/util/clock.js');
+  const clock = new ManualClock(1_700_000_000_000);
+  const { dir, cleanup } = tempDir();
+  try {
+    const m = LogManager.open({ dir, clock, lock: false, configFor: () => ({ 'retention.ms': 10_000, 'segment.bytes': 150, 'file.delete.delay.ms': 0 }) });
+    const l = m.getOrCreateLog('ret', 0);
+    for (let i = 0; i < 6; i++) l.append(makeBatch([{ value: `v${i}`, timestamp: clock.now() }]));
+    l.updateHighWatermark(l.logEndOffset);
+    const before = l.numberOfSegments;
+    assert.ok(before >= 3, `${before} segments`);
+    m.startBackgroundTasks({ retentionCheckMs: 1000, flushCheckMs: 60_000, checkpointMs: 60_000 });
+    clock.advance(9_999);
+    assert.equal(l.numberOfSegments, before, 'nothing is older than retention.ms yet');
+    clock.advance(1_001);
+    assert.equal(l.numberOfSegments, 1, 'every inactive segment went at the next check');
+    assert.equal(l.logStartOffset, l.segmentBaseOffsets()[0]);
+    m.stopBackgroundTasks();
+    clock.advance(60_000);
+    m.close();
+  } finally {
+    cleanup();
+  }
+});
