@@ -83,6 +83,7 @@ export class SamsaNode {
     this.cleaner = new LogCleaner({
       dir,
       maxMessageBytes: config.int('message.max.bytes'),
+      time: () => this.clock.now(),
       configFor: (l) => (this.controller.image.topic(l.topic) ? toCleanerConfig(topicConfig(l.topic)) : null),
     });
     this.delayed = new DelayedOperations(this.clock);
