@@ -97,7 +97,10 @@ function logRead(log: Log, chunk: number): number {
   while (offset < log.logEndOffset) {
     const r = log.read(offset, chunk);
     let at = 0;
-    for (const range of r.ranges) at += fs.readSync(range.fd, buf, at, range.length, range.position);
+    for (const range of r.ranges) {
+      at += fs.readSync(range.fd, buf, at, range.length, range.position);
+      range.release();
+    }
     bytes += at;
     offset = r.nextOffset;
   }
