@@ -91,6 +91,7 @@ export class ReplicaManager {
         if (p) this.stopPartition(p);
         return;
       }
+      const fresh = !p;
       if (!p) {
         const log = this.opts.logs.getOrCreateLog(t.name, i, logConfig, t.id);
         p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key));
@@ -99,7 +100,10 @@ export class ReplicaManager {
         this.partitions.set(key, p);
       }
       p.settings = settings;
-      if (state.leader === this.opts.nodeId) p.makeLeader(state);
+      const leads = state.leader === this.opts.nodeId;
+      // A delta names every partition of a changed topic: only a changed state is a transition.
+      if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch && p.partitionEpoch === state.partitionEpoch) return;
+      if (leads) p.makeLeader(state);
       else p.makeFollower(state);
     });
   }
