@@ -217,6 +217,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
   private pingTimer: Timer | null = null;
   private readTimer: Timer | null = null;
   private requestTimer: Timer | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
 
   private readonly dataWatches = new Map<string, Set<Watcher>>();
   private readonly existWatches = new Map<string, Set<Watcher>>();
@@ -530,6 +531,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
 
   private startAttempt(): void {
     this.backoffTimer = null;
+    this.clearKeepAlive();
     if (this.isEnded()) return;
     const addr = this.servers[this.nextServer]!;
     this.nextServer = (this.nextServer + 1) % this.servers.length;
@@ -590,6 +592,9 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(round - 1, 10));
     const delay = Math.round(base / 2 + (Math.random() * base) / 2);
     this.backoffTimer = this.clock.schedule(delay, () => this.startAttempt());
+    // Clock timers never hold the process open, and between rounds no socket does either: a
+    // caller awaiting connect() or a request would see the process exit under it.
+    if (this.connectWaiters.length > 0 || this.queued.length > 0) this.keepAlive = setTimeout(() => {}, delay + 1000);
   }
 
   private onData(sock: Socket, chunk: Buffer): void {
@@ -824,6 +829,11 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
     sock?.destroy();
   }
 
+  private clearKeepAlive(): void {
+    if (this.keepAlive) clearTimeout(this.keepAlive);
+    this.keepAlive = null;
+  }
+
   private failPings(err: ZooKeeperError): void {
     const waiters = this.pingWaiters;
     this.pingWaiters = [];
@@ -852,6 +862,7 @@ export class ZooKeeperClient extends EventEmitter<ZooKeeperClientEvents> {
     this.teardownSocket();
     for (const t of [this.backoffTimer, this.connectTimer, this.requestTimer]) t?.cancel();
     this.backoffTimer = this.connectTimer = this.requestTimer = null;
+    this.clearKeepAlive();
     const left = [...this.sent, ...this.queued];
     this.sent = [];
     this.queued = [];
