@@ -351,14 +351,16 @@ function consumeCommand(): Command {
         process.once('SIGTERM', onSig);
         let printed = 0;
         let ends: Map<number, number> | null = null;
-        const write = async (recs: ConsumedRecord[]) => {
+        /** Prints up to the limit; returns the records left unprinted. */
+        const write = async (recs: ConsumedRecord[]): Promise<ConsumedRecord[]> => {
           const bufs: Buffer[] = [];
-          for (const r of recs) {
-            if (printed >= limit) break;
-            bufs.push(render(r));
+          let i = 0;
+          for (; i < recs.length && printed < limit; i++) {
+            bufs.push(render(recs[i]!));
             printed++;
           }
           if (bufs.length && !process.stdout.write(Buffer.concat(bufs))) await new Promise((r) => process.stdout.once('drain', r));
+          return recs.slice(i);
         };
         try {
           if (o.group) {
@@ -366,12 +368,15 @@ function consumeCommand(): Command {
             const gc = new GroupConsumer(client, { groupId: o.group, topics: [topic], autoOffsetReset: reset, maxWaitMs: 300, autoCommitIntervalMs: 1000 });
             try {
               while (!stop && printed < limit) {
-                const recs = await gc.poll();
-                await write(recs);
+                const unprinted = await write(await gc.poll());
+                // The fetch went past what -n let through: move back to the first record not
+                // printed in each partition, so that the commit on close covers exactly what was
+                // printed (as kcat -c does).
+                const back = new Map<number, number>();
+                for (const r of unprinted) if (!back.has(r.partition)) back.set(r.partition, r.offset);
+                for (const [p, off] of back) gc.fetcher.seek(topic, p, off);
                 if (o.exit && gc.fetcher.caughtUp()) break;
               }
-              // Commit exactly what was printed when -n cut a poll short.
-              await gc.close();
             } finally {
               await gc.close();
             }
