@@ -22,17 +22,20 @@ import { decodeAssignment, decodeSubscription } from '../protocol/consumer-proto
 import { ClientError, KafkaError, check } from './util.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+/** DescribeConfigs' configSource ids as Kafka numbers them (DescribeConfigsResponse.json), by the names its AdminClient gives them. */
 export const ConfigSource: Record<number, string> = {
   0: 'UNKNOWN',
   1: 'DYNAMIC_TOPIC_CONFIG',
-  2: 'DYNAMIC_BROKER_LOGGER_CONFIG',
-  3: 'DYNAMIC_BROKER_CONFIG',
-  4: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
-  5: 'STATIC_BROKER_CONFIG',
-  6: 'DEFAULT_CONFIG',
+  2: 'DYNAMIC_BROKER_CONFIG',
+  3: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  4: 'STATIC_BROKER_CONFIG',
+  5: 'DEFAULT_CONFIG',
+  6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
   7: 'DYNAMIC_CLIENT_METRICS_CONFIG',
   8: 'DYNAMIC_GROUP_CONFIG',
 };
+const DEFAULT_CONFIG = 5;
+const DYNAMIC_TOPIC_CONFIG = 1;
 
 export interface NewTopic {
   name: string;
@@ -165,14 +168,15 @@ export class Admin {
     const v = conn.versionFor(DescribeConfigs);
     return r.configs
       .map((c) => {
-        const source = v === 0 ? (c.isDefault ? 6 : 1) : c.configSource;
+        // v0 has no source, only isDefault; a non-default there is the topic's own (or a static broker) setting.
+        const source = v === 0 ? (c.isDefault ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG) : c.configSource;
         return {
           name: c.name,
           value: c.value,
           source: ConfigSource[source] ?? String(source),
           readOnly: c.readOnly,
           sensitive: c.isSensitive,
-          isDefault: v === 0 ? c.isDefault : source === 6 || source === 5,
+          isDefault: v === 0 ? c.isDefault : source === DEFAULT_CONFIG,
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
