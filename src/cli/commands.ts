@@ -8,26 +8,37 @@ import { GroupConsumer } from '../client/group.js';
 import { Producer } from '../client/producer.js';
 import { ClientError } from '../client/util.js';
 import type { CompressionName } from '../record/compression.js';
-import { CliError, collect, json, out, parseIntArg, parseKeyValue, table } from './output.js';
+import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
-import { compileFormat, parseOffsetSpec, recordJson, type OffsetSpec } from './record-format.js';
+import { compileFormat, parseOffsetSpec, recordJson, textRecords, type OffsetSpec } from './record-format.js';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
+/** Like kcat, which gives up on a silent broker in about ten seconds. */
+const DEFAULT_TIMEOUT = '10s';
 
 interface Common {
   brokers?: string;
   format?: string;
+  timeout?: string;
+}
+
+/** The options every command that talks to brokers takes: where they are and how long to wait. */
+function withBrokers(cmd: Command): Command {
+  return cmd
+    .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
+    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`);
 }
 
 function withCommon(cmd: Command, formatOption = true): Command {
-  cmd.option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`);
+  withBrokers(cmd);
   if (formatOption) cmd.addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
   return cmd;
 }
 
 async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
   const brokers = o.brokers ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
-  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: 5000 });
+  const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   try {
     return await fn(client, new Admin(client));
   } finally {
@@ -323,21 +334,20 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
 }
 
 function consumeCommand(): Command {
-  return new Command('consume')
+  return withBrokers(new Command('consume'))
     .description('print records; follows new records until interrupted unless -n or --exit')
     .argument('<topic>', 'topic name')
-    .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp', 'start')
     .option('-n, --num <count>', 'exit after this many records')
     .option('-e, --exit', 'exit when the end of every partition is reached')
     .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
     .option('-g, --group <id>', 'consume as a member of this group (commits offsets)')
-    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t) or "json"', '%v\\n')
+    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t), "text" (a table) or "json"', '%v\\n')
     .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -g billing --format json\n')
     .action(async (topic: string, o: Common & { offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string }) => {
       const spec = parseOffsetSpec(o.offset);
       const limit = o.num === undefined ? Infinity : parseIntArg(o.num, 'count', 1);
-      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : compileFormat(o.format);
+      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : o.format === 'text' ? textRecords() : compileFormat(o.format);
       const wanted = o.partition === undefined ? null : o.partition.split(',').map((s) => parseIntArg(s, 'partition', 0));
       await session(o, async (client, admin) => {
         const t = await client.topic(topic);
@@ -564,13 +574,14 @@ function clusterCommands(): Command {
 
 // ---------------------------------------------------------------- perf
 
+/** perf took --json before every other command's --format json; both are kept. */
+const perfJson = (o: Common & { json?: boolean }): boolean => !!o.json || o.format === 'json';
+
 function perfCommands(): Command {
   const perf = new Command('perf').description('produce and consume load tests');
-  perf
-    .command('produce')
+  withBrokers(perf.command('produce'))
     .description('produce records as fast as possible (or at --throughput) and report rate and latency percentiles')
     .argument('<topic>', 'topic name (must exist)')
-    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('--num-records <n>', 'records to send', '1000000')
     .option('--record-size <bytes>', 'value size', '100')
     .option('--throughput <n>', 'cap in records/s (-1: no cap)', '-1')
@@ -578,7 +589,8 @@ function perfCommands(): Command {
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--batch-size <bytes>', 'producer batch.size', '65536')
     .option('--linger-ms <ms>', 'producer linger.ms', '5')
-    .option('--json', 'print the summary as JSON')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .option('--json', 'the same as --format json')
     .addHelpText('after', '\nExample:\n  samsa perf produce bench --num-records 1000000 --record-size 100 --throughput 200000\n')
     .action(async (topic: string, o: Common & { numRecords: string; recordSize: string; throughput: string; acks: string; compression: string; batchSize: string; lingerMs: string; json?: boolean }) => {
       const opts = {
@@ -590,28 +602,27 @@ function perfCommands(): Command {
         compression: parseCompression(o.compression),
         batchSize: parseIntArg(o.batchSize, 'batch size', 1),
         lingerMs: parseIntArg(o.lingerMs, 'linger.ms', 0),
-        json: !!o.json,
+        json: perfJson(o),
       };
       await session(o, async (client) => {
         const r = await perfProduce(client, opts);
-        if (o.json) out(JSON.stringify(r) + '\n');
+        if (opts.json) out(JSON.stringify(r) + '\n');
         else out(produceSummaryLine(r));
       });
     });
-  perf
-    .command('consume')
+  withBrokers(perf.command('consume'))
     .description('consume records from the start of every partition and report the rate')
     .argument('<topic>', 'topic name')
-    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('--num-records <n>', 'records to read', '1000000')
     .option('--timeout-ms <ms>', 'give up after this long without records', '10000')
-    .option('--json', 'print the summary as JSON')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .option('--json', 'the same as --format json')
     .addHelpText('after', '\nExample:\n  samsa perf consume bench --num-records 1000000\n')
     .action(async (topic: string, o: Common & { numRecords: string; timeoutMs: string; json?: boolean }) => {
-      const opts = { topic, numRecords: parseIntArg(o.numRecords, 'record count', 1), timeoutMs: parseIntArg(o.timeoutMs, 'timeout', 1), json: !!o.json };
+      const opts = { topic, numRecords: parseIntArg(o.numRecords, 'record count', 1), timeoutMs: parseIntArg(o.timeoutMs, 'timeout', 1), json: perfJson(o) };
       await session(o, async (client, admin) => {
         const r = await perfConsume(client, admin, opts);
-        if (o.json) out(JSON.stringify(r) + '\n');
+        if (opts.json) out(JSON.stringify(r) + '\n');
         else out(consumeSummaryLine(r));
       });
     });
@@ -623,6 +634,7 @@ function perfCommands(): Command {
 function program(): Command {
   const p = new Command('samsa')
     .description('Samsa, a Kafka-compatible broker, and the tools to use it')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', '\nRun a broker with `samsa start` (see samsa start --help).\n\nExample:\n  samsa topic create orders -p 3 && echo hi | samsa produce orders && samsa consume orders -n 1\n')
     .showSuggestionAfterError(true);
   p.addCommand(new Command('start').description('run a broker (samsa start --help)'));
@@ -634,6 +646,9 @@ function program(): Command {
   p.addCommand(perfCommands());
   const configure = (c: Command) => {
     c.exitOverride();
+    // A stray word is more often a mistake (a second topic where one is taken, a value without
+    // its flag) than something to drop silently.
+    c.allowExcessArguments(false);
     c.configureOutput({
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`samsa: ${s.replace(/^error: /, '').trim()}\n`),
@@ -642,6 +657,15 @@ function program(): Command {
   };
   configure(p);
   return p;
+}
+
+/** The version in the package.json three levels up from dist/src/cli/ (the package root). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function message(e: unknown): string {

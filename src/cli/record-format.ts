@@ -69,6 +69,25 @@ export function compileFormat(fmt: string): (r: ConsumedRecord) => Buffer {
   };
 }
 
+/**
+ * `--format text`: records as table rows under one header. A stream cannot know its widest
+ * cell in advance, so columns grow to the widest seen so far; the value, last, is not padded.
+ */
+export function textRecords(): (r: ConsumedRecord) => Buffer {
+  const headers = ['PARTITION', 'OFFSET', 'TIMESTAMP', 'KEY', 'VALUE'];
+  const widths = headers.map((h) => h.length);
+  let headed = false;
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return (r) => {
+    const cells = [String(r.partition), String(r.offset), r.timestamp >= 0 ? new Date(r.timestamp).toISOString() : String(r.timestamp), r.key === null ? '-' : r.key.toString('utf8'), r.value === null ? '-' : r.value.toString('utf8')];
+    cells.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i]!, c.length)));
+    const row = line(cells) + '\n';
+    if (headed) return Buffer.from(row);
+    headed = true;
+    return Buffer.from(line(headers) + '\n' + row);
+  };
+}
+
 export function recordJson(r: ConsumedRecord): string {
   return JSON.stringify({
     topic: r.topic,
