@@ -656,7 +656,22 @@ function program(): Command {
     for (const sub of c.commands) configure(sub);
   };
   configure(p);
+  // Computed when help is shown, so that a command added anywhere above is listed too.
+  p.addHelpText('after', () => `Every command:\n${commandIndex(p)}`);
   return p;
+}
+
+/** Every leaf command as "topic create  create topics", for the top-level help. */
+function commandIndex(p: Command): string {
+  const rows: [string, string][] = [];
+  const walk = (c: Command, path: string[]) => {
+    const subs = c.commands.filter((x) => x.name() !== 'help');
+    if (subs.length === 0) rows.push([path.join(' '), c.description()]);
+    for (const sub of subs) walk(sub, [...path, sub.name()]);
+  };
+  for (const c of p.commands) walk(c, [c.name()]);
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`).join('\n') + '\n';
 }
 
 /** The version in the package.json three levels up from dist/src/cli/ (the package root). */
