@@ -7,6 +7,7 @@ import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
 import { GroupConsumer } from '../client/group.js';
 import { Producer } from '../client/producer.js';
 import { ClientError } from '../client/util.js';
+import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionName } from '../record/compression.js';
 import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
@@ -103,16 +104,18 @@ function topicCommands(): Command {
     .option('-r, --replicas <n>', 'replication factor (default: the broker\'s default.replication.factor)')
     .option('-c, --config <key=value>', 'topic config, repeatable', collect, [])
     .option('--dry-run', 'validate only')
+    .option('--if-not-exists', 'a topic that already exists is not an error (its settings are left as they are)')
     .addHelpText('after', '\nExample:\n  samsa topic create orders -p 6 -r 1 -c retention.ms=86400000\n')
-    .action(async (names: string[], o: Common & { partitions?: string; replicas?: string; config: string[]; dryRun?: boolean }) => {
+    .action(async (names: string[], o: Common & { partitions?: string; replicas?: string; config: string[]; dryRun?: boolean; ifNotExists?: boolean }) => {
       const partitions = o.partitions === undefined ? -1 : parseIntArg(o.partitions, 'partition count', 1);
       const replicationFactor = o.replicas === undefined ? -1 : parseIntArg(o.replicas, 'replication factor', 1);
       const configs = parseConfigs(o.config);
       await session(o, async (_c, admin) => {
         const res = await admin.createTopics(names.map((name) => ({ name, partitions, replicationFactor, configs })), !!o.dryRun);
-        const failed = res.find((r) => r.errorCode !== 0);
-        if (isJson(o)) json(res.map((r) => ({ topic: r.name, error: r.error })));
-        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, o.dryRun ? 'OK (dry run)' : 'OK'])));
+        const existed = (r: { errorCode: number }) => !!o.ifNotExists && r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
+        const failed = res.find((r) => r.errorCode !== 0 && !existed(r));
+        if (isJson(o)) json(res.map((r) => (existed(r) ? { topic: r.name, error: null, existed: true } : { topic: r.name, error: r.error })));
+        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, existed(r) ? 'EXISTS' : o.dryRun ? 'OK (dry run)' : 'OK'])));
         if (failed) throw new CliError(`cannot create topic ${failed.name}: ${failed.error}`);
       });
     });
@@ -211,6 +214,26 @@ function topicCommands(): Command {
         else out(table(['TOPIC', 'PARTITIONS-BEFORE', 'PARTITIONS'], [[name, before, target]]));
       });
     });
+
+  withCommon(topic.command('delete-records'))
+    .description('delete the records before an offset (moves the log start offset; Kafka\'s kafka-delete-records)')
+    .argument('<topic>', 'topic name')
+    .requiredOption('--before <offset>', 'an offset, or end (the high watermark: every record so far)')
+    .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
+    .addHelpText('after', '\nExample:\n  samsa topic delete-records orders --before 1000 -p 0,1\n')
+    .action(async (name: string, o: Common & { before: string; partition?: string }) => {
+      // DeleteRecords takes -1 for the high watermark.
+      const before = o.before === 'end' ? -1 : parseIntArg(o.before, 'offset', 0);
+      await session(o, async (client, admin) => {
+        const t = await client.topic(name);
+        const partitions = o.partition === undefined ? t.partitions.map((p) => p.partition) : o.partition.split(',').map((x) => parseIntArg(x, 'partition', 0));
+        for (const p of partitions) if (p >= t.partitions.length) throw new CliError(`topic ${name} has no partition ${p}`);
+        const low = await admin.deleteRecords(name, new Map(partitions.map((p) => [p, before])));
+        const rows = partitions.map((p) => ({ partition: p, logStartOffset: low.get(p) ?? -1 }));
+        if (isJson(o)) json({ topic: name, partitions: rows });
+        else out(table(['TOPIC', 'PARTITION', 'LOG-START-OFFSET'], rows.map((r) => [name, r.partition, r.logStartOffset])));
+      });
+    });
   return topic;
 }
 
@@ -248,13 +271,15 @@ function produceCommand(): Command {
     .argument('<topic>', 'topic name')
     .option('-F, --file <path>', 'read records from this file instead of stdin')
     .option('-k, --key-delimiter <delim>', 'split each line into key and value at the first occurrence of delim')
+    .option('--key <key>', 'the key of every record')
+    .option('-Z, --null-empty', 'send an empty value as null, a tombstone on compacted topics (as kcat -Z)')
     .option('-H, --header <key=value>', 'header added to every record, repeatable', collect, [])
     .option('-p, --partition <n>', 'partition (default: murmur2 of the key, sticky for null keys)')
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--acks <acks>', 'all (-1), 1 or 0', 'all')
     .option('--linger-ms <ms>', 'producer linger.ms', '5')
-    .addHelpText('after', '\nExample:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n')
-    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
+    .addHelpText('after', '\nExamples:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n  printf "k1:\\n" | samsa produce compacted -k : -Z     # a tombstone for k1\n')
+    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; key?: string; nullEmpty?: boolean; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
       const headers = o.header.map((h) => {
         const [key, value] = parseKeyValue(h, 'header');
         return { key, value };
@@ -265,6 +290,8 @@ function produceCommand(): Command {
       const lingerMs = parseIntArg(o.lingerMs, 'linger.ms', 0);
       const delim = o.keyDelimiter === undefined ? null : Buffer.from(o.keyDelimiter.replace(/\\t/g, '\t'));
       if (delim && delim.length === 0) throw new CliError('the key delimiter must not be empty');
+      if (delim && o.key !== undefined) throw new CliError('give --key or --key-delimiter, not both');
+      const fixedKey = o.key === undefined ? null : Buffer.from(o.key);
       await session(o, async (client) => {
         await client.topic(topic);
         const data = await readInput(o.file);
@@ -272,8 +299,8 @@ function produceCommand(): Command {
         const producer = new Producer(client, { acks, compression, lingerMs });
         const results = await producer.sendAll(
           lines.map((line) => {
-            let key: Buffer | null = null;
-            let value = line;
+            let key: Buffer | null = fixedKey;
+            let value: Buffer | null = line;
             if (delim) {
               const i = line.indexOf(delim);
               if (i >= 0) {
@@ -281,6 +308,7 @@ function produceCommand(): Command {
                 value = line.subarray(i + delim.length);
               }
             }
+            if (o.nullEmpty && value.length === 0) value = null;
             return { topic, key, value, headers, partition };
           }),
         );
@@ -309,6 +337,7 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
   const clamp = (p: number, v: number) => Math.max(starts.get(p) ?? 0, Math.min(ends.get(p) ?? 0, v));
   const out = new Map<number, number>();
   if (spec.kind === 'timestamp') return admin.listOffsets(topic, partitions, spec.timestamp);
+  if (spec.kind === 'range') return resolveStart(admin, topic, partitions, spec.from);
   for (const p of partitions) {
     const s = starts.get(p) ?? 0;
     const e = ends.get(p) ?? 0;
@@ -337,15 +366,16 @@ function consumeCommand(): Command {
   return withBrokers(new Command('consume'))
     .description('print records; follows new records until interrupted unless -n or --exit')
     .argument('<topic>', 'topic name')
-    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp', 'start')
+    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp, or a range N:M (M excluded), N:end, :M', 'start')
     .option('-n, --num <count>', 'exit after this many records')
     .option('-e, --exit', 'exit when the end of every partition is reached')
     .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
     .option('-g, --group <id>', 'consume as a member of this group (commits offsets)')
     .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t), "text" (a table) or "json"', '%v\\n')
-    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -g billing --format json\n')
+    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -o 10:20 -p 0\n  samsa consume orders -g billing --format json\n')
     .action(async (topic: string, o: Common & { offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string }) => {
       const spec = parseOffsetSpec(o.offset);
+      if (spec.kind === 'range' && o.group) throw new CliError('a range (-o N:M) reads partitions by offset; it cannot be combined with -g');
       const limit = o.num === undefined ? Infinity : parseIntArg(o.num, 'count', 1);
       const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : o.format === 'text' ? textRecords() : compileFormat(o.format);
       const wanted = o.partition === undefined ? null : o.partition.split(',').map((s) => parseIntArg(s, 'partition', 0));
@@ -360,7 +390,6 @@ function consumeCommand(): Command {
         process.once('SIGINT', onSig);
         process.once('SIGTERM', onSig);
         let printed = 0;
-        let ends: Map<number, number> | null = null;
         /** Prints up to the limit; returns the records left unprinted. */
         const write = async (recs: ConsumedRecord[]): Promise<ConsumedRecord[]> => {
           const bufs: Buffer[] = [];
@@ -395,11 +424,28 @@ function consumeCommand(): Command {
           const f = new Fetcher(client, new Admin(client), { maxWaitMs: 300 });
           const starts = await resolveStart(admin, topic, partitions, spec);
           for (const p of partitions) f.assign(topic, p, starts.get(p) ?? 0);
-          if (o.exit) ends = await admin.listOffsets(topic, partitions, LATEST);
-          const done = () => ends !== null && partitions.every((p) => (f.position(topic, p) ?? 0) >= (ends!.get(p) ?? 0));
+          // Where each partition stops (excluded): its end offset now with -e or an N:end range,
+          // M with N:M, whichever comes first; null: it follows until interrupted.
+          let stops: Map<number, number> | null = null;
+          if (o.exit || (spec.kind === 'range' && spec.to === 'end')) stops = await admin.listOffsets(topic, partitions, LATEST);
+          if (spec.kind === 'range' && spec.to !== 'end') {
+            const to = spec.to;
+            stops = new Map(partitions.map((p) => [p, Math.min(stops?.get(p) ?? Infinity, to)]));
+          }
+          const finished = new Set<number>();
+          const done = () => {
+            if (stops === null) return false;
+            for (const p of partitions) {
+              if (finished.has(p) || (f.position(topic, p) ?? 0) < stops.get(p)!) continue;
+              // Nothing more is wanted from it: stop fetching it.
+              finished.add(p);
+              f.unassign(topic, p);
+            }
+            return finished.size === partitions.length;
+          };
           while (!stop && printed < limit && !done()) {
             const recs = await f.poll();
-            await write(recs);
+            await write(stops === null ? recs : recs.filter((r) => r.offset < stops!.get(r.partition)!));
           }
         } finally {
           process.off('SIGINT', onSig);
@@ -496,7 +542,7 @@ function groupCommands(): Command {
     .addHelpText('after', '\nExample:\n  samsa group seek billing --to @1700000000000 --topic orders --execute\n')
     .action(async (id: string, o: Common & { to: string; topic: string[]; execute?: boolean }) => {
       const spec = parseOffsetSpec(o.to);
-      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
+      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd' || spec.kind === 'range') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
       const targets = o.topic.map((s) => {
         const [topic, parts] = s.split(':');
         return { topic: topic!, partitions: parts ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0)) : null };
@@ -536,6 +582,27 @@ function groupCommands(): Command {
         if (isJson(o)) json(res.map((r) => ({ group: r.groupId, error: r.error })));
         else if (!failed) out(table(['GROUP', 'STATUS'], res.map((r) => [r.groupId, 'OK'])));
         if (failed) throw new CliError(`cannot delete group ${failed.groupId}: ${failed.error}`);
+      });
+    });
+
+  withCommon(group.command('offset-delete'))
+    .description('delete a group\'s committed offsets of a topic (the group must not be consuming it)')
+    .argument('<group>', 'group id')
+    .requiredOption('-t, --topic <topic[:p,p]>', 'the topic, and optionally which partitions (default: every partition the group committed)')
+    .addHelpText('after', '\nExample:\n  samsa group offset-delete billing --topic orders:0,1\n')
+    .action(async (id: string, o: Common & { topic: string }) => {
+      const [topic, parts] = o.topic.split(':');
+      if (!topic) throw new CliError(`bad --topic "${o.topic}": expected topic or topic:p,p`);
+      await session(o, async (_c, admin) => {
+        const partitions = parts
+          ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0))
+          : (await admin.fetchOffsets(id)).filter((c) => c.topic === topic).map((c) => c.partition);
+        if (partitions.length === 0) throw new CliError(`group ${id} has no committed offsets for ${topic}`);
+        const res = await admin.deleteOffsets(id, topic, partitions);
+        const failed = res.find((r) => r.errorCode !== 0);
+        if (isJson(o)) json({ group: id, topic, partitions: res.map((r) => ({ partition: r.partition, error: r.error })) });
+        else if (!failed) out(table(['TOPIC', 'PARTITION', 'STATUS'], res.map((r) => [topic, r.partition, 'DELETED'])));
+        if (failed) throw new CliError(`cannot delete the offset of group ${id} for ${topic}/${failed.partition}: ${failed.error}`);
       });
     });
   return group;

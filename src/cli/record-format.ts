@@ -106,11 +106,21 @@ export type OffsetSpec =
   | { kind: 'offset'; offset: number }
   | { kind: 'fromStart'; delta: number }
   | { kind: 'fromEnd'; delta: number }
-  | { kind: 'timestamp'; timestamp: number };
+  | { kind: 'timestamp'; timestamp: number }
+  /** N:M, from N (or the start) up to M excluded (or the end offsets when the range began). */
+  | { kind: 'range'; from: { kind: 'start' } | { kind: 'offset'; offset: number }; to: number | 'end' };
 
-/** start|oldest|beginning, end|newest, N, +N (after start), -N (before end), @timestamp (ms or ISO date). */
+/**
+ * start|oldest|beginning, end|newest, N, +N (after start), -N (before end), @timestamp (ms or ISO
+ * date), and ranges N:M (M excluded), N: or N:end (to the end), :M (from the start).
+ */
 export function parseOffsetSpec(s: string): OffsetSpec {
   const v = s.trim();
+  const range = /^(\d*|start):(\d*|end)$/.exec(v);
+  if (range) {
+    const from = range[1] === '' || range[1] === 'start' ? ({ kind: 'start' } as const) : ({ kind: 'offset', offset: Number(range[1]) } as const);
+    return { kind: 'range', from, to: range[2] === '' || range[2] === 'end' ? 'end' : Number(range[2]) };
+  }
   if (['start', 'oldest', 'beginning', 'earliest'].includes(v)) return { kind: 'start' };
   if (['end', 'newest', 'latest'].includes(v)) return { kind: 'end' };
   if (/^\d+$/.test(v)) return { kind: 'offset', offset: Number(v) };
@@ -121,5 +131,5 @@ export function parseOffsetSpec(s: string): OffsetSpec {
     const ts = /^\d+$/.test(rest) ? Number(rest) : Date.parse(rest);
     if (Number.isFinite(ts)) return { kind: 'timestamp', timestamp: ts };
   }
-  throw new CliError(`bad offset "${s}": expected start, end, N, +N, -N or @timestamp`);
+  throw new CliError(`bad offset "${s}": expected start, end, N, +N, -N, @timestamp or a range N:M`);
 }

@@ -6,6 +6,7 @@ import {
   CreatePartitions,
   CreateTopics,
   DeleteGroups,
+  DeleteRecords,
   DeleteTopics,
   DescribeConfigs,
   DescribeGroups,
@@ -14,6 +15,7 @@ import {
   ListGroups,
   ListOffsets,
   OffsetCommit,
+  OffsetDelete,
   OffsetFetch,
 } from '../protocol/messages/index.js';
 import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
@@ -388,6 +390,41 @@ export class Admin {
       topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
     });
     for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `commit offset of group ${groupId} ${t.name}/${p.partitionIndex}`);
+  }
+
+  /**
+   * Deletes the records of partitions before the given offsets (-1: the high watermark), each
+   * partition at its leader; returns each partition's new log start offset (low watermark).
+   */
+  async deleteRecords(topic: string, before: ReadonlyMap<number, number>, timeoutMs = 30_000): Promise<Map<number, number>> {
+    const byLeader = new Map<number, number[]>();
+    for (const p of before.keys()) {
+      const leader = await this.client.leaderOf(topic, p);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const out = new Map<number, number>();
+    await Promise.all(
+      [...byLeader].map(async ([leader, ps]) => {
+        const conn = await this.client.broker(leader);
+        const res = await conn.send(DeleteRecords, { topics: [{ name: topic, partitions: ps.map((partitionIndex) => ({ partitionIndex, offset: before.get(partitionIndex)! })) }], timeoutMs });
+        for (const t of res.topics) for (const p of t.partitions) {
+          check(p.errorCode, `delete records of ${topic}/${p.partitionIndex}`);
+          out.set(p.partitionIndex, p.lowWatermark);
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Deletes a group's committed offsets of some partitions (OffsetDelete); per-partition error codes come back, 0 for deleted. */
+  async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<{ partition: number; errorCode: number; error: string | null }[]> {
+    const conn = await this.coordinator(groupId);
+    const res = await conn.send(OffsetDelete, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
+    check(res.errorCode, `delete offsets of group ${groupId}`);
+    return res.topics
+      .flatMap((t) => t.partitions)
+      .map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, error: p.errorCode ? describeError(p.errorCode) : null }))
+      .sort((a, b) => a.partition - b.partition);
   }
 }
 
