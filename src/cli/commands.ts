@@ -681,7 +681,7 @@ function perfCommands(): Command {
     .description('consume records from the start of every partition and report the rate')
     .argument('<topic>', 'topic name')
     .option('--num-records <n>', 'records to read', '1000000')
-    .option('--timeout-ms <ms>', 'give up after this long without records', '10000')
+    .option('--timeout-ms <ms>', 'end the run after this long without records (not counted in the rate)', '10000')
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .option('--json', 'the same as --format json')
     .addHelpText('after', '\nExample:\n  samsa perf consume bench --num-records 1000000\n')
