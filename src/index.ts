@@ -6,6 +6,6 @@
  *   // point any Kafka client at `bootstrap`
  *   await stop();
  */
-export { startBroker, type StartedBroker } from './node/start-broker.js';
+export { startBroker, type StartedBroker, type StartBrokerOptions, type LogLevel } from './node/start-broker.js';
 export { SamsaNode } from './node/samsa-node.js';
 export { BrokerConfig } from './config/broker-config.js';

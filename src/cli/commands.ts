@@ -7,27 +7,39 @@ import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
 import { GroupConsumer } from '../client/group.js';
 import { Producer } from '../client/producer.js';
 import { ClientError } from '../client/util.js';
+import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionName } from '../record/compression.js';
-import { CliError, collect, json, out, parseIntArg, parseKeyValue, table } from './output.js';
+import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
-import { compileFormat, parseOffsetSpec, recordJson, type OffsetSpec } from './record-format.js';
+import { compileFormat, parseOffsetSpec, recordJson, textRecords, type OffsetSpec } from './record-format.js';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
+/** Like kcat, which gives up on a silent broker in about ten seconds. */
+const DEFAULT_TIMEOUT = '10s';
 
 interface Common {
   brokers?: string;
   format?: string;
+  timeout?: string;
+}
+
+/** The options every command that talks to brokers takes: where they are and how long to wait. */
+function withBrokers(cmd: Command): Command {
+  return cmd
+    .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
+    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`);
 }
 
 function withCommon(cmd: Command, formatOption = true): Command {
-  cmd.option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`);
+  withBrokers(cmd);
   if (formatOption) cmd.addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
   return cmd;
 }
 
 async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
   const brokers = o.brokers ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
-  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: 5000 });
+  const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   try {
     return await fn(client, new Admin(client));
   } finally {
@@ -92,16 +104,18 @@ function topicCommands(): Command {
     .option('-r, --replicas <n>', 'replication factor (default: the broker\'s default.replication.factor)')
     .option('-c, --config <key=value>', 'topic config, repeatable', collect, [])
     .option('--dry-run', 'validate only')
+    .option('--if-not-exists', 'a topic that already exists is not an error (its settings are left as they are)')
     .addHelpText('after', '\nExample:\n  samsa topic create orders -p 6 -r 1 -c retention.ms=86400000\n')
-    .action(async (names: string[], o: Common & { partitions?: string; replicas?: string; config: string[]; dryRun?: boolean }) => {
+    .action(async (names: string[], o: Common & { partitions?: string; replicas?: string; config: string[]; dryRun?: boolean; ifNotExists?: boolean }) => {
       const partitions = o.partitions === undefined ? -1 : parseIntArg(o.partitions, 'partition count', 1);
       const replicationFactor = o.replicas === undefined ? -1 : parseIntArg(o.replicas, 'replication factor', 1);
       const configs = parseConfigs(o.config);
       await session(o, async (_c, admin) => {
         const res = await admin.createTopics(names.map((name) => ({ name, partitions, replicationFactor, configs })), !!o.dryRun);
-        const failed = res.find((r) => r.errorCode !== 0);
-        if (isJson(o)) json(res.map((r) => ({ topic: r.name, error: r.error })));
-        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, o.dryRun ? 'OK (dry run)' : 'OK'])));
+        const existed = (r: { errorCode: number }) => !!o.ifNotExists && r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
+        const failed = res.find((r) => r.errorCode !== 0 && !existed(r));
+        if (isJson(o)) json(res.map((r) => (existed(r) ? { topic: r.name, error: null, existed: true } : { topic: r.name, error: r.error })));
+        else if (!failed) out(table(['TOPIC', 'STATUS'], res.map((r) => [r.name, existed(r) ? 'EXISTS' : o.dryRun ? 'OK (dry run)' : 'OK'])));
         if (failed) throw new CliError(`cannot create topic ${failed.name}: ${failed.error}`);
       });
     });
@@ -200,6 +214,26 @@ function topicCommands(): Command {
         else out(table(['TOPIC', 'PARTITIONS-BEFORE', 'PARTITIONS'], [[name, before, target]]));
       });
     });
+
+  withCommon(topic.command('delete-records'))
+    .description('delete the records before an offset (moves the log start offset; Kafka\'s kafka-delete-records)')
+    .argument('<topic>', 'topic name')
+    .requiredOption('--before <offset>', 'an offset, or end (the high watermark: every record so far)')
+    .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
+    .addHelpText('after', '\nExample:\n  samsa topic delete-records orders --before 1000 -p 0,1\n')
+    .action(async (name: string, o: Common & { before: string; partition?: string }) => {
+      // DeleteRecords takes -1 for the high watermark.
+      const before = o.before === 'end' ? -1 : parseIntArg(o.before, 'offset', 0);
+      await session(o, async (client, admin) => {
+        const t = await client.topic(name);
+        const partitions = o.partition === undefined ? t.partitions.map((p) => p.partition) : o.partition.split(',').map((x) => parseIntArg(x, 'partition', 0));
+        for (const p of partitions) if (p >= t.partitions.length) throw new CliError(`topic ${name} has no partition ${p}`);
+        const low = await admin.deleteRecords(name, new Map(partitions.map((p) => [p, before])));
+        const rows = partitions.map((p) => ({ partition: p, logStartOffset: low.get(p) ?? -1 }));
+        if (isJson(o)) json({ topic: name, partitions: rows });
+        else out(table(['TOPIC', 'PARTITION', 'LOG-START-OFFSET'], rows.map((r) => [name, r.partition, r.logStartOffset])));
+      });
+    });
   return topic;
 }
 
@@ -237,13 +271,15 @@ function produceCommand(): Command {
     .argument('<topic>', 'topic name')
     .option('-F, --file <path>', 'read records from this file instead of stdin')
     .option('-k, --key-delimiter <delim>', 'split each line into key and value at the first occurrence of delim')
+    .option('--key <key>', 'the key of every record')
+    .option('-Z, --null-empty', 'send an empty value as null, a tombstone on compacted topics (as kcat -Z)')
     .option('-H, --header <key=value>', 'header added to every record, repeatable', collect, [])
     .option('-p, --partition <n>', 'partition (default: murmur2 of the key, sticky for null keys)')
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--acks <acks>', 'all (-1), 1 or 0', 'all')
     .option('--linger-ms <ms>', 'producer linger.ms', '5')
-    .addHelpText('after', '\nExample:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n')
-    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
+    .addHelpText('after', '\nExamples:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n  printf "k1:\\n" | samsa produce compacted -k : -Z     # a tombstone for k1\n')
+    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; key?: string; nullEmpty?: boolean; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
       const headers = o.header.map((h) => {
         const [key, value] = parseKeyValue(h, 'header');
         return { key, value };
@@ -254,6 +290,8 @@ function produceCommand(): Command {
       const lingerMs = parseIntArg(o.lingerMs, 'linger.ms', 0);
       const delim = o.keyDelimiter === undefined ? null : Buffer.from(o.keyDelimiter.replace(/\\t/g, '\t'));
       if (delim && delim.length === 0) throw new CliError('the key delimiter must not be empty');
+      if (delim && o.key !== undefined) throw new CliError('give --key or --key-delimiter, not both');
+      const fixedKey = o.key === undefined ? null : Buffer.from(o.key);
       await session(o, async (client) => {
         await client.topic(topic);
         const data = await readInput(o.file);
@@ -261,8 +299,8 @@ function produceCommand(): Command {
         const producer = new Producer(client, { acks, compression, lingerMs });
         const results = await producer.sendAll(
           lines.map((line) => {
-            let key: Buffer | null = null;
-            let value = line;
+            let key: Buffer | null = fixedKey;
+            let value: Buffer | null = line;
             if (delim) {
               const i = line.indexOf(delim);
               if (i >= 0) {
@@ -270,6 +308,7 @@ function produceCommand(): Command {
                 value = line.subarray(i + delim.length);
               }
             }
+            if (o.nullEmpty && value.length === 0) value = null;
             return { topic, key, value, headers, partition };
           }),
         );
@@ -298,6 +337,7 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
   const clamp = (p: number, v: number) => Math.max(starts.get(p) ?? 0, Math.min(ends.get(p) ?? 0, v));
   const out = new Map<number, number>();
   if (spec.kind === 'timestamp') return admin.listOffsets(topic, partitions, spec.timestamp);
+  if (spec.kind === 'range') return resolveStart(admin, topic, partitions, spec.from);
   for (const p of partitions) {
     const s = starts.get(p) ?? 0;
     const e = ends.get(p) ?? 0;
@@ -323,21 +363,21 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
 }
 
 function consumeCommand(): Command {
-  return new Command('consume')
+  return withBrokers(new Command('consume'))
     .description('print records; follows new records until interrupted unless -n or --exit')
     .argument('<topic>', 'topic name')
-    .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
-    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp', 'start')
+    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp, or a range N:M (M excluded), N:end, :M', 'start')
     .option('-n, --num <count>', 'exit after this many records')
     .option('-e, --exit', 'exit when the end of every partition is reached')
     .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
     .option('-g, --group <id>', 'consume as a member of this group (commits offsets)')
-    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t) or "json"', '%v\\n')
-    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -g billing --format json\n')
+    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t), "text" (a table) or "json"', '%v\\n')
+    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -o 10:20 -p 0\n  samsa consume orders -g billing --format json\n')
     .action(async (topic: string, o: Common & { offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string }) => {
       const spec = parseOffsetSpec(o.offset);
+      if (spec.kind === 'range' && o.group) throw new CliError('a range (-o N:M) reads partitions by offset; it cannot be combined with -g');
       const limit = o.num === undefined ? Infinity : parseIntArg(o.num, 'count', 1);
-      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : compileFormat(o.format);
+      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : o.format === 'text' ? textRecords() : compileFormat(o.format);
       const wanted = o.partition === undefined ? null : o.partition.split(',').map((s) => parseIntArg(s, 'partition', 0));
       await session(o, async (client, admin) => {
         const t = await client.topic(topic);
@@ -350,15 +390,16 @@ function consumeCommand(): Command {
         process.once('SIGINT', onSig);
         process.once('SIGTERM', onSig);
         let printed = 0;
-        let ends: Map<number, number> | null = null;
-        const write = async (recs: ConsumedRecord[]) => {
+        /** Prints up to the limit; returns the records left unprinted. */
+        const write = async (recs: ConsumedRecord[]): Promise<ConsumedRecord[]> => {
           const bufs: Buffer[] = [];
-          for (const r of recs) {
-            if (printed >= limit) break;
-            bufs.push(render(r));
+          let i = 0;
+          for (; i < recs.length && printed < limit; i++) {
+            bufs.push(render(recs[i]!));
             printed++;
           }
           if (bufs.length && !process.stdout.write(Buffer.concat(bufs))) await new Promise((r) => process.stdout.once('drain', r));
+          return recs.slice(i);
         };
         try {
           if (o.group) {
@@ -366,12 +407,15 @@ function consumeCommand(): Command {
             const gc = new GroupConsumer(client, { groupId: o.group, topics: [topic], autoOffsetReset: reset, maxWaitMs: 300, autoCommitIntervalMs: 1000 });
             try {
               while (!stop && printed < limit) {
-                const recs = await gc.poll();
-                await write(recs);
+                const unprinted = await write(await gc.poll());
+                // The fetch went past what -n let through: move back to the first record not
+                // printed in each partition, so that the commit on close covers exactly what was
+                // printed (as kcat -c does).
+                const back = new Map<number, number>();
+                for (const r of unprinted) if (!back.has(r.partition)) back.set(r.partition, r.offset);
+                for (const [p, off] of back) gc.fetcher.seek(topic, p, off);
                 if (o.exit && gc.fetcher.caughtUp()) break;
               }
-              // Commit exactly what was printed when -n cut a poll short.
-              await gc.close();
             } finally {
               await gc.close();
             }
@@ -380,11 +424,28 @@ function consumeCommand(): Command {
           const f = new Fetcher(client, new Admin(client), { maxWaitMs: 300 });
           const starts = await resolveStart(admin, topic, partitions, spec);
           for (const p of partitions) f.assign(topic, p, starts.get(p) ?? 0);
-          if (o.exit) ends = await admin.listOffsets(topic, partitions, LATEST);
-          const done = () => ends !== null && partitions.every((p) => (f.position(topic, p) ?? 0) >= (ends!.get(p) ?? 0));
+          // Where each partition stops (excluded): its end offset now with -e or an N:end range,
+          // M with N:M, whichever comes first; null: it follows until interrupted.
+          let stops: Map<number, number> | null = null;
+          if (o.exit || (spec.kind === 'range' && spec.to === 'end')) stops = await admin.listOffsets(topic, partitions, LATEST);
+          if (spec.kind === 'range' && spec.to !== 'end') {
+            const to = spec.to;
+            stops = new Map(partitions.map((p) => [p, Math.min(stops?.get(p) ?? Infinity, to)]));
+          }
+          const finished = new Set<number>();
+          const done = () => {
+            if (stops === null) return false;
+            for (const p of partitions) {
+              if (finished.has(p) || (f.position(topic, p) ?? 0) < stops.get(p)!) continue;
+              // Nothing more is wanted from it: stop fetching it.
+              finished.add(p);
+              f.unassign(topic, p);
+            }
+            return finished.size === partitions.length;
+          };
           while (!stop && printed < limit && !done()) {
             const recs = await f.poll();
-            await write(recs);
+            await write(stops === null ? recs : recs.filter((r) => r.offset < stops!.get(r.partition)!));
           }
         } finally {
           process.off('SIGINT', onSig);
@@ -481,7 +542,7 @@ function groupCommands(): Command {
     .addHelpText('after', '\nExample:\n  samsa group seek billing --to @1700000000000 --topic orders --execute\n')
     .action(async (id: string, o: Common & { to: string; topic: string[]; execute?: boolean }) => {
       const spec = parseOffsetSpec(o.to);
-      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
+      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd' || spec.kind === 'range') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
       const targets = o.topic.map((s) => {
         const [topic, parts] = s.split(':');
         return { topic: topic!, partitions: parts ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0)) : null };
@@ -523,6 +584,27 @@ function groupCommands(): Command {
         if (failed) throw new CliError(`cannot delete group ${failed.groupId}: ${failed.error}`);
       });
     });
+
+  withCommon(group.command('offset-delete'))
+    .description('delete a group\'s committed offsets of a topic (the group must not be consuming it)')
+    .argument('<group>', 'group id')
+    .requiredOption('-t, --topic <topic[:p,p]>', 'the topic, and optionally which partitions (default: every partition the group committed)')
+    .addHelpText('after', '\nExample:\n  samsa group offset-delete billing --topic orders:0,1\n')
+    .action(async (id: string, o: Common & { topic: string }) => {
+      const [topic, parts] = o.topic.split(':');
+      if (!topic) throw new CliError(`bad --topic "${o.topic}": expected topic or topic:p,p`);
+      await session(o, async (_c, admin) => {
+        const partitions = parts
+          ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0))
+          : (await admin.fetchOffsets(id)).filter((c) => c.topic === topic).map((c) => c.partition);
+        if (partitions.length === 0) throw new CliError(`group ${id} has no committed offsets for ${topic}`);
+        const res = await admin.deleteOffsets(id, topic, partitions);
+        const failed = res.find((r) => r.errorCode !== 0);
+        if (isJson(o)) json({ group: id, topic, partitions: res.map((r) => ({ partition: r.partition, error: r.error })) });
+        else if (!failed) out(table(['TOPIC', 'PARTITION', 'STATUS'], res.map((r) => [topic, r.partition, 'DELETED'])));
+        if (failed) throw new CliError(`cannot delete the offset of group ${id} for ${topic}/${failed.partition}: ${failed.error}`);
+      });
+    });
   return group;
 }
 
@@ -559,13 +641,14 @@ function clusterCommands(): Command {
 
 // ---------------------------------------------------------------- perf
 
+/** perf took --json before every other command's --format json; both are kept. */
+const perfJson = (o: Common & { json?: boolean }): boolean => !!o.json || o.format === 'json';
+
 function perfCommands(): Command {
   const perf = new Command('perf').description('produce and consume load tests');
-  perf
-    .command('produce')
+  withBrokers(perf.command('produce'))
     .description('produce records as fast as possible (or at --throughput) and report rate and latency percentiles')
     .argument('<topic>', 'topic name (must exist)')
-    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('--num-records <n>', 'records to send', '1000000')
     .option('--record-size <bytes>', 'value size', '100')
     .option('--throughput <n>', 'cap in records/s (-1: no cap)', '-1')
@@ -573,7 +656,8 @@ function perfCommands(): Command {
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--batch-size <bytes>', 'producer batch.size', '65536')
     .option('--linger-ms <ms>', 'producer linger.ms', '5')
-    .option('--json', 'print the summary as JSON')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .option('--json', 'the same as --format json')
     .addHelpText('after', '\nExample:\n  samsa perf produce bench --num-records 1000000 --record-size 100 --throughput 200000\n')
     .action(async (topic: string, o: Common & { numRecords: string; recordSize: string; throughput: string; acks: string; compression: string; batchSize: string; lingerMs: string; json?: boolean }) => {
       const opts = {
@@ -585,28 +669,27 @@ function perfCommands(): Command {
         compression: parseCompression(o.compression),
         batchSize: parseIntArg(o.batchSize, 'batch size', 1),
         lingerMs: parseIntArg(o.lingerMs, 'linger.ms', 0),
-        json: !!o.json,
+        json: perfJson(o),
       };
       await session(o, async (client) => {
         const r = await perfProduce(client, opts);
-        if (o.json) out(JSON.stringify(r) + '\n');
+        if (opts.json) out(JSON.stringify(r) + '\n');
         else out(produceSummaryLine(r));
       });
     });
-  perf
-    .command('consume')
+  withBrokers(perf.command('consume'))
     .description('consume records from the start of every partition and report the rate')
     .argument('<topic>', 'topic name')
-    .option('-b, --brokers <list>', `bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('--num-records <n>', 'records to read', '1000000')
-    .option('--timeout-ms <ms>', 'give up after this long without records', '10000')
-    .option('--json', 'print the summary as JSON')
+    .option('--timeout-ms <ms>', 'end the run after this long without records (not counted in the rate)', '10000')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .option('--json', 'the same as --format json')
     .addHelpText('after', '\nExample:\n  samsa perf consume bench --num-records 1000000\n')
     .action(async (topic: string, o: Common & { numRecords: string; timeoutMs: string; json?: boolean }) => {
-      const opts = { topic, numRecords: parseIntArg(o.numRecords, 'record count', 1), timeoutMs: parseIntArg(o.timeoutMs, 'timeout', 1), json: !!o.json };
+      const opts = { topic, numRecords: parseIntArg(o.numRecords, 'record count', 1), timeoutMs: parseIntArg(o.timeoutMs, 'timeout', 1), json: perfJson(o) };
       await session(o, async (client, admin) => {
         const r = await perfConsume(client, admin, opts);
-        if (o.json) out(JSON.stringify(r) + '\n');
+        if (opts.json) out(JSON.stringify(r) + '\n');
         else out(consumeSummaryLine(r));
       });
     });
@@ -618,6 +701,7 @@ function perfCommands(): Command {
 function program(): Command {
   const p = new Command('samsa')
     .description('Samsa, a Kafka-compatible broker, and the tools to use it')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', '\nRun a broker with `samsa start` (see samsa start --help).\n\nExample:\n  samsa topic create orders -p 3 && echo hi | samsa produce orders && samsa consume orders -n 1\n')
     .showSuggestionAfterError(true);
   p.addCommand(new Command('start').description('run a broker (samsa start --help)'));
@@ -629,6 +713,9 @@ function program(): Command {
   p.addCommand(perfCommands());
   const configure = (c: Command) => {
     c.exitOverride();
+    // A stray word is more often a mistake (a second topic where one is taken, a value without
+    // its flag) than something to drop silently.
+    c.allowExcessArguments(false);
     c.configureOutput({
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`samsa: ${s.replace(/^error: /, '').trim()}\n`),
@@ -636,7 +723,31 @@ function program(): Command {
     for (const sub of c.commands) configure(sub);
   };
   configure(p);
+  // Computed when help is shown, so that a command added anywhere above is listed too.
+  p.addHelpText('after', () => `Every command:\n${commandIndex(p)}`);
   return p;
+}
+
+/** Every leaf command as "topic create  create topics", for the top-level help. */
+function commandIndex(p: Command): string {
+  const rows: [string, string][] = [];
+  const walk = (c: Command, path: string[]) => {
+    const subs = c.commands.filter((x) => x.name() !== 'help');
+    if (subs.length === 0) rows.push([path.join(' '), c.description()]);
+    for (const sub of subs) walk(sub, [...path, sub.name()]);
+  };
+  for (const c of p.commands) walk(c, [c.name()]);
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`).join('\n') + '\n';
+}
+
+/** The version in the package.json three levels up from dist/src/cli/ (the package root). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function message(e: unknown): string {

@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const [command, ...rest] = process.argv.slice(2);
 
+// `samsa consume t | head`: once the reader is gone nothing more can be printed, and that is the
+// reader's choice, not a failure worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`samsa: cannot write output: ${err.message}\n`);
+  process.exit(1);
+});
+
 type StartModule = typeof import('./start.js');
 
 /** The bundle, unless it is missing or older than the modules it was made from (a tsc-only build). */

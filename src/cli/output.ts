@@ -47,3 +47,12 @@ export function parseIntArg(s: string, what: string, min = 0): number {
   if (n < min) throw new CliError(`bad ${what} "${s}": must be at least ${min}`);
   return n;
 }
+
+/** A duration as 500ms, 10s, 2m or a bare number of milliseconds. */
+export function parseDuration(s: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+  if (!m) throw new CliError(`bad ${what} "${s}": expected a duration such as 500ms, 10s or 2m`);
+  const n = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
+  if (n < 1) throw new CliError(`bad ${what} "${s}": must be at least 1ms`);
+  return Math.round(n);
+}

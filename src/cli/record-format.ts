@@ -69,6 +69,25 @@ export function compileFormat(fmt: string): (r: ConsumedRecord) => Buffer {
   };
 }
 
+/**
+ * `--format text`: records as table rows under one header. A stream cannot know its widest
+ * cell in advance, so columns grow to the widest seen so far; the value, last, is not padded.
+ */
+export function textRecords(): (r: ConsumedRecord) => Buffer {
+  const headers = ['PARTITION', 'OFFSET', 'TIMESTAMP', 'KEY', 'VALUE'];
+  const widths = headers.map((h) => h.length);
+  let headed = false;
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return (r) => {
+    const cells = [String(r.partition), String(r.offset), r.timestamp >= 0 ? new Date(r.timestamp).toISOString() : String(r.timestamp), r.key === null ? '-' : r.key.toString('utf8'), r.value === null ? '-' : r.value.toString('utf8')];
+    cells.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i]!, c.length)));
+    const row = line(cells) + '\n';
+    if (headed) return Buffer.from(row);
+    headed = true;
+    return Buffer.from(line(headers) + '\n' + row);
+  };
+}
+
 export function recordJson(r: ConsumedRecord): string {
   return JSON.stringify({
     topic: r.topic,
@@ -87,11 +106,21 @@ export type OffsetSpec =
   | { kind: 'offset'; offset: number }
   | { kind: 'fromStart'; delta: number }
   | { kind: 'fromEnd'; delta: number }
-  | { kind: 'timestamp'; timestamp: number };
+  | { kind: 'timestamp'; timestamp: number }
+  /** N:M, from N (or the start) up to M excluded (or the end offsets when the range began). */
+  | { kind: 'range'; from: { kind: 'start' } | { kind: 'offset'; offset: number }; to: number | 'end' };
 
-/** start|oldest|beginning, end|newest, N, +N (after start), -N (before end), @timestamp (ms or ISO date). */
+/**
+ * start|oldest|beginning, end|newest, N, +N (after start), -N (before end), @timestamp (ms or ISO
+ * date), and ranges N:M (M excluded), N: or N:end (to the end), :M (from the start).
+ */
 export function parseOffsetSpec(s: string): OffsetSpec {
   const v = s.trim();
+  const range = /^(\d*|start):(\d*|end)$/.exec(v);
+  if (range) {
+    const from = range[1] === '' || range[1] === 'start' ? ({ kind: 'start' } as const) : ({ kind: 'offset', offset: Number(range[1]) } as const);
+    return { kind: 'range', from, to: range[2] === '' || range[2] === 'end' ? 'end' : Number(range[2]) };
+  }
   if (['start', 'oldest', 'beginning', 'earliest'].includes(v)) return { kind: 'start' };
   if (['end', 'newest', 'latest'].includes(v)) return { kind: 'end' };
   if (/^\d+$/.test(v)) return { kind: 'offset', offset: Number(v) };
@@ -102,5 +131,5 @@ export function parseOffsetSpec(s: string): OffsetSpec {
     const ts = /^\d+$/.test(rest) ? Number(rest) : Date.parse(rest);
     if (Number.isFinite(ts)) return { kind: 'timestamp', timestamp: ts };
   }
-  throw new CliError(`bad offset "${s}": expected start, end, N, +N, -N or @timestamp`);
+  throw new CliError(`bad offset "${s}": expected start, end, N, +N, -N, @timestamp or a range N:M`);
 }

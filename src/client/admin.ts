@@ -6,6 +6,7 @@ import {
   CreatePartitions,
   CreateTopics,
   DeleteGroups,
+  DeleteRecords,
   DeleteTopics,
   DescribeConfigs,
   DescribeGroups,
@@ -14,6 +15,7 @@ import {
   ListGroups,
   ListOffsets,
   OffsetCommit,
+  OffsetDelete,
   OffsetFetch,
 } from '../protocol/messages/index.js';
 import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
@@ -22,17 +24,20 @@ import { decodeAssignment, decodeSubscription } from '../protocol/consumer-proto
 import { ClientError, KafkaError, check } from './util.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+/** DescribeConfigs' configSource ids as Kafka numbers them (DescribeConfigsResponse.json), by the names its AdminClient gives them. */
 export const ConfigSource: Record<number, string> = {
   0: 'UNKNOWN',
   1: 'DYNAMIC_TOPIC_CONFIG',
-  2: 'DYNAMIC_BROKER_LOGGER_CONFIG',
-  3: 'DYNAMIC_BROKER_CONFIG',
-  4: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
-  5: 'STATIC_BROKER_CONFIG',
-  6: 'DEFAULT_CONFIG',
+  2: 'DYNAMIC_BROKER_CONFIG',
+  3: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  4: 'STATIC_BROKER_CONFIG',
+  5: 'DEFAULT_CONFIG',
+  6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
   7: 'DYNAMIC_CLIENT_METRICS_CONFIG',
   8: 'DYNAMIC_GROUP_CONFIG',
 };
+const DEFAULT_CONFIG = 5;
+const DYNAMIC_TOPIC_CONFIG = 1;
 
 export interface NewTopic {
   name: string;
@@ -165,14 +170,15 @@ export class Admin {
     const v = conn.versionFor(DescribeConfigs);
     return r.configs
       .map((c) => {
-        const source = v === 0 ? (c.isDefault ? 6 : 1) : c.configSource;
+        // v0 has no source, only isDefault; a non-default there is the topic's own (or a static broker) setting.
+        const source = v === 0 ? (c.isDefault ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG) : c.configSource;
         return {
           name: c.name,
           value: c.value,
           source: ConfigSource[source] ?? String(source),
           readOnly: c.readOnly,
           sensitive: c.isSensitive,
-          isDefault: v === 0 ? c.isDefault : source === 6 || source === 5,
+          isDefault: v === 0 ? c.isDefault : source === DEFAULT_CONFIG,
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -384,6 +390,41 @@ export class Admin {
       topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
     });
     for (const t of res.topics) for (const p of t.partitions) check(p.errorCode, `commit offset of group ${groupId} ${t.name}/${p.partitionIndex}`);
+  }
+
+  /**
+   * Deletes the records of partitions before the given offsets (-1: the high watermark), each
+   * partition at its leader; returns each partition's new log start offset (low watermark).
+   */
+  async deleteRecords(topic: string, before: ReadonlyMap<number, number>, timeoutMs = 30_000): Promise<Map<number, number>> {
+    const byLeader = new Map<number, number[]>();
+    for (const p of before.keys()) {
+      const leader = await this.client.leaderOf(topic, p);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const out = new Map<number, number>();
+    await Promise.all(
+      [...byLeader].map(async ([leader, ps]) => {
+        const conn = await this.client.broker(leader);
+        const res = await conn.send(DeleteRecords, { topics: [{ name: topic, partitions: ps.map((partitionIndex) => ({ partitionIndex, offset: before.get(partitionIndex)! })) }], timeoutMs });
+        for (const t of res.topics) for (const p of t.partitions) {
+          check(p.errorCode, `delete records of ${topic}/${p.partitionIndex}`);
+          out.set(p.partitionIndex, p.lowWatermark);
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Deletes a group's committed offsets of some partitions (OffsetDelete); per-partition error codes come back, 0 for deleted. */
+  async deleteOffsets(groupId: string, topic: string, partitions: number[]): Promise<{ partition: number; errorCode: number; error: string | null }[]> {
+    const conn = await this.coordinator(groupId);
+    const res = await conn.send(OffsetDelete, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
+    check(res.errorCode, `delete offsets of group ${groupId}`);
+    return res.topics
+      .flatMap((t) => t.partitions)
+      .map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, error: p.errorCode ? describeError(p.errorCode) : null }))
+      .sort((a, b) => a.partition - b.partition);
   }
 }
 

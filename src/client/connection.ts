@@ -58,10 +58,15 @@ export class Connection {
     return this.pending.length;
   }
 
-  /** Connects and negotiates API versions. */
+  /**
+   * Connects and negotiates API versions, both within connectTimeoutMs (as librdkafka's
+   * socket.connection.setup.timeout.ms): an address that accepts but never answers is given up
+   * on like one that never accepts, and neither is retried.
+   */
   async connect(): Promise<void> {
     const { host, port } = this.opts;
     const timeout = this.opts.connectTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeout;
     await new Promise<void>((resolve, reject) => {
       const s = net.connect({ host, port, noDelay: true });
       const t = setTimeout(() => {
@@ -85,14 +90,23 @@ export class Connection {
     });
     this.timer = setInterval(() => this.checkTimeouts(), 100);
     this.timer.unref();
-    await this.negotiate();
+    try {
+      await this.negotiate(deadline);
+    } catch (e) {
+      this.close();
+      if (e instanceof ClientError && e.code === 'REQUEST_TIMEOUT') {
+        throw new ClientError('CONNECT_TIMEOUT', `broker ${this.address} accepted the connection but did not answer ApiVersions within ${timeout} ms`);
+      }
+      throw e;
+    }
   }
 
-  private async negotiate(): Promise<void> {
+  private async negotiate(deadline: number): Promise<void> {
     const ours = parseRange(ApiVersions.versions);
     let version = ours.max;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const res = await this.sendAt(ApiVersions, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION });
+      const timeoutMs = Math.max(1, deadline - Date.now());
+      const res = await this.sendAt(ApiVersions, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION }, { timeoutMs });
       if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
         // The broker answered in v0 with its own range (KIP-511): retry at the highest it knows.
         const theirs = res.apiKeys.find((k) => k.apiKey === ApiVersions.key);

@@ -180,13 +180,14 @@ export class GroupConsumer {
       if (this.opts.autoCommit !== false && this.generationId >= 0) await this.commit().catch(() => undefined);
       await this.join();
     }
-    const recs = await this.fetcher.poll();
+    // Auto-commit before fetching, as Kafka's consumer does: the positions then cover only the
+    // records earlier polls handed out, never the ones this poll is about to return.
     if (this.opts.autoCommit !== false && Date.now() - this.lastCommit >= (this.opts.autoCommitIntervalMs ?? 5000)) {
       await this.commit().catch((e) => {
         if (e instanceof KafkaError && REJOIN_CODES.has(e.errorCode)) this.needRejoin = true;
       });
     }
-    return recs;
+    return this.fetcher.poll();
   }
 
   /** Commits the current positions (the next offset to read) of the assignment. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, type ConfigValue } from './definitions.js';
+import { ignoredSetting } from './ignored.js';
 import { ConfigError, parseValue, readPropertiesFile, settingsFromEnv } from './parse.js';
 
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'override';
@@ -8,31 +9,54 @@ export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'override';
 export class BrokerConfig {
   private readonly values = new Map<string, ConfigValue>();
   private readonly sources = new Map<string, ConfigSource>();
+  /** Kafka settings given that mean nothing in Samsa (src/config/ignored.ts), for the start's one warning. */
+  readonly ignored: readonly { name: string; source: ConfigSource; why: string }[];
 
-  constructor(layers: ReadonlyArray<[ConfigSource, ReadonlyMap<string, string | ConfigValue>]> = []) {
+  /**
+   * Every unknown name and every bad value of every layer is reported in one error, so that a
+   * server.properties written for Kafka is fixed in one edit, not one start per line.
+   */
+  constructor(layers: ReadonlyArray<[ConfigSource, ReadonlyMap<string, string | ConfigValue>]> = [], unknownEnv: readonly string[] = []) {
     for (const def of BROKER_CONFIGS) {
       this.values.set(def.name, def.default);
       this.sources.set(def.name, 'default');
     }
+    const unknown: string[] = unknownEnv.map((v) => `${v} (env)`);
+    const invalid: string[] = [];
+    const ignored = new Map<string, { name: string; source: ConfigSource; why: string }>();
     for (const [source, settings] of layers) {
       for (const [name, raw] of settings) {
         const def = BROKER_CONFIG_BY_NAME.get(name);
-        if (!def) throw new ConfigError(`unknown setting ${name} (${source})`);
-        const value = typeof raw === 'string' ? parseValue(def, raw, source) : raw;
-        this.values.set(name, value);
-        this.sources.set(name, source);
+        if (!def) {
+          const why = ignoredSetting(name);
+          if (why !== undefined) ignored.set(name, { name, source, why });
+          else unknown.push(`${name} (${source})`);
+          continue;
+        }
+        try {
+          const value = typeof raw === 'string' ? parseValue(def, raw, source) : raw;
+          this.values.set(name, value);
+          this.sources.set(name, source);
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          invalid.push(e.message);
+        }
       }
     }
+    const problems = [...(unknown.length ? [`unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`] : []), ...invalid];
+    if (problems.length) throw new ConfigError(problems.join('; '));
+    this.ignored = [...ignored.values()];
     this.validate();
   }
 
   /** Layers lowest first: config file, then environment, then command-line flags. */
   static load(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ReadonlyMap<string, string> }): BrokerConfig {
     const layers: Array<[ConfigSource, ReadonlyMap<string, string>]> = [];
+    const unknownEnv: string[] = [];
     if (opts.file) layers.push(['file', readPropertiesFile(opts.file)]);
-    if (opts.env) layers.push(['env', settingsFromEnv(opts.env)]);
+    if (opts.env) layers.push(['env', settingsFromEnv(opts.env, unknownEnv)]);
     if (opts.flags) layers.push(['flag', opts.flags]);
-    return new BrokerConfig(layers);
+    return new BrokerConfig(layers, unknownEnv);
   }
 
   private validate(): void {

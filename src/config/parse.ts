@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BROKER_CONFIG_BY_NAME, type ConfigDef, type ConfigValue } from './definitions.js';
+import { IGNORED_SETTING_NAMES } from './ignored.js';
 
 /** A setting that cannot be used; the message names it. */
 export class ConfigError extends Error {
@@ -54,19 +55,24 @@ export function readPropertiesFile(path: string): Map<string, string> {
 }
 
 /** Environment variables that are not broker settings. */
-// SAMSA_SENDFILE, SAMSA_SENDFILE_MIN, SAMSA_NATIVE_CRC, SAMSA_DIRECT_READ and SAMSA_NATIVE_LOCK: switches for the native addon's parts (not broker settings).
-const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ', 'SAMSA_NATIVE_LOCK']);
+// SAMSA_SENDFILE, SAMSA_SENDFILE_MIN, SAMSA_NATIVE_CRC, SAMSA_DIRECT_READ, SAMSA_NATIVE_LOCK and SAMSA_NATIVE_ZSTD: switches for the native parts (not broker settings).
+const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ', 'SAMSA_NATIVE_LOCK', 'SAMSA_NATIVE_ZSTD']);
 
-/** SAMSA_LOG_RETENTION_HOURS → log.retention.hours, for every known setting. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): Map<string, string> {
+/**
+ * SAMSA_LOG_RETENTION_HOURS → log.retention.hours, for every known setting and every Kafka
+ * setting Samsa ignores. Variables that name neither go into `unknown` when it is given (the
+ * caller reports them with the other layers' mistakes), else they throw.
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv, unknown?: string[]): Map<string, string> {
   const byEnvName = new Map<string, string>();
-  for (const name of BROKER_CONFIG_BY_NAME.keys()) byEnvName.set('SAMSA_' + name.toUpperCase().replace(/[.-]/g, '_'), name);
+  for (const name of [...BROKER_CONFIG_BY_NAME.keys(), ...IGNORED_SETTING_NAMES]) byEnvName.set('SAMSA_' + name.toUpperCase().replace(/[.-]/g, '_'), name);
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(env)) {
     if (!k.startsWith('SAMSA_') || RESERVED_ENV.has(k) || v === undefined) continue;
     const name = byEnvName.get(k);
-    if (!name) throw new ConfigError(`unknown setting in environment variable ${k}`);
-    out.set(name, v);
+    if (name) out.set(name, v);
+    else if (unknown) unknown.push(k);
+    else throw new ConfigError(`unknown setting in environment variable ${k}`);
   }
   return out;
 }

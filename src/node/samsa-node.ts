@@ -25,6 +25,7 @@ import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
+import { isWildcardHost, machineAddress } from './machine-address.js';
 
 export interface SamsaNodeOptions {
   clock?: Clock;
@@ -49,6 +50,8 @@ export class SamsaNode {
   private cleanerTimer: Timer | null = null;
   private stopping: Promise<void> | null = null;
   private readonly dirLock: DirLock | null;
+  /** Looked up once: a broker's advertised address does not change while it runs. */
+  private wildcardAddress: string | null = null;
 
   constructor(readonly config: BrokerConfig, opts: SamsaNodeOptions = {}) {
     this.nodeId = config.nodeId;
@@ -141,10 +144,10 @@ export class SamsaNode {
     return this.controller.image.clusterId;
   }
 
-  /** The address clients are told to use (a listener on 0.0.0.0 is advertised as 127.0.0.1). */
+  /** The address clients are told to use (a listener on every interface is advertised as the machine's address). */
   advertised(): BrokerInfo {
     const adv = parseListener(this.config.advertisedListeners[0]!);
-    const host = adv.host === '0.0.0.0' ? '127.0.0.1' : adv.host;
+    const host = isWildcardHost(adv.host) ? (this.wildcardAddress ??= machineAddress()) : adv.host;
     return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: null };
   }
 
@@ -158,6 +161,10 @@ export class SamsaNode {
   }
 
   async start(): Promise<void> {
+    if (this.config.ignored.length) {
+      const names = this.config.ignored.map((i) => i.name);
+      this.log.warn({ ignored: this.config.ignored }, `Kafka settings with no meaning in Samsa are ignored: ${names.join(', ')} (docs/compatibility.md)`);
+    }
     const l = parseListener(this.config.listeners[0]!);
     this.listener = new Listener(
       {

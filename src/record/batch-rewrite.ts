@@ -17,7 +17,7 @@ import {
   batchSize,
 } from './batch-header.js';
 import { buildBatch, TimestampType } from './builder.js';
-import { Compression, type CompressionCodec } from './compression.js';
+import { CodecUnavailableError, Compression, type CompressionCodec } from './compression.js';
 import { type BatchRecord, DecompressionLimitError, maxRecordsSectionBytes, readRecords } from './records.js';
 import { ErrorCode } from '../protocol/errors.js';
 
@@ -49,6 +49,15 @@ export type RewriteOutcome =
 // past the bound is the same case seen earlier, so it gets the same error rather than
 // INVALID_RECORD; the Java producer also reacts to it by splitting the batch and retrying.
 const tooLarge = (message: string): RewriteOutcome => ({ ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message, recordErrors: [] });
+
+// A codec this install has no library for (an optional native dependency missing): Kafka's
+// error for a codec the broker cannot handle, which clients report as such, not as corruption.
+const unsupportedCodec = (err: CodecUnavailableError, topicPartition: string): RewriteOutcome => ({
+  ok: false,
+  errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+  message: `${err.message}; the broker cannot rewrite batches for ${topicPartition}`,
+  recordErrors: [],
+});
 
 /** Kafka's message when records are refused: it counts them and quotes at most three. */
 function recordErrorsMessage(errors: readonly RecordError[]): string {
@@ -88,6 +97,7 @@ export function rewriteForTopic(
     try {
       recs = readRecords(own, 0, maxRecordsSectionBytes(opts.maxMessageBytes));
     } catch (err) {
+      if (err instanceof CodecUnavailableError) return unsupportedCodec(err, opts.topicPartition);
       if (!(err instanceof DecompressionLimitError)) throw err;
       return tooLarge(`A ${err.codec} batch in append to partition ${opts.topicPartition} decompresses to more than ${err.limit} bytes of records, which exceeds the maximum configured size of ${opts.maxMessageBytes}.`);
     }
@@ -102,21 +112,27 @@ export function rewriteForTopic(
       continue;
     }
     const base = batchBaseOffset(own);
-    const rebuilt = buildBatch(
-      recs.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offset - base })),
-      {
-        baseOffset: base,
-        partitionLeaderEpoch: batchLeaderEpoch(own),
-        producerId: batchProducerId(own),
-        producerEpoch: batchProducerEpoch(own),
-        baseSequence: batchBaseSequence(own),
-        transactional: (attrs & TRANSACTIONAL_FLAG) !== 0,
-        compression: opts.codec!,
-        timestampType: (attrs & TIMESTAMP_TYPE_MASK) !== 0 ? TimestampType.LogAppendTime : TimestampType.CreateTime,
-        lastOffsetDelta: batchLastOffsetDelta(own),
-        baseTimestamp: batchBaseTimestamp(own),
-      },
-    );
+    let rebuilt: Buffer;
+    try {
+      rebuilt = buildBatch(
+        recs.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offset - base })),
+        {
+          baseOffset: base,
+          partitionLeaderEpoch: batchLeaderEpoch(own),
+          producerId: batchProducerId(own),
+          producerEpoch: batchProducerEpoch(own),
+          baseSequence: batchBaseSequence(own),
+          transactional: (attrs & TRANSACTIONAL_FLAG) !== 0,
+          compression: opts.codec!,
+          timestampType: (attrs & TIMESTAMP_TYPE_MASK) !== 0 ? TimestampType.LogAppendTime : TimestampType.CreateTime,
+          lastOffsetDelta: batchLastOffsetDelta(own),
+          baseTimestamp: batchBaseTimestamp(own),
+        },
+      );
+    } catch (err) {
+      if (err instanceof CodecUnavailableError) return unsupportedCodec(err, opts.topicPartition);
+      throw err;
+    }
     if (rebuilt.length > opts.maxMessageBytes) {
       return tooLarge(`Message batch size is ${rebuilt.length} bytes in append to partition ${opts.topicPartition} which exceeds the maximum configured size of ${opts.maxMessageBytes}.`);
     }

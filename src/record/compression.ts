@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { constants as bufferConstants } from 'node:buffer';
+import * as zlib from 'node:zlib';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 // The native codecs load on first use: most batches are never decompressed by the broker, and
@@ -33,15 +34,41 @@ interface ZstdBinding {
   findFrameCompressedSize(frame: Uint8Array): number;
 }
 
-let lz4Module: Lz4 | null = null;
-let snappyModule: Snappy | null = null;
-let zstdModule: Zstd | null = null;
-let zstdBindingModule: ZstdBinding | null = null;
+/** zstd in node:zlib (Node 22.15 and later): what zstd falls back to when zstd-napi is missing. */
+interface ZlibZstd {
+  zstdCompressSync(data: Buffer): Buffer;
+  zstdDecompressSync(data: Buffer, options: { maxOutputLength: number }): Buffer;
+}
+
+/**
+ * A module loaded on first use. One that cannot load (an optional native dependency that did not
+ * install or build, or a platform it ships no binary for) fails every use with
+ * CodecUnavailableError, and is not looked for again.
+ */
+function lazyCodec<T>(codec: CompressionName, id: string, disabled = false): () => T {
+  let mod: T | undefined;
+  let failure: unknown = disabled ? new Error(`${id} is switched off`) : undefined;
+  return () => {
+    if (mod !== undefined) return mod;
+    if (failure === undefined) {
+      try {
+        return (mod = require(id) as T);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw new CodecUnavailableError(codec, id, failure);
+  };
+}
+
+// SAMSA_NATIVE_ZSTD=0 leaves zstd-napi unused, as if it had not installed.
+const zstdNapiOff = process.env.SAMSA_NATIVE_ZSTD === '0';
+const lz4 = lazyCodec<Lz4>('lz4', 'lz4-napi');
+const snappy = lazyCodec<Snappy>('snappy', 'snappy');
+const zstd = lazyCodec<Zstd>('zstd', 'zstd-napi', zstdNapiOff);
+const zstdBinding = lazyCodec<ZstdBinding>('zstd', 'zstd-napi/binding', zstdNapiOff);
+const zlibZstd: ZlibZstd | null = typeof (zlib as Partial<ZlibZstd>).zstdCompressSync === 'function' ? (zlib as unknown as ZlibZstd) : null;
 let zstdDCtx: ZstdDCtx | null = null;
-const lz4 = (): Lz4 => (lz4Module ??= require('lz4-napi') as Lz4);
-const snappy = (): Snappy => (snappyModule ??= require('snappy') as Snappy);
-const zstd = (): Zstd => (zstdModule ??= require('zstd-napi') as Zstd);
-const zstdBinding = (): ZstdBinding => (zstdBindingModule ??= require('zstd-napi/binding') as ZstdBinding);
 const snappyCompressRaw = (data: Buffer): Buffer => snappy().compressSync(data);
 
 /** Codec ids as stored in the low 3 bits of the batch attributes (Kafka's CompressionType). */
@@ -52,6 +79,34 @@ export type CompressionCodec = (typeof Compression)[CompressionName];
 const NAMES: readonly CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 export class CompressionError extends Error {}
+
+/**
+ * A codec whose library is not installed here. The broker answers it with Kafka's
+ * UNSUPPORTED_COMPRESSION_TYPE where it has to decode or encode that codec; batches it only
+ * stores and serves are never decoded and need no codec.
+ */
+export class CodecUnavailableError extends CompressionError {
+  constructor(
+    readonly codec: CompressionName,
+    readonly library: string,
+    cause: unknown,
+  ) {
+    super(`${codec} is not available: ${library} is not installed or did not build for this platform`, { cause });
+  }
+}
+
+/** Whether a codec can be used here (loading its library now if needed). */
+export function codecAvailable(codec: CompressionName): boolean {
+  try {
+    if (codec === 'snappy') snappy();
+    else if (codec === 'lz4') lz4();
+    else if (codec === 'zstd' && !zlibZstd) zstd();
+    return true;
+  } catch (err) {
+    if (err instanceof CodecUnavailableError) return false;
+    throw err;
+  }
+}
 
 /**
  * A records section that would decompress to more than the caller allowed. Raised before the
@@ -148,6 +203,27 @@ export function snappyDecompress(data: Buffer, maxBytes = Number.POSITIVE_INFINI
     pos += len;
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+/** zlib stops inflating once the output would pass maxOutputLength, as for gzip. */
+function zlibZstdDecompressBounded(z: ZlibZstd, data: Buffer, limit: number): Buffer {
+  try {
+    return z.zstdDecompressSync(data, { maxOutputLength: Math.max(1, Math.min(limit, bufferConstants.MAX_LENGTH)) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && limit < bufferConstants.MAX_LENGTH) {
+      throw new DecompressionLimitError('zstd', limit);
+    }
+    throw err;
+  }
+}
+
+function zstdCompress(data: Buffer): Buffer {
+  try {
+    return zstd().compress(data);
+  } catch (err) {
+    if (err instanceof CodecUnavailableError && zlibZstd) return zlibZstd.zstdCompressSync(data);
+    throw err;
+  }
 }
 
 function gunzipBounded(data: Buffer, limit: number): Buffer {
@@ -284,7 +360,13 @@ const ZSTD_OUT_CHUNK = 128 << 10;
  * (everything runs on the event loop), reset first because an abandoned frame leaves it mid-stream.
  */
 function zstdDecompressBounded(data: Buffer, limit: number): Buffer {
-  const zb = zstdBinding();
+  let zb: ZstdBinding;
+  try {
+    zb = zstdBinding();
+  } catch (err) {
+    if (err instanceof CodecUnavailableError && zlibZstd) return zlibZstdDecompressBounded(zlibZstd, data, limit);
+    throw err;
+  }
   const dctx = (zstdDCtx ??= new zb.DCtx());
   dctx.reset(zb.ResetDirective.sessionOnly);
   let declared: number | null = 0;
@@ -339,7 +421,7 @@ export function compress(codec: CompressionCodec | CompressionName, data: Buffer
       // Kafka (magic 2) uses the standard LZ4 frame format with independent blocks.
       return lz4().compressFrameSync(data);
     case 4:
-      return zstd().compress(data);
+      return zstdCompress(data);
   }
 }
 

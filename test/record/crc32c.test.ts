@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { crc32c as portableCrc32c } from '@node-rs/crc32';
 import { loadNative } from '../../src/native/index.js';
-import { crc32c, crc32cImplementation } from '../../src/record/crc32c.js';
+import { crc32c, crc32cImplementation, jsCrc32c } from '../../src/record/crc32c.js';
 
 // Lengths around the native loop's block edges (3 × 8192 and 3 × 256 bytes, 8-byte words).
 const EDGES = [0, 1, 7, 8, 9, 255, 256, 767, 768, 769, 1000, 24575, 24576, 24577, 25343, 25344, 49152, 100_003, 1 << 20];
@@ -40,4 +40,13 @@ test('the native crc32c, when built, agrees with @node-rs/crc32 and continues fr
   }
   assert.throws(() => native('not bytes' as unknown as Uint8Array), TypeError);
   t.diagnostic(`crc32c implementation: ${crc32cImplementation}`);
+});
+
+test('the JavaScript crc32c (for platforms without @node-rs/crc32) agrees with @node-rs/crc32', () => {
+  assert.equal(jsCrc32c(Buffer.from('123456789')), 0xe3069283);
+  for (const len of EDGES)
+    for (const misalign of [0, 3]) {
+      const b = randomBytes(len + misalign).subarray(misalign);
+      assert.equal(jsCrc32c(b), portableCrc32c(b) >>> 0, `length ${len}, offset ${misalign}`);
+    }
 });
