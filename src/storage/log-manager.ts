@@ -47,6 +47,14 @@ export interface BackgroundIntervals {
   checkpointMs?: number;
 }
 
+/** Whether `err`, or an error it was caused by, is EMFILE. */
+function outOfFiles(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === 'EMFILE') return true;
+  }
+  return false;
+}
+
 function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
@@ -160,7 +168,9 @@ export class LogManager {
       try {
         m.openLog(topic, partition, m.configFor(topic), recoveryPoints.get(name) ?? 0, startOffsets.get(name) ?? 0, clean, topicId);
       } catch (err) {
-        throw new Error(`cannot load log ${full}: ${(err as Error).message}`, { cause: err });
+        // Each partition keeps its active segment's .log open: no bound on the others helps here.
+        const hint = outOfFiles(err) ? ` (every partition keeps one file open: ${m.logs.size + 1} partitions loaded so far; raise the open-file limit, ulimit -n)` : '';
+        throw new Error(`cannot load log ${full}: ${(err as Error).message}${hint}`, { cause: err });
       }
     }
     m.removePending();
