@@ -1,16 +1,22 @@
 // Open files with thousands of partitions, each broker held to a lower `ulimit -n` than this
 // machine's 20,000 so the partition counts stay small enough for npm test. Every segment of
 // every partition kept its .log, .index and .timeindex open: a data directory with more than a
-// third of the limit in partitions could not start again (EMFILE while loading).
+// third of the limit in partitions could not start again (EMFILE while loading), and topics
+// auto-created through Metadata took descriptors until creating one failed (answered
+// UNKNOWN_TOPIC_OR_PARTITION, nothing logged) and, at 7,000 topics under 20,000, new connections
+// were refused. Both rows here failed before segment files were opened lazily and bounded.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiVersions, CreateTopics, Produce } from '../../src/protocol/index.js';
+import { ApiVersions, CreateTopics, Metadata, Produce } from '../../src/protocol/index.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { BrokerProcess } from '../helpers/broker-process.js';
 import { WireClient, fetchPartition, listOffsets, produceBatch, readAll } from '../helpers/wire-client.js';
+
+const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** Descriptors the process holds now (/proc/<pid>/fd). */
 const openFds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -95,5 +101,36 @@ describe('file descriptors with thousands of partitions', { timeout: 180_000 }, 
     k.close();
     await connectMany(broker.bootstrap, 100);
     assert.ok(!broker.log.includes('EMFILE'), 'no EMFILE in the broker log');
+  });
+
+  test('auto-creating topics through Metadata under ulimit -n 1024 stops with POLICY_VIOLATION; existing partitions (rolls included) and new connections are still served', async (t) => {
+    // Small segments: writing to an existing partition then opens new segment files.
+    const broker = await BrokerProcess.start({ openFileLimit: 1024, settings: { 'log.segment.bytes': '1024' } });
+    cleanups.push(() => broker.cleanup());
+    const c = await WireClient.connect(broker.bootstrap);
+    const codes = new Map<number, number>();
+    for (let first = 0; first < 1200; first += 100) {
+      const r = await c.request(Metadata, 12, {
+        topics: Array.from({ length: 100 }, (_, i) => ({ topicId: NO_ID, name: `auto${first + i}` })),
+        allowAutoTopicCreation: true,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }, 60_000);
+      for (const t of r.topics) codes.set(t.errorCode, (codes.get(t.errorCode) ?? 0) + 1);
+    }
+    assert.deepEqual([...codes.keys()].sort((a, b) => a - b), [ErrorCode.NONE, ErrorCode.POLICY_VIOLATION], JSON.stringify([...codes]));
+    const created = codes.get(ErrorCode.NONE)!;
+    t.diagnostic(`${created} topics created, ${openFds(broker.pid!)} descriptors open`);
+    assert.ok(created >= 400, `${created} topics created`);
+    // Existing partitions, the first and the last created, are written (three segments each) and read.
+    for (const name of ['auto0', `auto${created - 1}`]) {
+      const values = [1, 2, 3].map((i) => `${name}-${i}-${'x'.repeat(600)}`);
+      for (const value of values) assert.equal((await produceBatch(c, name, 0, buildBatch([{ value }]))).errorCode, 0);
+      assert.deepEqual((await readAll(c, name, 0)).map((r) => r.value), values);
+    }
+    await connectMany(broker.bootstrap, 100);
+    assert.ok(openFds(broker.pid!) < 1024);
+    assert.ok(!broker.log.includes('EMFILE'), 'no EMFILE in the broker log');
+    c.close();
   });
 });
