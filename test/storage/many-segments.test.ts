@@ -1,8 +1,9 @@
-// Many segments against the files they keep open: every segment held its .log, .index and
-// .timeindex open for the life of the process.
+// Many segments and many logs against the files they keep open and the checkpoints they write.
+// Every segment held its .log, .index and .timeindex open for the life of the process, and
+// retention wrote log-start-offset-checkpoint (with an fsync) once per log whose start moved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Log, MemFileSystem, type FileSystem } from '../../src/storage/index.js';
+import { Log, LogManager, MemFileSystem, type FileSystem } from '../../src/storage/index.js';
 import { CountingFs, makeBatch, splitBatches } from './helpers.js';
 
 /** src/storage/open-files.ts MAX_OPEN_SEGMENTS (not imported: this test also runs against code without it). */
@@ -50,4 +51,23 @@ test(`a log of 1,200 segments holds at most ${MAX_OPEN_SEGMENTS} segments' files
   assert.ok(counting.peak <= bound, `${counting.peak} descriptors open at most after reading every segment`);
   log.close();
   assert.equal(counting.open, 0);
+});
+
+test('retention over many logs writes log-start-offset-checkpoint once, not once per log', () => {
+  const fs = new MemFileSystem();
+  const m = LogManager.open({ dir: '/data', fs, configFor: () => ({ 'segment.bytes': 100, 'retention.ms': 1000, 'file.delete.delay.ms': 0 }) });
+  const logs = Array.from({ length: 200 }, (_, p) => m.getOrCreateLog('r', p));
+  for (const l of logs) {
+    for (let i = 0; i < 3; i++) l.append(makeBatch([{ value: `v${i}`, timestamp: 1000 }]));
+    l.updateHighWatermark(3);
+  }
+  const fsyncs = fs.fsyncCount;
+  assert.equal(m.runRetention(10_000), 400);
+  // the checkpoint (file and directory); it used to be two fsyncs per log
+  assert.ok(fs.fsyncCount - fsyncs <= 2, `${fs.fsyncCount - fsyncs} fsyncs`);
+  m.close({ clean: false });
+  const again = LogManager.open({ dir: '/data', fs: fs.restart('process') });
+  assert.equal(again.allLogs().length, 200);
+  assert.ok(again.allLogs().every((l) => l.logStartOffset === 2));
+  again.close();
 });
