@@ -8,12 +8,19 @@ import type { RequestContext } from './handler.js';
  */
 export async function autoCreateTopics(ctx: RequestContext, names: readonly string[]): Promise<Map<string, TopicImage>> {
   const out = new Map<string, TopicImage>();
+  for (const [name, t] of await autoCreateTopicResults(ctx, names)) if (typeof t !== 'number') out.set(name, t);
+  return out;
+}
+
+/** autoCreateTopics, with the error code of each topic that could not be created. */
+export async function autoCreateTopicResults(ctx: RequestContext, names: readonly string[]): Promise<Map<string, TopicImage | number>> {
+  const out = new Map<string, TopicImage | number>();
   if (names.length === 0) return out;
   const results = await ctx.admin.createTopics(names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1 })), false);
   results.forEach((r, i) => {
     const name = names[i]!;
     const t = r.errorCode === ErrorCode.NONE ? r.topic : r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ctx.metadata.image.topic(name) : undefined;
-    if (t) out.set(name, t);
+    out.set(name, t ?? r.errorCode);
   });
   return out;
 }

@@ -19,6 +19,8 @@ export interface ClientConnection extends ClosableConnection {
 export interface PartitionsPort {
   partition(topic: string, index: number): Partition | undefined;
   allPartitions(): Iterable<Partition>;
+  /** Runs `fn`; the log start offsets it moves are checkpointed once, before this returns (false: that write failed). */
+  batchLogStartCheckpoints<T>(fn: () => T): { result: T; checkpointed: boolean };
 }
 
 /** The cluster as this broker last saw it, and this broker in it. */

@@ -58,6 +58,10 @@ export class ReplicaManager {
     return this.partitions.values();
   }
 
+  batchLogStartCheckpoints<T>(fn: () => T): { result: T; checkpointed: boolean } {
+    return this.opts.logs.batchLogStartCheckpoints(fn);
+  }
+
   /** Every partition of every topic in the image that this broker holds a replica of. */
   applyImage(image: MetadataImage): void {
     for (const t of image.topics()) this.applyTopic(t);

@@ -18,6 +18,8 @@ export interface TopicDefaults {
   maxPartitionsPerRequest: number;
   /** Partitions this cluster may hold in all (max.broker.partitions × brokers). */
   maxPartitions: number;
+  /** What sets maxPartitions, for the refusal's message (default: max.broker.partitions). */
+  maxPartitionsSource?: string;
 }
 
 export type Planned<T> = { ok: true; value: T } | { ok: false; errorCode: number; message: string };
@@ -52,7 +54,7 @@ function checkPartitionBudget(image: MetadataImage, adding: number, defaults: To
     return `Unable to create ${pendingInRequest + adding} partitions in one request: at most ${defaults.maxPartitionsPerRequest} are allowed.`;
   }
   const total = image.partitionCount() + pendingInRequest + adding;
-  if (total > defaults.maxPartitions) return `Unable to add ${adding} partitions: the cluster would hold ${total}, more than the ${defaults.maxPartitions} it allows (max.broker.partitions).`;
+  if (total > defaults.maxPartitions) return `Unable to add ${adding} partitions: the cluster would hold ${total}, more than the ${defaults.maxPartitions} it allows (${defaults.maxPartitionsSource ?? 'max.broker.partitions'}).`;
   return null;
 }
 

@@ -73,7 +73,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout', min: 1 },
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this', min: 1 },
   { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: 5000, doc: 'How often high watermarks are checkpointed', min: 1 },
-  { name: 'max.broker.partitions', type: 'int', default: 10000, doc: 'Partitions this broker may host (KIP-578); CreateTopics and CreatePartitions beyond it get POLICY_VIOLATION', min: 1 },
+  // Each partition keeps its active segment's .log open, so the limit in effect is also at most
+  // what the open-file limit leaves after connections and other segments (storage/open-files.ts).
+  { name: 'max.broker.partitions', type: 'int', default: 10000, doc: 'Partitions this broker may host (KIP-578), and at most what its open-file limit allows; CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION', min: 1 },
   { name: 'fetch.max.bytes', type: 'int', default: 57671680, doc: 'Largest fetch response', min: 1024 },
 ];
 

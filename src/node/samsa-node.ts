@@ -23,6 +23,7 @@ import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
+import { processOpenFiles, processSoftOpenFileLimit } from '../storage/open-files.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import { isWildcardHost, machineAddress } from './machine-address.js';
@@ -66,12 +67,20 @@ export class SamsaNode {
       this.dirLock?.release();
       throw err;
     }
-    this.controller = new LocalController(store, this.advertised(), () => ({
-      numPartitions: config.int('num.partitions'),
-      replicationFactor: config.int('default.replication.factor'),
-      maxPartitionsPerRequest: 10_000,
-      maxPartitions: config.int('max.broker.partitions') * this.controller.image.brokers().length,
-    }));
+    this.controller = new LocalController(store, this.advertised(), () => {
+      // Every partition holds its active segment's .log open: past what the descriptor limit
+      // leaves after connections, a new partition would make opens fail all over the broker.
+      const configured = config.int('max.broker.partitions');
+      const byFiles = processOpenFiles.partitionCapacity;
+      const perBroker = Math.min(configured, byFiles);
+      return {
+        numPartitions: config.int('num.partitions'),
+        replicationFactor: config.int('default.replication.factor'),
+        maxPartitionsPerRequest: 10_000,
+        maxPartitions: perBroker * this.controller.image.brokers().length,
+        maxPartitionsSource: byFiles < configured ? `max.broker.partitions, lowered to what the open-file limit of ${processSoftOpenFileLimit} allows` : 'max.broker.partitions',
+      };
+    });
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
     this.logs = LogManager.open({
       dir,

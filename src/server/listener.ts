@@ -39,6 +39,8 @@ export class Listener {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
         this.server.off('error', reject);
+        // An accept that fails (out of descriptors: EMFILE) drops that connection, not the broker.
+        this.server.on('error', (err) => this.log.warn({ err }, 'accepting a connection failed'));
         const addr = this.server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
       });

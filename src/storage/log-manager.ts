@@ -50,6 +50,14 @@ export interface BackgroundIntervals {
   checkpointMs?: number;
 }
 
+/** Whether `err`, or an error it was caused by, is EMFILE. */
+function outOfFiles(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === 'EMFILE') return true;
+  }
+  return false;
+}
+
 function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
@@ -107,6 +115,9 @@ export class LogManager {
   private removalScheduled = false;
   /** A log was deleted since the checkpoints were last written: they still name it. */
   private checkpointsNameDeleted = false;
+  /** Inside batchLogStartCheckpoints: log start moves are written once at its end. */
+  private logStartBatchDepth = 0;
+  private logStartMovedInBatch = false;
   private readonly logger = rootLog.child({ component: 'log-manager' });
 
   private constructor(opts: LogManagerOptions, clean: boolean) {
@@ -165,7 +176,9 @@ export class LogManager {
       try {
         m.openLog(topic, partition, m.configFor(topic), recoveryPoints.get(name) ?? 0, startOffsets.get(name) ?? 0, clean, topicId);
       } catch (err) {
-        throw new Error(`cannot load log ${full}: ${(err as Error).message}`, { cause: err });
+        // Each partition keeps its active segment's .log open: no bound on the others helps here.
+        const hint = outOfFiles(err) ? ` (every partition keeps one file open: ${m.logs.size + 1} partitions loaded so far; raise the open-file limit, ulimit -n)` : '';
+        throw new Error(`cannot load log ${full}: ${(err as Error).message}${hint}`, { cause: err });
       }
     }
     m.removePending();
@@ -199,7 +212,7 @@ export class LogManager {
       time: this.time,
       clock: this.clock,
       // DeleteRecords must survive a restart: checkpoint right away rather than on the next tick.
-      onLogStartOffsetChange: () => this.checkpointLogStartOffsets(),
+      onLogStartOffsetChange: () => this.logStartMoved(),
     });
     const name = partitionDirName(topic, partition);
     this.logs.set(name, l);
@@ -326,6 +339,41 @@ export class LogManager {
     );
   }
 
+  private logStartMoved(): void {
+    if (this.logStartBatchDepth > 0) this.logStartMovedInBatch = true;
+    else this.checkpointLogStartOffsets();
+  }
+
+  /**
+   * Runs `fn`; the log start offsets it moves are checkpointed with one write when it is done,
+   * before this returns, instead of one write of the whole file per log moved (DeleteRecords or
+   * retention over 5,000 partitions spent seconds in fsyncs). `checkpointed` is false when that
+   * write failed (logged): the moves are in memory only, and a restart may bring records back.
+   */
+  batchLogStartCheckpoints<T>(fn: () => T): { result: T; checkpointed: boolean } {
+    this.logStartBatchDepth++;
+    let outcome: { ok: true; result: T } | { ok: false; err: unknown };
+    try {
+      outcome = { ok: true, result: fn() };
+    } catch (err) {
+      outcome = { ok: false, err };
+    } finally {
+      this.logStartBatchDepth--;
+    }
+    let checkpointed = true;
+    if (this.logStartBatchDepth === 0 && this.logStartMovedInBatch) {
+      this.logStartMovedInBatch = false;
+      try {
+        this.checkpointLogStartOffsets();
+      } catch (err) {
+        this.logger.error({ err }, 'writing log-start-offset-checkpoint failed');
+        checkpointed = false;
+      }
+    }
+    if (!outcome.ok) throw outcome.err;
+    return { result: outcome.result, checkpointed };
+  }
+
   checkpointLogStartOffsets(): void {
     // Kafka writes only logs whose start is above their first segment; writing all is equivalent.
     writeOffsetCheckpoint(
@@ -343,15 +391,17 @@ export class LogManager {
 
   /** One retention pass over all logs; returns segments deleted. */
   runRetention(now = this.time()): number {
-    let n = 0;
-    for (const l of this.logs.values()) {
-      try {
-        n += l.deleteOldSegments(now);
-      } catch (err) {
-        this.logger.error({ err, topic: l.topic, partition: l.partition }, 'retention failed');
+    return this.batchLogStartCheckpoints(() => {
+      let n = 0;
+      for (const l of this.logs.values()) {
+        try {
+          n += l.deleteOldSegments(now);
+        } catch (err) {
+          this.logger.error({ err, topic: l.topic, partition: l.partition }, 'retention failed');
+        }
       }
-    }
-    return n;
+      return n;
+    }).result;
   }
 
   /** One flush.ms pass over all logs. */

@@ -30,7 +30,8 @@ import { makeLogConfig, type LogConfig } from './config.js';
 import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError, UnexpectedAppendOffsetError } from './errors.js';
 import { readFully, realFs, type FileSystem } from './fs.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
-import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, FileRange } from './segment.js';
+import type { OpenFiles } from './open-files.js';
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, FileRange, type SegmentSettings } from './segment.js';
 
 /** Segment file names: the base offset, zero-padded to 20 digits (Kafka's). */
 const SEGMENT_STEM = /^\d{20}$/;
@@ -63,6 +64,8 @@ export interface LogOpenOptions {
   clock?: Clock;
   /** Called when the log start offset moves (DeleteRecords, retention) so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: Log) => void;
+  /** The bound on open segment files (default: the process's, from its descriptor limit). */
+  openFiles?: OpenFiles;
 }
 
 export interface AppendOptions {
@@ -116,6 +119,7 @@ export class Log {
   private lastFlushMs: number;
   private readonly time: () => number;
   private readonly onLogStartChange: ((log: Log) => void) | undefined;
+  private readonly openFiles: OpenFiles | undefined;
   private _highWatermark = 0;
   private pendingDeletes = new Set<{ seg: Segment; timer: Timer | null }>();
   private readonly clock: Clock;
@@ -134,6 +138,7 @@ export class Log {
     this.clock = opts.clock ?? systemClock;
     this.time = opts.time ?? (() => this.clock.now());
     this.onLogStartChange = opts.onLogStartOffsetChange;
+    this.openFiles = opts.openFiles;
     this.lastFlushMs = this.time();
     this.fs.mkdir(this.dir);
     this.epochCache = new LeaderEpochCache(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
@@ -146,8 +151,8 @@ export class Log {
     return l;
   }
 
-  private settings(): { indexIntervalBytes: number; maxIndexSize: number } {
-    return { indexIntervalBytes: this.cfg['index.interval.bytes'], maxIndexSize: this.cfg['segment.index.bytes'] };
+  private settings(): SegmentSettings {
+    return { indexIntervalBytes: this.cfg['index.interval.bytes'], maxIndexSize: this.cfg['segment.index.bytes'], ...(this.openFiles ? { openFiles: this.openFiles } : {}) };
   }
 
   /**
@@ -190,6 +195,8 @@ export class Log {
       const nextBase = bases[i + 1];
       const unflushed = !clean && (nextBase === undefined || nextBase > recoveryPoint);
       const { segment, truncatedBytes } = this.openSegment(base, unflushed || forceRecover.has(base), now);
+      // Only the last one stays the active segment: the others' files are let go of as the bound needs.
+      this.segments.at(-1)?.markInactive();
       this.segments.push(segment);
       if (truncatedBytes === 0) continue;
       const later = bases.slice(i + 1);
@@ -313,6 +320,7 @@ export class Log {
     this.fs.rename(swapPath, path.join(this.dir, segmentFileName(base, LOG_SUFFIX)));
     const { segment } = Segment.open(this.fs, this.dir, base, this.settings(), this.time(), true);
     segment.onBecomeInactive();
+    segment.markInactive();
     this.segments.splice(first, olds.length, segment);
     this.fs.fsyncDir(this.dir);
   }
@@ -460,18 +468,18 @@ export class Log {
     old.onBecomeInactive();
     const seg = Segment.open(this.fs, this.dir, baseOffset, this.settings(), this.time(), false).segment;
     this.segments.push(seg);
+    // Retained before the old segment may let go of them: the fsync goes through the descriptors that wrote it.
+    const written = old.retainFiles();
+    old.markInactive();
     const upTo = old.nextOffset;
     this.rollFsyncChain = this.rollFsyncChain
       .then(async () => {
         if (this.closed) return;
-        await Promise.all([
-          this.fs.fsyncAsync(old.logFd),
-          this.fs.fsyncAsync(old.offsetIndex.fileDescriptor),
-          this.fs.fsyncAsync(old.timeIndex.fileDescriptor),
-        ]);
+        await written.fsync();
         if (!this.closed) this._recoveryPoint = Math.min(Math.max(this._recoveryPoint, upTo), this._logEndOffset);
       })
-      .catch((err: unknown) => this.logger.warn({ err }, 'fsync after roll failed'));
+      .catch((err: unknown) => this.logger.warn({ err }, 'fsync after roll failed'))
+      .finally(() => written.release());
   }
 
   /** Resolves when the fsyncs started by earlier rolls are done (tests, clean shutdown). */
@@ -588,6 +596,7 @@ export class Log {
       this.deleteSegment(this.segments.pop()!);
     }
     const seg = this.active();
+    seg.markActive();
     seg.truncateTo(targetOffset);
     this._logEndOffset = seg.nextOffset;
     this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);

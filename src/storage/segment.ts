@@ -6,7 +6,9 @@ import type { FileSystem } from './fs.js';
 import { readFully, writeFully } from './fs.js';
 import { IndexFile } from './index-file.js';
 import { LogOfflineError } from './errors.js';
-import { FileRange, SharedFile } from './shared-file.js';
+import { processOpenFiles, type FileHolder, type OpenFiles } from './open-files.js';
+import { FileRange, type SharedFile } from './shared-file.js';
+import { log as rootLog } from '../util/log.js';
 
 export const LOG_SUFFIX = '.log';
 const positionOf = (buf: Buffer, at: number): number => buf.readInt32BE(at + 4);
@@ -15,6 +17,7 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
 const OFFSET_ENTRY = 8;
 const TIME_ENTRY = 12;
+const logger = rootLog.child({ component: 'segment' });
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
@@ -25,16 +28,33 @@ export { FileRange };
 export interface SegmentSettings {
   indexIntervalBytes: number;
   maxIndexSize: number;
+  /** The bound on open segment files this segment counts against (default: the process's). */
+  openFiles?: OpenFiles;
+}
+
+/** Files retained until an fsync through them is done (see Segment.retainFiles). */
+export interface RetainedFiles {
+  fsync(): Promise<void>;
+  release(): void;
 }
 
 /**
  * One `<base offset>.log` with its sparse `.index` (relative offset of a batch's last record →
  * batch position, as Kafka 3.x) and `.timeindex` (max timestamp so far → relative offset).
- * Only scalar bookkeeping lives in memory.
+ * Only scalar bookkeeping lives in memory: size, offsets and timestamps are known without a file.
+ *
+ * Files are opened on use and counted against one bound for the process (OpenFiles): when it is
+ * reached, the least recently used segments let go of theirs and open them again when next read.
+ * The active segment keeps its .log open (appends and tail reads never pay an open); its indexes
+ * are closed like any other, since they are written every few MiB and read from memory between.
  */
-export class Segment {
-  /** The .log file, shared with the file ranges read from it. */
-  private readonly logFile: SharedFile;
+export class Segment implements FileHolder {
+  /** The .log file, shared with the file ranges read from it; null while let go of. */
+  private logFile: SharedFile | null = null;
+  /** The active segment of its log: its .log is never let go of. */
+  private pinned = true;
+  private closed = false;
+  private readonly files: OpenFiles;
   logPath: string;
   size: number;
   /** Offset after the last batch in this segment (= baseOffset when empty). */
@@ -57,9 +77,11 @@ export class Segment {
     now: number,
   ) {
     this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    this.logFile = new SharedFile(fs.open(this.logPath, true), (fd) => fs.close(fd));
+    this.files = settings.openFiles ?? processOpenFiles;
+    this.logFile = this.files.openFile(fs, this.logPath, true, this);
     this.createdMs = now;
     const base = baseOffset;
+    const openIndex = (p: string, create: boolean): SharedFile => this.openEvictable(p, create);
     let offsetIndex: IndexFile | null = null;
     try {
       this.size = fs.size(this.logFd);
@@ -69,6 +91,7 @@ export class Segment {
         OFFSET_ENTRY,
         Math.floor(settings.maxIndexSize / OFFSET_ENTRY),
         (b, at) => base + b.readInt32BE(at),
+        openIndex,
       );
       this.timeIndex = new IndexFile(
         fs,
@@ -76,11 +99,15 @@ export class Segment {
         TIME_ENTRY,
         Math.floor(settings.maxIndexSize / TIME_ENTRY),
         (b, at) => readInt64(b, at),
+        openIndex,
       );
     } catch (err) {
       // the caller may retry with rebuilt indexes: leak no descriptor
       offsetIndex?.close();
+      this.files.forget(this);
       this.logFile.release();
+      this.logFile = null;
+      this.closed = true;
       throw err;
     }
     this.offsetIndex = offsetIndex;
@@ -273,6 +300,84 @@ export class Segment {
     this.timeIndex.flush();
   }
 
+  /** No longer its log's active segment: its .log may be let go of like its indexes. */
+  markInactive(): void {
+    if (!this.pinned) return;
+    this.pinned = false;
+    if (this.logFile) this.files.add(this);
+  }
+
+  /** Its log's active segment again (truncation removed the segments after it): its .log stays open. */
+  markActive(): void {
+    this.pinned = true;
+  }
+
+  /** Opens one of this segment's files that the bound may close again, and puts the segment at the back. */
+  private openEvictable(file: string, create: boolean): SharedFile {
+    if (this.closed) throw new Error(`segment ${file} is closed`);
+    const f = this.files.openFile(this.fs, file, create, this);
+    this.files.add(this);
+    return f;
+  }
+
+  /** The .log, opened again if it was let go of. */
+  private log(): SharedFile {
+    if (this.logFile) return this.logFile;
+    if (this.pinned) {
+      if (this.closed) throw new Error(`segment ${this.logPath} is closed`);
+      this.logFile = this.files.openFile(this.fs, this.logPath, false, this);
+    } else {
+      this.logFile = this.openEvictable(this.logPath, false);
+    }
+    return this.logFile;
+  }
+
+  /** FileHolder: called by the bound when this segment is the least recently used. */
+  closeFiles(): void {
+    try {
+      this.offsetIndex.closeFile();
+    } finally {
+      try {
+        this.timeIndex.closeFile();
+      } finally {
+        if (!this.pinned && this.logFile) {
+          this.logFile.release();
+          this.logFile = null;
+        }
+      }
+    }
+  }
+
+  /**
+   * The three files, retained until `release()`, for an fsync that may run after the segment let
+   * go of them: an fsync through the descriptors that made the writes is the one that reports
+   * their write-back errors (one opened later would not), and no number is reused under it.
+   */
+  retainFiles(): RetainedFiles {
+    const held: SharedFile[] = [];
+    try {
+      const log = this.log();
+      log.retain();
+      held.push(log);
+      held.push(this.offsetIndex.retainFile());
+      held.push(this.timeIndex.retainFile());
+    } catch (err) {
+      for (const f of held) f.release();
+      throw err;
+    }
+    let released = false;
+    return {
+      fsync: async () => {
+        await Promise.all(held.map((f) => this.fs.fsyncAsync(f.fd)));
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const f of held) f.release();
+      },
+    };
+  }
+
   isIndexFull(): boolean {
     return this.offsetIndex.isFull() || this.timeIndex.isFull();
   }
@@ -298,6 +403,7 @@ export class Segment {
 
   /** The first batch whose last offset is >= offset, or null if none in this segment. */
   findBatch(offset: number, startPosition?: number): BatchInfo | null {
+    this.files.touch(this);
     let pos = startPosition ?? this.indexedPosition(offset);
     while (pos < this.size) {
       const b = readBatchHeader(this.fs, this.logFd, pos, this.size, this.scratch);
@@ -320,6 +426,7 @@ export class Segment {
     minOne: boolean,
     out: FileRange[],
   ): { bytes: number; complete: boolean; nextOffset: number } {
+    this.files.touch(this);
     let b = this.findBatch(startOffset);
     if (!b) return { bytes: 0, complete: true, nextOffset: startOffset };
     const start = b.position;
@@ -350,12 +457,13 @@ export class Segment {
       if (end - start + HEADER_SIZE > maxBytes) break;
       b = readBatchHeader(this.fs, this.logFd, end, this.size, this.scratch);
     }
-    if (end > start) out.push(new FileRange(this.logFile, this.logPath, start, end - start));
+    if (end > start) out.push(new FileRange(this.log(), this.logPath, start, end - start));
     return { bytes: end - start, complete, nextOffset };
   }
 
   /** The first batch with maxTimestamp >= ts and an offset >= minOffset, found via the time index. */
   findBatchByTimestamp(ts: number, minOffset: number, startPosition?: number): BatchInfo | null {
+    this.files.touch(this);
     const i = startPosition === undefined ? this.timeIndex.search(ts, true) : -1;
     let pos = startPosition ?? 0;
     if (i >= 0) {
@@ -372,6 +480,7 @@ export class Segment {
   }
 
   readBatch(b: BatchInfo): Buffer {
+    this.files.touch(this);
     const buf = Buffer.allocUnsafe(b.size);
     readFully(this.fs, this.logFd, buf, 0, b.size, b.position);
     return buf;
@@ -415,24 +524,46 @@ export class Segment {
     this.timeIndex.sync();
   }
 
-  /** Renames files to `.deleted` so a restart finishes the deletion; fds stay open for readers. */
+  /**
+   * Renames files to `.deleted` so a restart finishes the deletion, and lets go of them: nothing
+   * reads a deleted segment but the ranges already read from it, which hold its .log themselves.
+   */
   markDeleted(): void {
     this.flushIndexes();
     this.fs.rename(this.logPath, this.logPath + DELETED_SUFFIX);
     this.logPath += DELETED_SUFFIX;
     this.offsetIndex.renameTo(this.offsetIndex.path + DELETED_SUFFIX);
     this.timeIndex.renameTo(this.timeIndex.path + DELETED_SUFFIX);
+    this.pinned = false;
+    this.files.forget(this);
+    try {
+      this.closeFiles();
+    } catch (err) {
+      logger.warn({ err, segment: this.logPath }, 'closing a deleted segment failed');
+    }
   }
 
-  get logFd(): number {
-    return this.logFile.fd;
+  /** The .log's descriptor, opened again if it was let go of: read it for each call, never keep it across an open. */
+  private get logFd(): number {
+    return this.log().fd;
   }
 
   /** Closes the indexes; the log file closes once no range read from it is still held. */
   close(): void {
-    this.offsetIndex.close();
-    this.timeIndex.close();
-    this.logFile.release();
+    if (this.closed) return;
+    try {
+      this.offsetIndex.close();
+    } finally {
+      try {
+        this.timeIndex.close();
+      } finally {
+        this.closed = true;
+        this.files.forget(this);
+        const f = this.logFile;
+        this.logFile = null;
+        f?.release();
+      }
+    }
   }
 
   /** Closes and unlinks the (possibly renamed) files. */

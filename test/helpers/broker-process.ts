@@ -5,7 +5,8 @@
  *   `test/helpers/` and the compiled `dist/test/helpers/`), for locating `dist/src/cli/main.js`
  *   and non-TypeScript fixtures such as `test/interop/py/*.py` (tsc does not copy them).
  * - `BrokerProcess.start()`: spawns `node dist/src/cli/main.js start` with a temporary data dir
- *   on an ephemeral port, waits (bounded) for the "ready" log line and parses the listener.
+ *   on an ephemeral port (optionally under a lower `ulimit -n`), waits (bounded) for the "ready"
+ *   log line and parses the listener.
  *   `kill()`, `stop()` (SIGTERM and wait), `restart()` (same data dir, same port) and `cleanup()`.
  * - `run()`: runs a command with a timeout and captures stdout/stderr.
  * - `freePort()`, `waitFor()`: an ephemeral free port; poll a condition with a deadline.
@@ -139,6 +140,8 @@ export interface BrokerProcessOptions {
   readyTimeoutMs?: number;
   /** Extra environment (e.g. SAMSA_LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
+  /** Run the broker with this open-file limit (`ulimit -n`, soft and hard), for every start. */
+  openFileLimit?: number;
 }
 
 /**
@@ -192,7 +195,10 @@ export class BrokerProcess {
     const args = [cliPath, 'start', '--log.dirs', this.dataDir, '--listeners', `PLAINTEXT://127.0.0.1:${this.port}`];
     for (const [k, v] of Object.entries(this.opts.settings ?? {})) args.push(`--${k}`, v);
     const started = Date.now();
-    const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const limit = this.opts.openFileLimit;
+    // bash sets the limit and execs node, so the pid is the broker's
+    const [cmd, argv] = limit === undefined ? [process.execPath, args] : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...args]];
+    const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.exitPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const timeoutMs = this.opts.readyTimeoutMs ?? 15_000;

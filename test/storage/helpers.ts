@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { FileSystem, MemFileSystem } from '../../src/storage/index.js';
 import {
   ATTRIBUTES,
   BASE_SEQUENCE,
@@ -108,4 +109,40 @@ export function splitBatches(buf: Buffer): Array<{ base: number; last: number; b
     at += size;
   }
   return out;
+}
+
+/** Counts the descriptors open through it, and the most ever open at once. */
+export class CountingFs {
+  open = 0;
+  peak = 0;
+  /** Every file opened so far, in order. */
+  readonly opened: string[] = [];
+  /** Opens fail with EMFILE while this many are open. */
+  failAt = Number.POSITIVE_INFINITY;
+  constructor(readonly inner: MemFileSystem) {}
+  wrap(): FileSystem {
+    const inner = this.inner;
+    return new Proxy(inner, {
+      get: (target, prop, receiver) => {
+        if (prop === 'open') {
+          return (file: string, create: boolean): number => {
+            if (this.open >= this.failAt) throw Object.assign(new Error(`EMFILE: too many open files, open '${file}'`), { code: 'EMFILE' });
+            const fd = target.open(file, create);
+            this.opened.push(file);
+            this.open++;
+            this.peak = Math.max(this.peak, this.open);
+            return fd;
+          };
+        }
+        if (prop === 'close') {
+          return (fd: number): void => {
+            target.close(fd);
+            this.open--;
+          };
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
 }

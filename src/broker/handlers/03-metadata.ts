@@ -1,13 +1,14 @@
 // Metadata: v0-12. Behaviour: all topics when the list is null (v1+) or empty (v0); unknown
 // topics are created when auto.create.topics.enable and the request allow it (v4+ flag); every
 // partition's leader, epoch, replicas and ISR from the metadata image. v8+: topic (and v8-10
-// cluster) authorized operations when asked for.
+// cluster) authorized operations when asked for. A topic that could not be auto-created carries
+// the creation's error (POLICY_VIOLATION past the partition limit), as Kafka's createTopic does.
 import type { TopicImage } from '../../cluster/metadata-image.js';
 import { topicNameProblem } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Metadata } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
-import { autoCreateTopics } from '../auto-create.js';
+import { autoCreateTopicResults } from '../auto-create.js';
 import { authorizedOperations } from '../authorized-operations.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
@@ -39,7 +40,7 @@ function errorTopic(name: string | null, topicId: string, errorCode: number): To
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperations('topic', false) };
 }
 
-function answer(ctx: RequestContext, req: MetadataRequest, created: ReadonlyMap<string, TopicImage>): MetadataResponse {
+function answer(ctx: RequestContext, req: MetadataRequest, created: ReadonlyMap<string, TopicImage | number>): MetadataResponse {
   const version = ctx.header.apiVersion;
   const image = ctx.metadata.image;
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
@@ -55,7 +56,8 @@ function answer(ctx: RequestContext, req: MetadataRequest, created: ReadonlyMap<
         continue;
       }
       const t = image.topic(rt.name) ?? created.get(rt.name);
-      if (t) topics.push(describeTopic(t, withOps));
+      if (typeof t === 'number') topics.push(errorTopic(rt.name, NO_ID, t));
+      else if (t) topics.push(describeTopic(t, withOps));
       else topics.push(errorTopic(rt.name, NO_ID, topicNameProblem(rt.name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
     }
   }
@@ -76,5 +78,5 @@ export const metadataHandler = defineHandler(Metadata, { min: 0, max: 12 }, (ctx
     ? []
     : [...new Set(req.topics.map((t) => t.name).filter((n): n is string => n !== null && n !== '' && !image.topic(n) && topicNameProblem(n) === null))];
   if (missing.length === 0) return answer(ctx, req, new Map());
-  return autoCreateTopics(ctx, missing).then((created) => answer(ctx, req, created));
+  return autoCreateTopicResults(ctx, missing).then((created) => answer(ctx, req, created));
 });
