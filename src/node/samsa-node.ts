@@ -19,6 +19,7 @@ import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
+import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
@@ -42,6 +43,7 @@ export class SamsaNode {
   readonly replicas: ReplicaManager;
   readonly offsetsTopic: OffsetsTopic;
   readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
   private listener: Listener | null = null;
   private boundPort = 0;
@@ -105,12 +107,14 @@ export class SamsaNode {
       dataDir: dir,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
+    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIdBlock(this.nodeId));
     this.dispatcher = new Dispatcher(ALL_HANDLERS, {
       config,
       metadata,
       partitions: this.replicas,
       admin: this.controller,
       groups,
+      producerIds: this.producerIds,
       delayed: this.delayed,
       clock: this.clock,
     }, this.log);

@@ -18,6 +18,7 @@ import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
@@ -47,6 +48,7 @@ export const ALL_HANDLERS: readonly Handler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   offsetForLeaderEpochHandler,
+  initProducerIdHandler,
   deleteRecordsHandler,
   describeConfigsHandler,
   alterConfigsHandler,
