@@ -10,13 +10,15 @@ import { rewriteForTopic, type RecordError } from '../record/batch-rewrite.js';
 import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload, type ProduceSummary } from '../record/validate.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
+import { APPEND, ProducerStateManager, incrementSequence } from '../txn/producer-state-manager.js';
 import { storageErrorMessage } from './storage-errors.js';
 
 /** Who hands records to the log: clients are validated fully, replicas keep the leader's offsets. */
 export type AppendOrigin = 'client' | 'replication' | 'coordinator';
 
 export type AppendOutcome =
-  | { ok: true; result: AppendResult; facts: ProduceSummary }
+  /** `duplicate`: an idempotent retry of a batch already stored; `result` gives where it was stored and nothing was written. */
+  | { ok: true; result: AppendResult; facts: ProduceSummary; duplicate?: true }
   | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
 /** What the leader knows of another replica (filled by follower fetches once replication exists). */
@@ -61,6 +63,8 @@ export class Partition {
     private readonly now: () => number,
     /** Called when the high watermark or the log start moved: waiting operations may complete. */
     private readonly onChange: (p: Partition) => void,
+    /** Idempotent producers' sequences on this partition (loaded from the log's snapshots by the owner). */
+    readonly producerState: ProducerStateManager = new ProducerStateManager({ topicPartition: `${topic}-${index}`, producerIdExpirationMs: 86_400_000 }),
   ) {}
 
   /** "topic-partition", the key of this partition's waiting operations. */
@@ -153,8 +157,25 @@ export class Partition {
         return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${b.size} bytes exceeds max.message.bytes ${this.settings.maxMessageBytes}` };
       }
     }
-    // The producer-state check (idempotence: sequence numbers per producer id) belongs here,
-    // between validation and the write, so a refused duplicate is never appended.
+    // Idempotence: a client batch with a producer id is checked against that producer's last
+    // batches before anything is written or rewritten, so a retry is never stored twice. One map
+    // lookup per batch; a producer id of -1 skips it all.
+    const idempotent = origin === 'client' && v.producerId >= 0;
+    let lastSeq = 0;
+    if (idempotent) {
+      // Kafka's LogValidator: a batch with a producer id carries a sequence.
+      if (v.baseSequence < 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: `Invalid sequence number ${v.baseSequence} in record batch with producerId ${v.producerId}` };
+      lastSeq = incrementSequence(v.baseSequence, v.batches[0]!.lastOffsetDelta);
+      const check = this.producerState.checkClientBatch(v.producerId, v.producerEpoch, v.baseSequence, lastSeq, this.log.logEndOffset);
+      if (check !== APPEND) {
+        if (check.kind === 'refused') return { ok: false, errorCode: check.errorCode, message: check.message };
+        if (check.kind === 'duplicate') {
+          // Kafka answers a duplicate with the original offsets and its timestamp as the log append time.
+          const d = check.batch;
+          return { ok: true, duplicate: true, facts: v, result: { baseOffset: d.firstOffset, lastOffset: d.lastOffset, logAppendTime: d.timestamp, size: 0, batchCount: 0 } };
+        }
+      }
+    }
     let facts = v;
     if (this.settings.requireKeys || this.settings.codec !== null) {
       let out;
@@ -176,6 +197,15 @@ export class Partition {
       result = this.log.append(records, { leaderEpoch: this.leaderEpoch, batches: facts.batches });
     } catch (err) {
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
+    }
+    if (idempotent) {
+      this.producerState.update(v.producerId, v.producerEpoch, {
+        firstSeq: v.baseSequence,
+        lastSeq,
+        firstOffset: result.baseOffset,
+        lastOffset: result.lastOffset,
+        timestamp: result.logAppendTime >= 0 ? result.logAppendTime : facts.batches[0]!.maxTimestamp,
+      });
     }
     this.appendedBytes += result.size;
     this.uncommitted.push([result.lastOffset + 1, this.appendedBytes]);
@@ -208,6 +238,8 @@ export class Partition {
   /** DeleteRecords: moves the log start forward (never past the high watermark). */
   deleteRecordsBefore(offset: number): number {
     const start = this.log.deleteRecordsBefore(offset);
+    this.producerState.removeProducersBelow(start);
+    this.producerState.deleteSnapshotsBefore(start);
     this.onChange(this);
     return start;
   }

@@ -158,6 +158,7 @@ export class SamsaNode {
     this.controller.updateSelf(this.advertised());
     this.groups.start();
     this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
+    this.replicas.startProducerExpiration();
     this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
     if (this.config.bool('log.cleaner.enable')) {
       const backoff = Math.max(1, this.config.int('log.cleaner.backoff.ms'));
