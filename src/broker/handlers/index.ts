@@ -26,6 +26,7 @@ import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeProducersHandler } from './61-describe-producers.js';
 
 /** Every API this broker serves; the dispatcher refuses two handlers for one key. */
 export const ALL_HANDLERS: readonly Handler[] = [
@@ -56,4 +57,5 @@ export const ALL_HANDLERS: readonly Handler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeProducersHandler,
 ];
