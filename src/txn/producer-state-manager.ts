@@ -338,6 +338,7 @@ export class ProducerStateManager {
     }
     if (from < end) m.loadFromLog(log, from, end);
     m.removeProducersBelow(start);
+    m.removeExpiredProducers(now);
     if (at) m.removeStraySnapshots(log.segmentBaseOffsets());
     // The next load starts here instead of walking the same records again. Not fsynced: a torn
     // file fails its CRC and the load falls back to the snapshot before it.
