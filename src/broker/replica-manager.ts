@@ -204,9 +204,7 @@ export class ReplicaManager {
     this.checkpointTimer = null;
     this.producerExpirationTimer?.cancel();
     this.producerExpirationTimer = null;
-    // Clean shutdown: each partition's producer state at its log end, so the next start reads it
-    // instead of walking the log.
-    for (const p of this.partitions.values()) p.producerState.takeSnapshot(p.logEndOffset, true);
+    for (const p of this.partitions.values()) p.producerState.snapshotAtShutdown(p.logEndOffset);
     try {
       this.checkpointHighWatermarks();
     } catch (err) {

@@ -283,6 +283,17 @@ export class ProducerStateManager {
   }
 
   /**
+   * Clean shutdown: the state at the log end, fsynced, so the next start reads it instead of the
+   * log. Skipped when there is no producer and never was a snapshot (a partition no idempotent
+   * producer wrote to and that never rolled): a clean start without snapshots begins empty anyway,
+   * and thousands of such partitions would otherwise each cost an fsync.
+   */
+  snapshotAtShutdown(logEndOffset: number): void {
+    if (this.producers.size === 0 && this.lastSnapOffset < 0) return;
+    this.takeSnapshot(logEndOffset, true);
+  }
+
+  /**
    * Kafka's removeStraySnapshots: a snapshot is kept where a segment starts (a roll wrote it) and
    * the newest one, so snapshots written at shutdowns and loads do not pile up.
    */
