@@ -19,10 +19,10 @@ import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
-import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
+import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 
