@@ -142,6 +142,15 @@ describe('expiration on simulated time', () => {
       assert.deepEqual(await producers(), []);
       assert.equal((await produce(5)).errorCode, 0);
     });
+
+    test('a log start moved past a producer\'s batches (as retention moves it) forgets it at the next check', async () => {
+      assert.deepEqual(await producers(), [42]);
+      const p = node.partition('exp', 0)!;
+      p.log.deleteRecordsBefore(p.highWatermark);
+      assert.deepEqual(await producers(), [42], 'until the check runs');
+      clock.advance(10_000);
+      assert.deepEqual(await producers(), []);
+    });
   });
 });
 
