@@ -39,6 +39,12 @@ export interface GroupsPort {
   ensureStorage(): Promise<void>;
 }
 
+/** Producer ids for idempotent producers (InitProducerId); each is handed out once, ever. */
+export interface ProducerIdsPort {
+  /** Rejects when no id can be reserved right now (the metadata could not be written). */
+  generateProducerId(): Promise<number>;
+}
+
 /** What a handler may reach: narrow ports, never the whole broker. */
 export interface RequestContext {
   readonly header: RequestHeader;
@@ -48,6 +54,7 @@ export interface RequestContext {
   readonly partitions: PartitionsPort;
   readonly admin: Controller;
   readonly groups: GroupsPort;
+  readonly producerIds: ProducerIdsPort;
   readonly delayed: DelayedOperations;
   readonly clock: Clock;
   /** The version ranges this broker serves (ApiVersions). */

@@ -11,13 +11,15 @@ import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload, type ProduceSummary } from '../record/validate.js';
 import { InvalidBatchError } from '../storage/errors.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
+import { APPEND, ProducerStateManager, incrementSequence } from '../txn/producer-state-manager.js';
 import { storageErrorMessage } from './storage-errors.js';
 
 /** Who hands records to the log: clients are validated fully, replicas keep the leader's offsets. */
 export type AppendOrigin = 'client' | 'replication' | 'coordinator';
 
 export type AppendOutcome =
-  | { ok: true; result: AppendResult; facts: ProduceSummary }
+  /** `duplicate`: an idempotent retry of a batch already stored; `result` gives where it was stored and nothing was written. */
+  | { ok: true; result: AppendResult; facts: ProduceSummary; duplicate?: true }
   | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
 /** What the leader knows of another replica (filled by follower fetches once replication exists). */
@@ -62,6 +64,8 @@ export class Partition {
     private readonly now: () => number,
     /** Called when the high watermark or the log start moved: waiting operations may complete. */
     private readonly onChange: (p: Partition) => void,
+    /** Idempotent producers' sequences on this partition (loaded from the log's snapshots by the owner). */
+    readonly producerState: ProducerStateManager = new ProducerStateManager({ topicPartition: `${topic}-${index}`, producerIdExpirationMs: 86_400_000 }),
   ) {}
 
   /** "topic-partition", the key of this partition's waiting operations. */
@@ -154,8 +158,25 @@ export class Partition {
         return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${b.size} bytes exceeds max.message.bytes ${this.settings.maxMessageBytes}` };
       }
     }
-    // The producer-state check (idempotence: sequence numbers per producer id) belongs here,
-    // between validation and the write, so a refused duplicate is never appended.
+    // Idempotence: a client batch with a producer id is checked against that producer's last
+    // batches before anything is written or rewritten, so a retry is never stored twice. One map
+    // lookup per batch; a producer id of -1 skips it all.
+    const idempotent = origin === 'client' && v.producerId >= 0;
+    let lastSeq = 0;
+    if (idempotent) {
+      // Kafka's LogValidator: a batch with a producer id carries a sequence.
+      if (v.baseSequence < 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: `Invalid sequence number ${v.baseSequence} in record batch with producerId ${v.producerId}` };
+      lastSeq = incrementSequence(v.baseSequence, v.batches[0]!.lastOffsetDelta);
+      const check = this.producerState.checkClientBatch(v.producerId, v.producerEpoch, v.baseSequence, lastSeq, this.log.logEndOffset);
+      if (check !== APPEND) {
+        if (check.kind === 'refused') return { ok: false, errorCode: check.errorCode, message: check.message };
+        if (check.kind === 'duplicate') {
+          // Kafka answers a duplicate with the original offsets and its timestamp as the log append time.
+          const d = check.batch;
+          return { ok: true, duplicate: true, facts: v, result: { baseOffset: d.firstOffset, lastOffset: d.lastOffset, logAppendTime: d.timestamp, size: 0, batchCount: 0 } };
+        }
+      }
+    }
     let facts = v;
     if (this.settings.requireKeys || this.settings.codec !== null) {
       let out;
@@ -179,6 +200,15 @@ export class Partition {
       // Storage refuses what it cannot index (offsets past its limits) before writing a byte.
       if (err instanceof InvalidBatchError) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: err.message };
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
+    }
+    if (idempotent) {
+      this.producerState.update(v.producerId, v.producerEpoch, {
+        firstSeq: v.baseSequence,
+        lastSeq,
+        firstOffset: result.baseOffset,
+        lastOffset: result.lastOffset,
+        timestamp: result.logAppendTime >= 0 ? result.logAppendTime : facts.batches[0]!.maxTimestamp,
+      });
     }
     this.appendedBytes += result.size;
     this.uncommitted.push([result.lastOffset + 1, this.appendedBytes]);
@@ -211,6 +241,8 @@ export class Partition {
   /** DeleteRecords: moves the log start forward (never past the high watermark). */
   deleteRecordsBefore(offset: number): number {
     const start = this.log.deleteRecordsBefore(offset);
+    this.producerState.removeProducersBelow(start);
+    this.producerState.deleteSnapshotsBefore(start);
     this.onChange(this);
     return start;
   }

@@ -14,6 +14,8 @@ import { readOffsetCheckpoint, writeOffsetCheckpoint } from '../storage/checkpoi
 import type { LogCleaner } from '../storage/cleaner.js';
 import { realFs, type FileSystem } from '../storage/fs.js';
 import type { LogManager } from '../storage/log-manager.js';
+import type { Log } from '../storage/log.js';
+import { ProducerStateManager } from '../txn/producer-state-manager.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import type { DelayedOperations } from './delayed-operations.js';
@@ -39,6 +41,7 @@ export class ReplicaManager {
   private readonly checkpointed: Map<string, number>;
   private readonly fs: FileSystem;
   private checkpointTimer: Timer | null = null;
+  private producerExpirationTimer: Timer | null = null;
   private readonly logger = rootLog.child({ component: 'replica-manager' });
 
   constructor(private readonly opts: ReplicaManagerOptions) {
@@ -98,7 +101,9 @@ export class ReplicaManager {
       const fresh = !p;
       if (!p) {
         const log = this.opts.logs.getOrCreateLog(t.name, i, logConfig, t.id);
-        p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key));
+        const producerState = this.loadProducerState(log);
+        p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key), producerState);
+        log.onRoll = (baseOffset) => producerState.takeSnapshot(baseOffset, false);
         const hw = this.checkpointed.get(`${t.name}-${i}`);
         if (hw !== undefined) log.updateHighWatermark(hw);
         this.partitions.set(key, p);
@@ -110,6 +115,24 @@ export class ReplicaManager {
       if (leads) p.makeLeader(state);
       else p.makeFollower(state);
     });
+  }
+
+  /**
+   * The partition's producer state from its snapshots and log. A failure to read them leaves the
+   * state empty (logged): producers are then accepted at whatever sequence they continue with.
+   */
+  private loadProducerState(log: Log): ProducerStateManager {
+    const opts = {
+      topicPartition: `${log.topic}-${log.partition}`,
+      producerIdExpirationMs: this.opts.config.int('producer.id.expiration.ms'),
+      snapshots: { fs: this.fs, dir: log.dir },
+    };
+    try {
+      return ProducerStateManager.load(log, opts, this.opts.clock.now(), this.opts.logs.hadCleanShutdown);
+    } catch (err) {
+      this.logger.error({ err, topic: log.topic, partition: log.partition }, 'cannot load producer state; starting empty');
+      return new ProducerStateManager(opts);
+    }
   }
 
   private applySettings(t: TopicImage): void {
@@ -157,9 +180,39 @@ export class ReplicaManager {
     this.checkpointTimer = this.opts.clock.schedule(intervalMs, tick);
   }
 
+  /**
+   * Every producer.id.expiration.check.interval.ms: producers idle for producer.id.expiration.ms
+   * are forgotten, and so are producers whose batches retention removed, with the snapshots below
+   * each log start.
+   */
+  startProducerExpiration(): void {
+    const interval = this.opts.config.int('producer.id.expiration.check.interval.ms');
+    const tick = (): void => {
+      this.expireProducers();
+      this.producerExpirationTimer = this.opts.clock.schedule(interval, tick);
+    };
+    this.producerExpirationTimer = this.opts.clock.schedule(interval, tick);
+  }
+
+  expireProducers(): void {
+    const now = this.opts.clock.now();
+    for (const p of this.partitions.values()) {
+      try {
+        p.producerState.removeExpiredProducers(now);
+        p.producerState.removeProducersBelow(p.logStartOffset);
+        p.producerState.deleteSnapshotsBefore(p.logStartOffset);
+      } catch (err) {
+        this.logger.warn({ err, topic: p.topic, partition: p.index }, 'producer expiration failed');
+      }
+    }
+  }
+
   stop(): void {
     this.checkpointTimer?.cancel();
     this.checkpointTimer = null;
+    this.producerExpirationTimer?.cancel();
+    this.producerExpirationTimer = null;
+    for (const p of this.partitions.values()) p.producerState.snapshotAtShutdown(p.logEndOffset);
     try {
       this.checkpointHighWatermarks();
     } catch (err) {

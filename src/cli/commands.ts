@@ -234,6 +234,26 @@ function topicCommands(): Command {
         else out(table(['TOPIC', 'PARTITION', 'LOG-START-OFFSET'], rows.map((r) => [name, r.partition, r.logStartOffset])));
       });
     });
+
+  withCommon(topic.command('describe-producers'))
+    .description('idempotent producers writing to a topic\'s partitions (id, epoch, last sequence, last batch time)')
+    .argument('<topic>', 'topic name')
+    .option('-p, --partitions <list>', 'comma-separated partitions (default: all)')
+    .addHelpText('after', '\nExample:\n  samsa topic describe-producers orders -p 0,1\n')
+    .action(async (name: string, o: Common & { partitions?: string }) => {
+      const partitions = o.partitions === undefined ? null : o.partitions.split(',').map((x) => parseIntArg(x.trim(), 'partition', 0));
+      await session(o, async (_c, admin) => {
+        const byPartition = await admin.describeProducers(name, partitions);
+        const rows = [...byPartition].flatMap(([partition, producers]) => producers.map((p) => ({ partition, ...p })));
+        if (isJson(o)) return json(rows);
+        out(
+          table(
+            ['PARTITION', 'PRODUCER-ID', 'EPOCH', 'LAST-SEQUENCE', 'LAST-TIMESTAMP', 'COORDINATOR-EPOCH', 'TXN-START-OFFSET'],
+            rows.map((r) => [r.partition, r.producerId, r.producerEpoch, r.lastSequence, r.lastTimestamp >= 0 ? new Date(r.lastTimestamp).toISOString() : r.lastTimestamp, r.coordinatorEpoch, r.currentTxnStartOffset]),
+          ),
+        );
+      });
+    });
   return topic;
 }
 

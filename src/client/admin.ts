@@ -10,6 +10,7 @@ import {
   DeleteTopics,
   DescribeConfigs,
   DescribeGroups,
+  DescribeProducers,
   FindCoordinator,
   IncrementalAlterConfigs,
   ListGroups,
@@ -87,6 +88,18 @@ export interface CommittedOffset {
   partition: number;
   offset: number;
   metadata: string | null;
+}
+
+/** One idempotent (or transactional) producer writing to a partition, as DescribeProducers reports it. */
+export interface ActiveProducer {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  /** Timestamp of its last batch, ms. */
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** First offset of its ongoing transaction, -1 when none. */
+  currentTxnStartOffset: number;
 }
 
 export const EARLIEST = -2;
@@ -261,6 +274,33 @@ export class Admin {
         for (const [p, r] of out) if (r.offset < 0) out.set(p, { offset: ends.get(p) ?? 0, timestamp: -1 });
       }
       return out;
+    });
+  }
+
+  /** The active producers of each partition (all when `partitions` is null), asked of its leader. */
+  async describeProducers(topic: string, partitions: number[] | null): Promise<Map<number, ActiveProducer[]>> {
+    return this.client.withRetry(async (attempt) => {
+      const t = await this.client.topic(topic, attempt > 0);
+      const parts = partitions ?? t.partitions.map((p) => p.partition);
+      const byLeader = new Map<number, number[]>();
+      for (const p of parts) {
+        const leader = await this.client.leaderOf(topic, p, attempt > 0);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
+      const out = new Map<number, ActiveProducer[]>();
+      await Promise.all(
+        [...byLeader].map(async ([leader, ps]) => {
+          const conn = await this.client.broker(leader);
+          const res = await conn.send(DescribeProducers, { topics: [{ name: topic, partitionIndexes: ps }] });
+          for (const rt of res.topics) {
+            for (const rp of rt.partitions) {
+              check(rp.errorCode, `describe producers of ${topic}/${rp.partitionIndex}`, rp.errorMessage);
+              out.set(rp.partitionIndex, rp.activeProducers.map((a) => ({ ...a })));
+            }
+          }
+        }),
+      );
+      return new Map([...out].sort((a, b) => a[0] - b[0]));
     });
   }
 

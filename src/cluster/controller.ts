@@ -32,6 +32,19 @@ export interface ControllerResult {
   topic?: TopicImage;
 }
 
+/**
+ * Producer ids [firstProducerId, firstProducerId + size) reserved for one broker: no other broker
+ * and no later run is handed any of them (Kafka's AllocateProducerIds; ZooKeeper mode keeps the
+ * latest block in /latest_producer_id_block).
+ */
+export interface ProducerIdBlock {
+  firstProducerId: number;
+  size: number;
+}
+
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
 export interface Controller {
   /** The latest image this broker has applied. */
   readonly image: MetadataImage;
@@ -42,4 +55,6 @@ export interface Controller {
   createPartitions(increases: readonly PartitionsIncrease[], validateOnly: boolean): Promise<ControllerResult[]>;
   /** Replaces each topic's dynamic configs by the given complete set. */
   alterTopicConfigs(changes: ReadonlyArray<{ name: string; configs: Record<string, string> }>, validateOnly: boolean): Promise<ControllerResult[]>;
+  /** The next block of producer ids for `brokerId`, persisted before it is returned. Rejects when it cannot be persisted. */
+  allocateProducerIdBlock(brokerId: number): Promise<ProducerIdBlock>;
 }

@@ -4,7 +4,7 @@
  * request and published as a delta before the request is answered.
  */
 import { ErrorCode } from '../protocol/errors.js';
-import type { Controller, ControllerResult, CreateTopicSpec, PartitionsIncrease } from './controller.js';
+import { PRODUCER_ID_BLOCK_SIZE, type Controller, type ControllerResult, type CreateTopicSpec, type PartitionsIncrease, type ProducerIdBlock } from './controller.js';
 import { MetadataImage, diffImages, type BrokerInfo, type MetadataDelta, type TopicImage } from './metadata-image.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
 import { newPartitionState, planCreatePartitions, planCreateTopic, planTopicConfigs, type Planned, type TopicDefaults } from './topic-changes.js';
@@ -144,5 +144,18 @@ export class LocalController implements Controller {
       return outcome(planned);
     });
     return validateOnly ? results : this.failed(results, this.commit(changed));
+  }
+
+  /**
+   * One broker, so every block is its own; the block is in samsa-metadata.json before any id of
+   * it is used, so ids never repeat across restarts (the unused rest of a block is skipped, as
+   * in Kafka).
+   */
+  async allocateProducerIdBlock(_brokerId: number): Promise<ProducerIdBlock> {
+    if (!this.store.reserveProducerIds) throw new Error('this metadata store cannot allocate producer ids');
+    const firstProducerId = this.store.reserveProducerIds(PRODUCER_ID_BLOCK_SIZE);
+    // Producer ids are JS numbers on the broker: exact below 2^53, far beyond any real use.
+    if (firstProducerId + PRODUCER_ID_BLOCK_SIZE > Number.MAX_SAFE_INTEGER) throw new Error('producer ids exhausted');
+    return { firstProducerId, size: PRODUCER_ID_BLOCK_SIZE };
   }
 }

@@ -7,6 +7,8 @@ interface Persisted {
   version: 1;
   clusterId: string;
   topics: TopicRecord[];
+  /** The first producer id not yet reserved; absent in files written before idempotence: 0. */
+  nextProducerId?: number;
 }
 
 const FILE = 'samsa-metadata.json';
@@ -18,6 +20,7 @@ export class LocalMetadataStore implements MetadataStore {
   readonly created: boolean;
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
+  private nextProducerId = 0;
 
   constructor(private readonly dir: string, clusterIdIfNew: string, nodeId: number) {
     mkdirSync(dir, { recursive: true });
@@ -34,6 +37,7 @@ export class LocalMetadataStore implements MetadataStore {
       this.clusterId = data.clusterId;
       for (const t of data.topics) this.index(t);
       this.created = false;
+      this.nextProducerId = data.nextProducerId ?? 0;
     } else {
       this.clusterId = clusterIdIfNew;
       this.created = true;
@@ -48,7 +52,7 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private save(): void {
-    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()] };
+    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId };
     writeAtomically(join(this.dir, FILE), JSON.stringify(data));
   }
 
@@ -83,6 +87,17 @@ export class LocalMetadataStore implements MetadataStore {
     this.byId.clear();
     for (const t of topics) this.index(t);
     this.save();
+  }
+  reserveProducerIds(count: number): number {
+    const first = this.nextProducerId;
+    this.nextProducerId = first + count;
+    try {
+      this.save();
+    } catch (err) {
+      this.nextProducerId = first;
+      throw err;
+    }
+    return first;
   }
 }
 

@@ -30,4 +30,10 @@ export interface MetadataStore {
   updateTopic(name: string, change: (t: TopicRecord) => void): void;
   /** Replaces every topic at once: one write for a whole request. */
   replaceTopics(topics: readonly TopicRecord[]): void;
+  /**
+   * Reserves `count` producer ids no earlier call returned, durably before returning (a restart
+   * must never hand one out again); returns the first. A store without it cannot serve
+   * idempotent producers.
+   */
+  reserveProducerIds?(count: number): number;
 }

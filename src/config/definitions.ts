@@ -72,6 +72,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Members per group', min: 1 },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout', min: 1 },
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this', min: 1 },
+  { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'An idempotent producer whose last batch is older than this is forgotten', min: 1 },
+  { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: 600000, doc: 'How often idle producers are looked for', min: 1 },
   { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: 5000, doc: 'How often high watermarks are checkpointed', min: 1 },
   // Each partition keeps its active segment's .log open, so the limit in effect is also at most
   // what the open-file limit leaves after connections and other segments (storage/open-files.ts).

@@ -24,6 +24,7 @@ import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
 import { LogManager } from '../storage/log-manager.js';
 import { processOpenFiles, processSoftOpenFileLimit } from '../storage/open-files.js';
+import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import { isWildcardHost, machineAddress } from './machine-address.js';
@@ -45,6 +46,7 @@ export class SamsaNode {
   readonly replicas: ReplicaManager;
   readonly offsetsTopic: OffsetsTopic;
   readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
   private listener: Listener | null = null;
   private boundPort = 0;
@@ -138,12 +140,14 @@ export class SamsaNode {
       dataDir: dir,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
+    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIdBlock(this.nodeId));
     this.dispatcher = new Dispatcher(ALL_HANDLERS, {
       config,
       metadata,
       partitions: this.replicas,
       admin: this.controller,
       groups,
+      producerIds: this.producerIds,
       delayed: this.delayed,
       clock: this.clock,
     }, this.log);
@@ -194,6 +198,7 @@ export class SamsaNode {
     this.controller.updateSelf(this.advertised());
     this.groups.start();
     this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
+    this.replicas.startProducerExpiration();
     this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
     if (this.config.bool('log.cleaner.enable')) {
       const backoff = Math.max(1, this.config.int('log.cleaner.backoff.ms'));

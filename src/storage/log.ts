@@ -127,6 +127,11 @@ export class Log {
   private failure: unknown = null;
   private closed = false;
   readonly epochCache: LeaderEpochCache;
+  /**
+   * Called when a roll has started the segment at `baseOffset`, before anything is written to
+   * it: every batch below it is in the log (the owner snapshots its producer state there).
+   */
+  onRoll: ((baseOffset: number) => void) | null = null;
   private readonly logger;
 
   private constructor(opts: LogOpenOptions) {
@@ -468,6 +473,7 @@ export class Log {
     old.onBecomeInactive();
     const seg = Segment.open(this.fs, this.dir, baseOffset, this.settings(), this.time(), false).segment;
     this.segments.push(seg);
+    this.onRoll?.(baseOffset);
     // Retained before the old segment may let go of them: the fsync goes through the descriptors that wrote it.
     const written = old.retainFiles();
     old.markInactive();

@@ -18,6 +18,7 @@ import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
@@ -25,6 +26,7 @@ import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeProducersHandler } from './61-describe-producers.js';
 
 /** Every API this broker serves; the dispatcher refuses two handlers for one key. */
 export const ALL_HANDLERS: readonly Handler[] = [
@@ -47,6 +49,7 @@ export const ALL_HANDLERS: readonly Handler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   offsetForLeaderEpochHandler,
+  initProducerIdHandler,
   deleteRecordsHandler,
   describeConfigsHandler,
   alterConfigsHandler,
@@ -54,4 +57,5 @@ export const ALL_HANDLERS: readonly Handler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeProducersHandler,
 ];

@@ -1,0 +1,53 @@
+// InitProducerId: v0-5, for idempotent producers (no transactional id).
+// Behaviour:
+// - Every request without a transactional id gets a new producer id with epoch 0, as Kafka's
+//   TransactionCoordinator answers a null transactional id ("always blindly accept the request
+//   and return a new producerId"), also when v3+ names the producer's current id and epoch:
+//   idempotent producers bump their epoch themselves (KIP-360, the Java client and librdkafka
+//   both do), and without a transactional id there is no owner to check a bump against.
+// - Ids come from blocks of 1000 the controller persists before any id of them is used, so
+//   neither a restart nor another broker ever hands out an id twice. A block that cannot be
+//   reserved answers COORDINATOR_LOAD_IN_PROGRESS, the retriable code Kafka's producer id
+//   manager answers when it has no block; clients retry.
+// - v3+: a producer id without an epoch, or an epoch without an id, is INVALID_REQUEST (Kafka's
+//   KafkaApis check).
+// - A transactional id is refused with UNSUPPORTED_VERSION until transactions are built: that is
+//   what Kafka answers when a broker cannot serve transactions (KafkaApis.ensureInterBrokerVersion
+//   before 0.11), and the Java client treats it as fatal in initTransactions(), so an application
+//   learns at once instead of retrying a retriable code until max.block.ms. An empty
+//   transactional id is INVALID_REQUEST, as in Kafka.
+import { ErrorCode } from '../../protocol/errors.js';
+import { InitProducerId } from '../../protocol/messages/index.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import { log as rootLog } from '../../util/log.js';
+import { defineHandler } from '../handler.js';
+
+type InitProducerIdResponse = ResponseOf<typeof InitProducerId>;
+
+const NO_PRODUCER_ID = -1;
+const NO_PRODUCER_EPOCH = -1;
+
+const logger = rootLog.child({ component: 'init-producer-id' });
+
+const refused = (errorCode: number): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH });
+
+export const initProducerIdHandler = defineHandler(
+  InitProducerId,
+  { min: 0, max: 5 },
+  async (ctx, req): Promise<InitProducerIdResponse> => {
+    if (req.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
+    if (req.transactionalId !== null) return refused(ErrorCode.UNSUPPORTED_VERSION);
+    if (ctx.header.apiVersion >= 3 && (req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH)) {
+      return refused(ErrorCode.INVALID_REQUEST);
+    }
+    let producerId: number;
+    try {
+      producerId = await ctx.producerIds.generateProducerId();
+    } catch (err) {
+      logger.warn({ err }, 'no producer id block could be reserved');
+      return refused(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+  },
+  (_ctx, _req, errorCode) => refused(errorCode),
+);
