@@ -247,8 +247,4 @@ export class Partition {
     return start;
   }
 
-  /** Retention or the cleaner moved the log start: waiting DeleteRecords may complete. */
-  logStartMoved(): void {
-    this.onChange(this);
-  }
 }
