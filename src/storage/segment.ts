@@ -176,10 +176,10 @@ export class Segment implements FileHolder {
   }
 
   /**
-   * Next offset and max timestamp from the batches after the last index entry, each one checked
-   * as recovery checks it. False when invalid bytes follow (the caller recovers the segment).
+   * The max timestamp so far from the time index's last entry; returns the position of the
+   * offset index's last entry, where the batches still to be read start.
    */
-  private loadValidatedTail(): boolean {
+  private tailFromIndexes(): number {
     const e = Buffer.allocUnsafe(TIME_ENTRY);
     const lt = this.timeIndex.lastEntry(e);
     if (lt) {
@@ -188,29 +188,28 @@ export class Segment implements FileHolder {
     }
     const lo = this.offsetIndex.lastEntry(e);
     const from = lo ? lo.readInt32BE(4) : 0;
-    const validEnd = scanValidBatches(this.fs, this.logFd, from, this.size, this.baseOffset, (b) => this.trackBatch(b));
     this.bytesSinceIndexEntry = this.size - from;
-    return validEnd === this.size;
+    return from;
+  }
+
+  /**
+   * Next offset and max timestamp from the batches after the last index entry, each one checked
+   * as recovery checks it. False when invalid bytes follow (the caller recovers the segment).
+   */
+  private loadValidatedTail(): boolean {
+    const from = this.tailFromIndexes();
+    return scanValidBatches(this.fs, this.logFd, from, this.size, this.baseOffset, (b) => this.trackBatch(b)) === this.size;
   }
 
   /** Next offset and max timestamp from the batches after the last index entry (the file is trusted: after truncateTo). */
   private loadTailState(): void {
-    const e = Buffer.allocUnsafe(TIME_ENTRY);
-    const lt = this.timeIndex.lastEntry(e);
-    if (lt) {
-      this.maxTimestamp = readInt64(lt, 0);
-      this.offsetOfMaxTimestamp = this.baseOffset + lt.readInt32BE(8);
-    }
-    const lo = this.offsetIndex.lastEntry(e);
-    let pos = lo ? lo.readInt32BE(4) : 0;
+    let pos = this.tailFromIndexes();
     while (pos < this.size) {
       const b = readBatchHeader(this.fs, this.logFd, pos, this.size, this.scratch);
       if (!b || b.size < HEADER_SIZE) break;
       this.trackBatch(b);
       pos += b.size;
     }
-    // bytes since the last index entry are approximately the tail scanned
-    this.bytesSinceIndexEntry = this.size - (lo ? lo.readInt32BE(4) : 0);
   }
 
   private trackBatch(b: BatchInfo): void {
