@@ -21,8 +21,14 @@ export interface DelayedOperation {
   onExpire(): void;
 }
 
-/** The granularity of deadlines: an operation expires at most this much late. */
+/** The granularity of longer deadlines: such an operation expires at most this much late. */
 export const TICK_MS = 10;
+/**
+ * Waits shorter than this are timed to the millisecond: clients that poll with a short
+ * max.wait.ms (librdkafka's fetch.wait.max.ms=5, say) would otherwise wait up to three times as
+ * long at every empty fetch. Longer ones share coarse ticks, at most a few percent late.
+ */
+const FINE_BELOW_MS = 200;
 
 interface Watched {
   readonly op: DelayedOperation;
@@ -46,7 +52,9 @@ export class DelayedOperations {
   tryCompleteElseWatch(op: DelayedOperation, keys: readonly string[], timeoutMs: number, conn?: ClosableConnection): boolean {
     if (op.tryComplete()) return true;
     if (conn?.isClosed) return false;
-    const bucket = Math.ceil((this.clock.now() + Math.max(0, timeoutMs)) / TICK_MS);
+    const tick = timeoutMs < FINE_BELOW_MS ? 1 : TICK_MS;
+    // The bucket is the due time in ms, rounded up to the tick.
+    const bucket = Math.ceil((this.clock.now() + Math.max(0, timeoutMs)) / tick) * tick;
     const w: Watched = { op, keys, bucket, done: false };
     for (const k of keys) {
       let set = this.watchers.get(k);
@@ -56,7 +64,7 @@ export class DelayedOperations {
     let b = this.buckets.get(bucket);
     if (!b) {
       const ops = new Set<Watched>();
-      const timer = this.clock.schedule(bucket * TICK_MS - this.clock.now(), () => this.expireBucket(bucket));
+      const timer = this.clock.schedule(bucket - this.clock.now(), () => this.expireBucket(bucket));
       this.buckets.set(bucket, (b = { timer, ops }));
     }
     b.ops.add(w);
