@@ -89,3 +89,14 @@ test('an operation of a closed connection is dropped without completing or expir
   assert.equal(d.size, 0, 'nothing is kept for a connection already closed');
   assert.deepEqual(o.events, []);
 });
+
+test('a short wait (a consumer polling with max.wait.ms 5) expires to the millisecond, not on a coarse tick', () => {
+  const clock = new ManualClock(1_000_003);
+  const d = new DelayedOperations(clock);
+  const o = op(() => false);
+  d.tryCompleteElseWatch(o, ['k'], 5);
+  clock.advance(4);
+  assert.deepEqual(o.events, []);
+  clock.advance(1);
+  assert.deepEqual(o.events, ['expire'], 'at +5 ms, where 10 ms ticks answered at +7');
+});
