@@ -1,5 +1,6 @@
 import type { Controller } from '../cluster/controller.js';
 import type { BrokerInfo, MetadataImage } from '../cluster/metadata-image.js';
+import type { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { RequestHeader } from '../protocol/header.js';
@@ -30,6 +31,8 @@ export interface MetadataPort {
   /** This broker's advertised address. */
   readonly self: BrokerInfo;
   readonly dataDir: string;
+  /** The listener other brokers and the controller address this broker by. */
+  readonly listenerName: string;
 }
 
 /** The group coordinator and its storage, __consumer_offsets (created on first use). */
@@ -53,6 +56,8 @@ export interface RequestContext {
   readonly metadata: MetadataPort;
   readonly partitions: PartitionsPort;
   readonly admin: Controller;
+  /** Cluster mode: the metadata the controller's requests update. Null on a single node, which has no controller. */
+  readonly cluster: BrokerMetadata | null;
   readonly groups: GroupsPort;
   readonly producerIds: ProducerIdsPort;
   readonly delayed: DelayedOperations;

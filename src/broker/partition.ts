@@ -88,6 +88,10 @@ export class Partition {
   get committedBytes(): number {
     return this.committed;
   }
+  /** Bytes a follower could have read since this process started (appended, committed or not). */
+  get appendedBytesTotal(): number {
+    return this.appendedBytes;
+  }
 
   /** This broker leads the partition from now on, in the image's epoch. */
   makeLeader(state: PartitionState): void {
@@ -212,8 +216,64 @@ export class Partition {
     }
     this.appendedBytes += result.size;
     this.uncommitted.push([result.lastOffset + 1, this.appendedBytes]);
-    this.maybeIncrementLeaderHW();
+    // Followers long-polling this partition wait for appended bytes, not committed ones.
+    if (!this.maybeIncrementLeaderHW() && this.replicas.length > 1) this.onChange(this);
     return { ok: true, result, facts };
+  }
+
+  /**
+   * A follower fetched from `fetchOffset`: everything below it is on that replica (Kafka's
+   * updateFollowerFetchState), so the high watermark may move. Returns whether it did.
+   */
+  updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
+    const progress = this.replicaProgress.get(replicaId);
+    if (this.role !== 'leader' || !progress) return false;
+    progress.logEndOffset = fetchOffset;
+    if (fetchOffset >= this.log.logEndOffset) progress.lastCaughtUpMs = this.now();
+    return this.maybeIncrementLeaderHW();
+  }
+
+  /**
+   * The follower's append: the leader's batches at the leader's offsets, checked (CRC, framing)
+   * but not re-validated against topic rules the leader already applied. The follower's high
+   * watermark is the leader's, bounded by what this replica holds.
+   */
+  appendRecordsAsFollower(records: Buffer, leaderHighWatermark: number): AppendOutcome | null {
+    if (this.role !== 'follower') return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `This broker does not follow ${this.topic}-${this.index}` };
+    let out: AppendOutcome | null = null;
+    if (records.length > 0) {
+      const v = validateProducePayload(records);
+      if (!v.ok) return { ok: false, errorCode: v.errorCode, message: v.message };
+      if (v.batchCount > 0) {
+        let result: AppendResult;
+        try {
+          result = this.log.appendAsFollower(records);
+        } catch (err) {
+          if (err instanceof InvalidBatchError) return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: err.message };
+          return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
+        }
+        this.producerState.applyBatches(records, result.baseOffset);
+        this.appendedBytes += result.size;
+        out = { ok: true, result, facts: v };
+      }
+    }
+    const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
+    if (hw > this.log.highWatermark) {
+      this.log.updateHighWatermark(hw);
+      this.committed = this.appendedBytes;
+      this.onChange(this);
+    }
+    return out;
+  }
+
+  /** A follower's log cut back to `offset` (it diverged from the leader's). */
+  truncateTo(offset: number): void {
+    this.log.truncateTo(offset);
+  }
+
+  /** A follower whose log ends below the leader's log start begins again there, empty. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
   }
 
   /** Consumers read below the high watermark; followers (replicaId >= 0) up to the log end. */

@@ -20,6 +20,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import type { DelayedOperations } from './delayed-operations.js';
 import { Partition, type PartitionSettings } from './partition.js';
+import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import { toLogConfig } from './topic-log-config.js';
 
 export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
@@ -34,6 +35,8 @@ export interface ReplicaManagerOptions {
   delayed: DelayedOperations;
   clock: Clock;
   fs?: FileSystem;
+  /** Cluster mode: the fetchers that copy followed partitions from their leaders. */
+  fetchers?: ReplicaFetcherManager;
 }
 
 export class ReplicaManager {
@@ -112,8 +115,13 @@ export class ReplicaManager {
       const leads = state.leader === this.opts.nodeId;
       // A delta names every partition of a changed topic: only a changed state is a transition.
       if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch && p.partitionEpoch === state.partitionEpoch) return;
-      if (leads) p.makeLeader(state);
-      else p.makeFollower(state);
+      if (leads) {
+        this.opts.fetchers?.unfollow(p);
+        p.makeLeader(state);
+      } else {
+        p.makeFollower(state);
+        this.opts.fetchers?.follow(p, state.leader);
+      }
     });
   }
 
@@ -155,6 +163,7 @@ export class ReplicaManager {
 
   /** The replica is gone: its log is deleted and whatever waited on it is answered. */
   private stopPartition(p: Partition): void {
+    this.opts.fetchers?.unfollow(p);
     this.partitions.delete(p.key);
     this.opts.logs.deleteLog(p.topic, p.index);
     this.opts.cleaner.forget(p.topic, p.index);
@@ -208,6 +217,7 @@ export class ReplicaManager {
   }
 
   stop(): void {
+    this.opts.fetchers?.stop();
     this.checkpointTimer?.cancel();
     this.checkpointTimer = null;
     this.producerExpirationTimer?.cancel();

@@ -10,7 +10,7 @@ const IGNORED: ReadonlyMap<string, string> = new Map([
   ['num.io.threads', 'one event loop handles every request; the OS does the file I/O'],
   ['background.threads', 'background tasks run on the event loop'],
   ['num.recovery.threads.per.data.dir', 'recovery runs on the event loop'],
-  ['num.replica.fetchers', 'a single node replicates nothing'],
+  ['num.replica.fetchers', 'one fetcher per leader broker, on the event loop'],
   ['num.replica.alter.log.dirs.threads', 'one data directory is used'],
   ['log.cleaner.threads', 'the log cleaner is one task on the event loop'],
   ['log.cleaner.dedupe.buffer.size', 'the cleaner sizes its own offset map'],
@@ -25,12 +25,17 @@ const IGNORED: ReadonlyMap<string, string> = new Map([
   ['log.preallocate', 'segments are not preallocated'],
   ['transaction.state.log.replication.factor', 'a single node replicates nothing'],
   ['transaction.state.log.min.isr', 'a single node replicates nothing'],
-  ['inter.broker.protocol.version', 'a single node talks to no other broker'],
+  ['inter.broker.protocol.version', 'brokers speak the newest inter-broker versions both sides serve'],
+  ['zookeeper.set.acl', 'znodes are created with open ACLs'],
+  ['zookeeper.max.in.flight.requests', 'requests to ZooKeeper are not limited in number'],
   ['log.message.format.version', 'record batches v2 are the only format stored (as Kafka 3.0 and later)'],
 ]);
 
-/** zookeeper.* configures the ZooKeeper session of cluster mode, which does not exist yet. */
-const IGNORED_PREFIXES: ReadonlyArray<[string, string]> = [['zookeeper.', 'no ZooKeeper cluster mode yet: a single node keeps its metadata in its data directory']];
+/** ZooKeeper's TLS, SASL and ACL settings: cluster mode talks to ZooKeeper in plaintext without znode ACLs. */
+const IGNORED_PREFIXES: ReadonlyArray<[string, string]> = [
+  ['zookeeper.ssl.', 'the ZooKeeper session is plaintext'],
+  ['zookeeper.clientCnxnSocket', 'the ZooKeeper client is the broker\'s own'],
+];
 
 /** Why a Kafka setting is ignored, or undefined when Samsa does not know the name at all. */
 export function ignoredSetting(name: string): string | undefined {
@@ -41,4 +46,4 @@ export function ignoredSetting(name: string): string | undefined {
 }
 
 /** The names environment variables can reach (a prefix has no fixed set of names). */
-export const IGNORED_SETTING_NAMES: readonly string[] = [...IGNORED.keys(), 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'zookeeper.session.timeout.ms', 'zookeeper.set.acl'];
+export const IGNORED_SETTING_NAMES: readonly string[] = [...IGNORED.keys(), 'zookeeper.ssl.client.enable'];

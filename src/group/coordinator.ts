@@ -54,10 +54,43 @@ export class GroupCoordinator {
     return this.store.partitionFor(groupId);
   }
 
+  /**
+   * Which __consumer_offsets partitions this broker leads (cluster mode): a group whose partition
+   * is led elsewhere is answered NOT_COORDINATOR. Unset on a single node, which leads them all.
+   */
+  ownsPartition: ((partition: number) => boolean) | null = null;
+
+  /** False when another broker coordinates the group (clients then look the coordinator up again). */
+  isCoordinatorFor(groupId: string): boolean {
+    return this.ownsPartition === null || this.ownsPartition(this.partitionFor(groupId));
+  }
+
   /** Rebuilds groups and offsets from every partition of __consumer_offsets. */
   load(): void {
     this.store.load(this.groups, (id) => this.getOrCreate(id));
     this.log.info({ groups: this.groups.size }, 'loaded group metadata');
+  }
+
+  /** This broker became the leader of one __consumer_offsets partition: its groups are read back (Kafka's onElection). */
+  loadPartition(partition: number): void {
+    const before = new Set(this.groups.keys());
+    this.store.load(this.groups, (id) => this.getOrCreate(id), [partition]);
+    let n = 0;
+    for (const g of this.groups.values()) {
+      if (before.has(g.groupId) || this.partitionFor(g.groupId) !== partition) continue;
+      n++;
+      if (this.offsetsTimer) this.armExpiry(g);
+    }
+    this.log.info({ partition, groups: n }, 'loaded group metadata of a partition');
+  }
+
+  /** Another broker leads the partition now: its groups are forgotten here (Kafka's onResignation). */
+  unloadPartition(partition: number): void {
+    for (const [id, g] of this.groups) {
+      if (this.partitionFor(id) !== partition) continue;
+      g.cancelTimers();
+      this.groups.delete(id);
+    }
   }
 
   /** Arms every loaded group's session timers and the periodic offsets expiry. */
@@ -109,6 +142,7 @@ export class GroupCoordinator {
 
   join(req: JoinRequest): Promise<JoinResult> | JoinResult {
     if (req.groupId === '') return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
+    if (!this.isCoordinatorFor(req.groupId)) return joinError(req.memberId, ErrorCode.NOT_COORDINATOR);
     if (req.sessionTimeoutMs < this.settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
       return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
     }
@@ -315,6 +349,7 @@ export class GroupCoordinator {
 
   sync(req: { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null; protocolType: string | null; protocolName: string | null; assignments: Array<{ memberId: string; assignment: Buffer }> }): Promise<SyncResult> | SyncResult {
     if (req.groupId === '') return syncError(ErrorCode.INVALID_GROUP_ID);
+    if (!this.isCoordinatorFor(req.groupId)) return syncError(ErrorCode.NOT_COORDINATOR);
     const g = this.groups.get(req.groupId);
     if (!g) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
     if (g.state === 'Dead') return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -380,6 +415,7 @@ export class GroupCoordinator {
 
   heartbeat(req: { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null }): number {
     if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (!this.isCoordinatorFor(req.groupId)) return ErrorCode.NOT_COORDINATOR;
     const g = this.groups.get(req.groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -396,6 +432,7 @@ export class GroupCoordinator {
   /** LeaveGroup for one member (by member id, or by instance id for static members). */
   leave(groupId: string, memberId: string, groupInstanceId: string | null): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (!this.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     const g = this.groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -494,6 +531,7 @@ export class GroupCoordinator {
   /** Checks that a commit may be made; ErrorCode.NONE when it may. */
   commitAllowed(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (!this.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     const g = this.groups.get(groupId);
     if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -520,6 +558,7 @@ export class GroupCoordinator {
   /** DeleteGroups: only a group without members; writes tombstones for its offsets and metadata. */
   deleteGroup(groupId: string): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (!this.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;

@@ -22,8 +22,9 @@ export class GroupStore {
    * Replays every partition into `groups` (creating groups with `create`); groups left with
    * nothing (no members, offsets or protocol) are dropped.
    */
-  load(groups: Map<string, Group>, create: (groupId: string) => Group): void {
-    for (let p = 0; p < this.log.partitionCount; p++) {
+  load(groups: Map<string, Group>, create: (groupId: string) => Group, only?: readonly number[]): void {
+    const partitions = only ?? Array.from({ length: this.log.partitionCount }, (_, i) => i);
+    for (const p of partitions) {
       for (const rec of this.log.readAll(p)) {
         if (!rec.key) continue;
         let r;

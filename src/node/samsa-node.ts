@@ -4,7 +4,11 @@
  * request dispatcher and the TCP listener. `samsa start` and the embedding `startBroker` both
  * use it; nothing below this module knows the whole node.
  */
+import type { Controller } from '../cluster/controller.js';
 import { LocalController } from '../cluster/local-controller.js';
+import { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
+import { ZkAdmin } from '../cluster/zk-mode/zk-admin.js';
+import { ZkBroker } from '../cluster/zk-mode/zk-broker.js';
 import { LocalMetadataStore } from '../cluster/local-store.js';
 import type { BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
 import { BrokerConfig, newClusterId, parseListener } from '../config/broker-config.js';
@@ -15,6 +19,7 @@ import { ALL_HANDLERS } from '../broker/handlers/index.js';
 import type { GroupsPort, MetadataPort } from '../broker/handler.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../broker/offsets-topic.js';
 import type { Partition } from '../broker/partition.js';
+import { ReplicaFetcherManager } from '../broker/replica-fetcher.js';
 import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
@@ -39,7 +44,12 @@ export class SamsaNode {
   readonly log = rootLog.child({ component: 'broker' });
   readonly nodeId: number;
   readonly clock: Clock;
-  readonly controller: LocalController;
+  readonly controller: Controller;
+  /** Single-node mode: the in-process controller over samsa-metadata.json. */
+  private readonly local: LocalController | null = null;
+  /** Cluster mode: membership of the ZooKeeper cluster, and the metadata the controller sends. */
+  readonly zk: ZkBroker | null = null;
+  readonly clusterMetadata: BrokerMetadata | null = null;
   readonly logs: LogManager;
   readonly cleaner: LogCleaner;
   readonly delayed: DelayedOperations;
@@ -62,14 +72,7 @@ export class SamsaNode {
     const dir = config.dataDir;
     // The data directory's lock comes first: a second broker on it must change nothing.
     this.dirLock = opts.fs ? null : lockDataDir(dir);
-    let store: LocalMetadataStore;
-    try {
-      store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
-    } catch (err) {
-      this.dirLock?.release();
-      throw err;
-    }
-    this.controller = new LocalController(store, this.advertised(), () => {
+    const defaults = () => {
       // Every partition holds its active segment's .log open: past what the descriptor limit
       // leaves after connections, a new partition would make opens fail all over the broker.
       const configured = config.int('max.broker.partitions');
@@ -79,17 +82,47 @@ export class SamsaNode {
         numPartitions: config.int('num.partitions'),
         replicationFactor: config.int('default.replication.factor'),
         maxPartitionsPerRequest: 10_000,
-        maxPartitions: perBroker * this.controller.image.brokers().length,
+        maxPartitions: perBroker * Math.max(1, this.controller.image.brokers().length),
         maxPartitionsSource: byFiles < configured ? `max.broker.partitions, lowered to what the open-file limit of ${processSoftOpenFileLimit} allows` : 'max.broker.partitions',
       };
-    });
+    };
+    const zkConnect = config.get('zookeeper.connect') as string | null;
+    let judgesLeftovers = false;
+    if (zkConnect) {
+      const sessionTimeoutMs = config.int('zookeeper.session.timeout.ms');
+      this.zk = new ZkBroker({
+        connect: zkConnect,
+        sessionTimeoutMs,
+        connectionTimeoutMs: (config.get('zookeeper.connection.timeout.ms') as number | null) ?? sessionTimeoutMs,
+        brokerId: this.nodeId,
+        listenerName: parseListener(config.advertisedListeners[0]!).name,
+        clock: this.clock,
+        log: rootLog.child({ component: 'cluster' }),
+      });
+      const zk = this.zk;
+      this.clusterMetadata = new BrokerMetadata('', this.nodeId, () => zk.brokerEpoch);
+      zk.metadata = this.clusterMetadata;
+      this.controller = new ZkAdmin({ metadata: this.clusterMetadata, zk: () => zk.zk, defaults, clock: this.clock, propagationTimeoutMs: 30_000 });
+    } else {
+      let store: LocalMetadataStore;
+      try {
+        store = new LocalMetadataStore(dir, (config.get('cluster.id') as string | null) ?? newClusterId(), this.nodeId);
+      } catch (err) {
+        this.dirLock?.release();
+        throw err;
+      }
+      judgesLeftovers = !store.created;
+      this.local = new LocalController(store, this.advertised(), defaults);
+      this.controller = this.local;
+    }
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
     this.logs = LogManager.open({
       dir,
       configFor: (topic) => toLogConfig(topicConfig(topic)),
       // Partition directories whose topic id the metadata does not know are leftovers of a
       // deletion a crash interrupted; a metadata file just created knows nothing, so it judges none.
-      ...(store.created ? {} : { topicIdFor: (topic: string) => this.controller.image.topic(topic)?.id }),
+      // In a cluster the metadata arrives from the controller after the logs are opened.
+      ...(judgesLeftovers ? { topicIdFor: (topic: string) => this.controller.image.topic(topic)?.id } : {}),
       lock: false,
       clock: this.clock,
       ...(opts.fs ? { fs: opts.fs } : {}),
@@ -101,7 +134,23 @@ export class SamsaNode {
       configFor: (l) => (this.controller.image.topic(l.topic) ? toCleanerConfig(topicConfig(l.topic)) : null),
     });
     this.delayed = new DelayedOperations(this.clock);
-    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock, ...(opts.fs ? { fs: opts.fs } : {}) });
+    const fetchers = this.zk
+      ? new ReplicaFetcherManager({
+          nodeId: this.nodeId,
+          brokerEpoch: () => this.zk!.brokerEpoch,
+          broker: (id) => this.controller.image.broker(id),
+          settings: {
+            maxWaitMs: config.int('replica.fetch.wait.max.ms'),
+            minBytes: config.int('replica.fetch.min.bytes'),
+            maxBytes: config.int('replica.fetch.response.max.bytes'),
+            partitionMaxBytes: config.int('replica.fetch.max.bytes'),
+            backoffMs: config.int('replica.fetch.backoff.ms'),
+          },
+          clock: this.clock,
+          log: rootLog.child({ component: 'replica-fetcher' }),
+        })
+      : undefined;
+    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock, ...(opts.fs ? { fs: opts.fs } : {}), ...(fetchers ? { fetchers } : {}) });
     this.replicas.applyImage(this.controller.image);
     this.controller.onDelta((d) => this.replicas.applyDelta(d));
     this.offsetsTopic = new OffsetsTopic(
@@ -111,7 +160,7 @@ export class SamsaNode {
         const [out] = await this.controller.createTopics([{
           name: OFFSETS_TOPIC,
           numPartitions: partitionCount,
-          replicationFactor: -1,
+          replicationFactor: this.zk ? config.int('offsets.topic.replication.factor') : -1,
           configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('offsets.topic.segment.bytes')), 'compression.type': 'producer' },
           internal: true,
         }], false);
@@ -127,7 +176,28 @@ export class SamsaNode {
       offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
       offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
     }, this.clock);
-    if (this.offsetsTopic.exists) this.groups.load();
+    if (this.zk) {
+      // Groups live where their __consumer_offsets partition is led: loaded when this broker
+      // becomes its leader, forgotten when another does.
+      this.groups.ownsPartition = (p) => this.replicas.partition(OFFSETS_TOPIC, p)?.isLeader === true;
+      const led = new Set<number>();
+      this.controller.onDelta((d) => {
+        const t = d.changedTopics.find((x) => x.name === OFFSETS_TOPIC);
+        const gone = d.deletedTopics.some((x) => x.name === OFFSETS_TOPIC);
+        if (!t && !gone) return;
+        const count = t?.partitions.length ?? 0;
+        for (let p = 0; p < Math.max(count, this.offsetsTopic.partitionCount); p++) {
+          const leads = p < count && this.replicas.partition(OFFSETS_TOPIC, p)?.isLeader === true;
+          if (leads && !led.has(p)) {
+            led.add(p);
+            this.groups.loadPartition(p);
+          } else if (!leads && led.has(p)) {
+            led.delete(p);
+            this.groups.unloadPartition(p);
+          }
+        }
+      });
+    } else if (this.offsetsTopic.exists) this.groups.load();
     const node = this;
     const metadata: MetadataPort = {
       get image() {
@@ -138,6 +208,7 @@ export class SamsaNode {
         return node.advertised();
       },
       dataDir: dir,
+      listenerName: parseListener(config.advertisedListeners[0]!).name,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
     this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIdBlock(this.nodeId));
@@ -146,6 +217,7 @@ export class SamsaNode {
       metadata,
       partitions: this.replicas,
       admin: this.controller,
+      cluster: this.clusterMetadata,
       groups,
       producerIds: this.producerIds,
       delayed: this.delayed,
@@ -161,7 +233,7 @@ export class SamsaNode {
   advertised(): BrokerInfo {
     const adv = parseListener(this.config.advertisedListeners[0]!);
     const host = isWildcardHost(adv.host) ? (this.wildcardAddress ??= machineAddress()) : adv.host;
-    return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: null };
+    return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: (this.config.get('broker.rack') as string | null) ?? null };
   }
 
   get endpoint(): { nodeId: number; host: string; port: number } {
@@ -195,7 +267,8 @@ export class SamsaNode {
       this.log,
     );
     this.boundPort = await this.listener.listen();
-    this.controller.updateSelf(this.advertised());
+    if (this.zk) await this.joinCluster();
+    else this.local!.updateSelf(this.advertised());
     this.groups.start();
     this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
     this.replicas.startProducerExpiration();
@@ -211,10 +284,39 @@ export class SamsaNode {
     }
   }
 
+  /**
+   * Connects to ZooKeeper, registers and campaigns, then waits for the controller's first
+   * UpdateMetadata naming this broker: before it, this broker could answer Metadata with nothing.
+   */
+  private async joinCluster(): Promise<void> {
+    const zk = this.zk!;
+    const clusterId = await zk.connect();
+    this.clusterMetadata!.clusterId = clusterId;
+    await zk.register(this.advertised());
+    const waitMs = Math.max(30_000, 2 * this.config.int('zookeeper.session.timeout.ms'));
+    const joined = await new Promise<boolean>((resolve) => {
+      const seen = () => this.clusterMetadata!.image.broker(this.nodeId) !== undefined;
+      if (seen()) return resolve(true);
+      const timer = this.clock.schedule(waitMs, () => {
+        stop();
+        resolve(false);
+      });
+      const stop = this.clusterMetadata!.watch(() => {
+        if (!seen()) return false;
+        timer.cancel();
+        resolve(true);
+        return true;
+      });
+    });
+    if (!joined) this.log.warn({ waitedMs: waitMs }, 'no metadata from the controller yet; serving what is known');
+    this.log.info({ clusterId, broker: this.nodeId, controller: this.clusterMetadata!.image.controllerId }, 'joined the cluster');
+  }
+
   /** Graceful stop: stop accepting, answer what is in flight, checkpoint, flush, write the clean-shutdown marker. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.cleanerTimer?.cancel();
+      await this.zk?.stop();
       if (this.listener) await this.listener.close();
       this.delayed.expireAll();
       this.groups.stop();

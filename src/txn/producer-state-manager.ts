@@ -362,30 +362,40 @@ export class ProducerStateManager {
     let next = from;
     while (next < end) {
       const buf = log.readBuffer(next, LOAD_CHUNK_BYTES, end, true);
-      let at = 0;
-      let reached = next;
-      while (at + HEADER_SIZE <= buf.length) {
-        const size = batchSize(buf, at);
-        if (size < HEADER_SIZE || at + size > buf.length) break;
-        const firstOffset = batchBaseOffset(buf, at);
-        const lastOffset = firstOffset + batchLastOffsetDelta(buf, at);
-        const producerId = batchProducerId(buf, at);
-        // Control batches (transaction markers) carry no sequence; they matter once transactions exist.
-        if (producerId >= 0 && lastOffset >= from && (batchAttributes(buf, at) & CONTROL_FLAG) === 0) {
-          const firstSeq = batchBaseSequence(buf, at);
-          this.update(producerId, batchProducerEpoch(buf, at), {
-            firstSeq,
-            lastSeq: incrementSequence(firstSeq, lastOffset - firstOffset),
-            firstOffset,
-            lastOffset,
-            timestamp: batchMaxTimestamp(buf, at),
-          });
-        }
-        reached = lastOffset + 1;
-        at += size;
-      }
+      const reached = this.applyBatches(buf, next);
       if (reached <= next) break;
       next = reached;
     }
+  }
+
+  /**
+   * Records the producers of the batches in `buf` (batch headers only) at and above `from`: a
+   * follower keeps the same producer state as its leader, so it can take over deduplication.
+   * Returns the offset after the last whole batch.
+   */
+  applyBatches(buf: Buffer, from: number): number {
+    let at = 0;
+    let reached = from;
+    while (at + HEADER_SIZE <= buf.length) {
+      const size = batchSize(buf, at);
+      if (size < HEADER_SIZE || at + size > buf.length) break;
+      const firstOffset = batchBaseOffset(buf, at);
+      const lastOffset = firstOffset + batchLastOffsetDelta(buf, at);
+      const producerId = batchProducerId(buf, at);
+      // Control batches (transaction markers) carry no sequence; they matter once transactions exist.
+      if (producerId >= 0 && lastOffset >= from && (batchAttributes(buf, at) & CONTROL_FLAG) === 0) {
+        const firstSeq = batchBaseSequence(buf, at);
+        this.update(producerId, batchProducerEpoch(buf, at), {
+          firstSeq,
+          lastSeq: incrementSequence(firstSeq, lastOffset - firstOffset),
+          firstOffset,
+          lastOffset,
+          timestamp: batchMaxTimestamp(buf, at),
+        });
+      }
+      reached = lastOffset + 1;
+      at += size;
+    }
+    return reached;
   }
 }

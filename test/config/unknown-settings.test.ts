@@ -38,11 +38,11 @@ test('every unknown setting of the file, the environment and the flags is named 
 
 test('Kafka settings without meaning in Samsa are accepted and listed, from every layer', () => {
   const c = BrokerConfig.load({
-    env: { SAMSA_NUM_IO_THREADS: '8', SAMSA_ZOOKEEPER_CONNECT: 'localhost:2181' },
+    env: { SAMSA_NUM_IO_THREADS: '8', SAMSA_ZOOKEEPER_SET_ACL: 'true' },
     flags: new Map([['num.network.threads', '3'], ['zookeeper.ssl.client.enable', 'false'], ['num.partitions', '4']]),
   });
   assert.equal(c.int('num.partitions'), 4);
-  assert.deepEqual(c.ignored.map((i) => `${i.name} (${i.source})`), ['num.io.threads (env)', 'zookeeper.connect (env)', 'num.network.threads (flag)', 'zookeeper.ssl.client.enable (flag)']);
+  assert.deepEqual(c.ignored.map((i) => `${i.name} (${i.source})`), ['num.io.threads (env)', 'zookeeper.set.acl (env)', 'num.network.threads (flag)', 'zookeeper.ssl.client.enable (flag)']);
   assert.throws(() => c.get('num.io.threads'), ConfigError);
 });
 

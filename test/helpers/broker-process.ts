@@ -254,6 +254,12 @@ export class BrokerProcess {
     }
   }
 
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT to pause and resume). */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.running) throw new Error('broker not running');
+    this.child!.kill(sig);
+  }
+
   /** Graceful stop: SIGTERM and wait for exit (SIGKILL if it does not exit in time). */
   async stop(timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     try {

@@ -90,6 +90,16 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
         hasError = true;
         return partitionError(fp.partition, epochErr, p);
       }
+      if (isFollower && version >= 12 && fp.lastFetchedEpoch >= 0) {
+        // KIP-320: the follower's last epoch must end where ours does, else it truncates first.
+        const mine = p.endOffsetForEpoch(fp.lastFetchedEpoch);
+        if (mine.epoch !== fp.lastFetchedEpoch || mine.endOffset < fp.fetchOffset) {
+          hasError = true;
+          return { ...partitionError(fp.partition, ErrorCode.NONE, p), divergingEpoch: { epoch: mine.epoch, endOffset: mine.endOffset } };
+        }
+      }
+      // A follower's fetch offset is its log end: everything below is replicated there.
+      if (isFollower && fp.fetchOffset >= p.logStartOffset && fp.fetchOffset <= p.logEndOffset) p.updateFollowerFetch(replicaId, fp.fetchOffset);
       const upTo = isFollower ? p.logEndOffset : p.highWatermark;
       let records: RecordsData | null = null;
       if (fp.fetchOffset < p.logStartOffset || fp.fetchOffset > p.logEndOffset) {
@@ -157,7 +167,10 @@ export const fetchHandler = defineHandler(
 function waitForData(ctx: RequestContext, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse | null> {
   // The first pass is answered again from scratch: the files its ranges hold are let go.
   releaseRegions(first.response);
-  const start = first.partitions.map((p) => p.committedBytes);
+  // A follower waits for appended bytes (it replicates above the high watermark), a consumer for committed ones.
+  const follower = (version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
+  const progress = (p: Partition) => (follower ? p.appendedBytesTotal : p.committedBytes);
+  const start = first.partitions.map(progress);
   return new Promise((resolve) => {
     const answer = () => resolve(runFetch(ctx, req, version).response);
     const done = ctx.delayed.tryCompleteElseWatch(
@@ -170,7 +183,7 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
               answer();
               return true;
             }
-            gained += p.committedBytes - start[i]!;
+            gained += progress(p) - start[i]!;
           }
           if (first.bytes + gained < req.minBytes) return false;
           answer();

@@ -47,9 +47,12 @@ export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 1, max: 9 },
       throttleTimeMs: 0, topics: [], errorCode: 0,
       groups: req.groups.map((g) => g.groupId === ''
         ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID }
-        : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
+        : !ctx.groups.coordinator.isCoordinatorFor(g.groupId)
+          ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.NOT_COORDINATOR }
+          : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
     };
   }
   if (req.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID, groups: [] };
+  if (!ctx.groups.coordinator.isCoordinatorFor(req.groupId)) return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NOT_COORDINATOR, groups: [] };
   return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
 });

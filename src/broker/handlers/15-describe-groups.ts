@@ -13,6 +13,7 @@ export const describeGroupsHandler = defineHandler(DescribeGroups, { min: 0, max
     throttleTimeMs: 0,
     groups: req.groups.map((groupId) => {
       if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, groupState: '', ...empty };
+      if (!ctx.groups.coordinator.isCoordinatorFor(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, groupId, groupState: '', ...empty };
       const g = ctx.groups.coordinator.group(groupId);
       if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', ...empty };
       const stable = g.state === 'Stable';

@@ -10,6 +10,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 
   const coordinator = ctx.groups.coordinator;
   const image = ctx.metadata.image;
   if (req.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, throttleTimeMs: 0, topics: [] };
+  if (!coordinator.isCoordinatorFor(req.groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, throttleTimeMs: 0, topics: [] };
   const g = coordinator.group(req.groupId);
   if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, throttleTimeMs: 0, topics: [] };
   if (g.state !== 'Empty' && g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, throttleTimeMs: 0, topics: [] };

@@ -8,6 +8,8 @@ usage: confluent_roundtrip.py BOOTSTRAP MODE TOPIC [ARGS...]
                               COUNT records; print them as JSON
   times TOPIC TS...           produce nothing; print offsets_for_times for partition 0 per TS
   produce_ts TOPIC BASE N     produce N records to partition 0 with timestamps BASE + i*1000
+  produce_text TOPIC N        produce N records keyed k<i % 7> with the text values py-<i>;
+                              print the delivery reports (values as text)
 
 Records are printed as {partition, offset, key, value, headers, timestamp}; bytes as hex.
 """
@@ -86,6 +88,22 @@ def produce(bootstrap, topic, codec, count, timestamps=None, partition=None):
     return reports
 
 
+def produce_text(bootstrap, topic, count):
+    p = Producer({'bootstrap.servers': bootstrap, 'acks': 'all', 'linger.ms': 5, 'message.timeout.ms': 20000})
+    reports = []
+
+    def cb(err, m):
+        reports.append({'error': str(err)} if err is not None else {'partition': m.partition(), 'offset': m.offset(), 'value': m.value().decode()})
+
+    for i in range(count):
+        p.produce(topic, key=('k%d' % (i % 7)).encode(), value=('py-%d' % i).encode(), on_delivery=cb)
+        p.poll(0)
+    left = p.flush(30)
+    if left:
+        raise SystemExit('%d messages not delivered' % left)
+    return reports
+
+
 def consume(bootstrap, topic, parts, count, deadline_s=30):
     c = Consumer({
         'bootstrap.servers': bootstrap,
@@ -130,6 +148,8 @@ def main():
     elif mode == 'produce_ts':
         base, n = int(rest[0]), int(rest[1])
         out = produce(bootstrap, topic, 'none', n, timestamps=[base + i * 1000 for i in range(n)], partition=0)
+    elif mode == 'produce_text':
+        out = produce_text(bootstrap, topic, int(rest[0]))
     elif mode == 'times':
         out = offsets_for_times(bootstrap, topic, [int(x) for x in rest])
     else:

@@ -1,0 +1,224 @@
+/**
+ * A cluster broker's view of the metadata (Kafka's ZkMetadataCache together with the partition
+ * states LeaderAndIsr sets): built only from what the controller sends — UpdateMetadata for the
+ * whole cluster, LeaderAndIsr for this broker's replicas, StopReplica — plus the topic configs
+ * read from ZooKeeper. Requests from a controller older than the newest one seen, or addressed
+ * to an earlier registration of this broker, change nothing (KIP-380).
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { MetadataImage, diffImages, type BrokerInfo, type MetadataDelta, type PartitionState, type TopicImage } from '../metadata-image.js';
+
+/** Kafka's LeaderAndIsr.LeaderDuringDelete: UpdateMetadata's mark of a partition being deleted. */
+export const LEADER_DURING_DELETE = -2;
+
+export interface ControllerPartitionState {
+  topic: string;
+  partition: number;
+  controllerEpoch: number;
+  leader: number;
+  leaderEpoch: number;
+  isr: readonly number[];
+  /** The state znode's version: Kafka's partition epoch. */
+  partitionEpoch: number;
+  replicas: readonly number[];
+}
+
+/** What every controller request carries to be checked against. */
+export interface ControllerStamp {
+  controllerId: number;
+  controllerEpoch: number;
+  /** The epoch of this broker's registration the controller addressed; -1 when not sent (old versions). */
+  brokerEpoch: number;
+}
+
+export interface PartitionOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+}
+
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+interface TopicEntry {
+  id: string;
+  partitions: Map<number, PartitionState>;
+  /** The image's TopicImage while nothing changed, so unchanged topics keep their identity in deltas. */
+  image: TopicImage | null;
+}
+
+export class BrokerMetadata {
+  private current: MetadataImage;
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly configs = new Map<string, Readonly<Record<string, string>>>();
+  private brokers: BrokerInfo[] = [];
+  private controllerId = -1;
+  /** The newest controller epoch seen; requests below it are from a deposed controller. */
+  private controllerEpoch = 0;
+  private readonly listeners: Array<(d: MetadataDelta) => void> = [];
+  private readonly waiters = new Set<() => void>();
+  /** Set once the first UpdateMetadata arrived: before it this broker knows nothing of the cluster. */
+  hasClusterView = false;
+
+  constructor(
+    /** From /cluster/id, known once the session is up. */
+    public clusterId: string,
+    readonly nodeId: number,
+    /** This broker's current registration epoch (the czxid of /brokers/ids/<id>). */
+    private readonly brokerEpoch: () => number,
+  ) {
+    this.current = new MetadataImage(0, clusterId, -1, [], []);
+  }
+
+  get image(): MetadataImage {
+    return this.current;
+  }
+
+  get latestControllerEpoch(): number {
+    return this.controllerEpoch;
+  }
+
+  onDelta(listener: (d: MetadataDelta) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Calls `check` after every change until it returns true (the caller bounds the wait). */
+  watch(check: () => boolean): () => void {
+    const w = (): void => {
+      if (check()) this.waiters.delete(w);
+    };
+    this.waiters.add(w);
+    return () => this.waiters.delete(w);
+  }
+
+  /** The refusal of a request, or NONE when it may be applied. */
+  check(stamp: ControllerStamp): number {
+    if (stamp.controllerEpoch < this.controllerEpoch) return ErrorCode.STALE_CONTROLLER_EPOCH;
+    if (stamp.brokerEpoch >= 0 && stamp.brokerEpoch < this.brokerEpoch()) return ErrorCode.STALE_BROKER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  private accept(stamp: ControllerStamp): void {
+    if (stamp.controllerEpoch > this.controllerEpoch || this.controllerId < 0) {
+      this.controllerEpoch = stamp.controllerEpoch;
+      this.controllerId = stamp.controllerId;
+    }
+  }
+
+  /** UpdateMetadata: live brokers and the given partitions' states; leader -2 marks a topic being deleted. */
+  applyUpdateMetadata(stamp: ControllerStamp, liveBrokers: readonly BrokerInfo[], states: readonly ControllerPartitionState[], topicIds: ReadonlyMap<string, string>): number {
+    const refused = this.check(stamp);
+    if (refused !== ErrorCode.NONE) return refused;
+    this.accept(stamp);
+    this.brokers = [...liveBrokers].sort((a, b) => a.id - b.id);
+    for (const s of states) {
+      if (s.leader === LEADER_DURING_DELETE) {
+        this.topics.delete(s.topic);
+        continue;
+      }
+      this.put(s, topicIds.get(s.topic), false);
+    }
+    this.hasClusterView = true;
+    this.publish();
+    return ErrorCode.NONE;
+  }
+
+  /** LeaderAndIsr: this broker's replicas; a state older than the one held is refused per partition. */
+  applyLeaderAndIsr(stamp: ControllerStamp, states: readonly ControllerPartitionState[], topicIds: ReadonlyMap<string, string>): { errorCode: number; partitions: PartitionOutcome[] } {
+    const refused = this.check(stamp);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, partitions: [] };
+    this.accept(stamp);
+    const partitions = states.map((s) => ({ topic: s.topic, partition: s.partition, errorCode: this.put(s, topicIds.get(s.topic), true) }));
+    this.publish();
+    return { errorCode: ErrorCode.NONE, partitions };
+  }
+
+  /** StopReplica: with deletion, the replicas are dropped (their logs go with the delta). */
+  applyStopReplica(stamp: ControllerStamp, partitions: ReadonlyArray<{ topic: string; partition: number; deletePartition: boolean }>): { errorCode: number; partitions: PartitionOutcome[] } {
+    const refused = this.check(stamp);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, partitions: [] };
+    this.accept(stamp);
+    for (const p of partitions) {
+      if (!p.deletePartition) continue;
+      const t = this.topics.get(p.topic);
+      if (!t) continue;
+      // A partition leaving this broker's replica set while its topic lives on (reassignment) is
+      // dropped from the image's replica list; a deleted topic's partitions all go.
+      t.partitions.delete(p.partition);
+      t.image = null;
+      if (t.partitions.size === 0) this.topics.delete(p.topic);
+    }
+    this.publish();
+    return { errorCode: ErrorCode.NONE, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE })) };
+  }
+
+  /** A topic's dynamic configs as read from /config/topics/<t>. */
+  setTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): void {
+    const old = this.configs.get(topic);
+    if (old && sameConfigs(old, configs)) return;
+    this.configs.set(topic, configs);
+    const t = this.topics.get(topic);
+    if (t) t.image = null;
+    this.publish();
+  }
+
+  topicConfigs(topic: string): Readonly<Record<string, string>> {
+    return this.configs.get(topic) ?? {};
+  }
+
+  private put(s: ControllerPartitionState, topicId: string | undefined, fenced: boolean): number {
+    let t = this.topics.get(s.topic);
+    if (t && topicId !== undefined && t.id !== topicId) {
+      // The same name with another id: the old topic was deleted while this broker did not hear of it.
+      this.topics.delete(s.topic);
+      t = undefined;
+    }
+    if (!t) {
+      if (topicId === undefined) return ErrorCode.UNKNOWN_TOPIC_ID;
+      t = { id: topicId, partitions: new Map(), image: null };
+      this.topics.set(s.topic, t);
+    }
+    const old = t.partitions.get(s.partition);
+    if (fenced && old && (s.leaderEpoch < old.leaderEpoch || (s.leaderEpoch === old.leaderEpoch && s.partitionEpoch < old.partitionEpoch))) {
+      return ErrorCode.STALE_CONTROLLER_EPOCH;
+    }
+    if (old && old.leader === s.leader && old.leaderEpoch === s.leaderEpoch && old.partitionEpoch === s.partitionEpoch && sameList(old.isr, s.isr) && sameList(old.replicas, s.replicas)) {
+      return ErrorCode.NONE;
+    }
+    t.partitions.set(s.partition, { replicas: [...s.replicas], leader: s.leader, leaderEpoch: s.leaderEpoch, isr: [...s.isr], partitionEpoch: s.partitionEpoch });
+    t.image = null;
+    return ErrorCode.NONE;
+  }
+
+  private publish(): void {
+    const images: TopicImage[] = [];
+    for (const [name, t] of this.topics) {
+      if (!t.image) {
+        const partitions: PartitionState[] = [];
+        for (let i = 0; i < t.partitions.size; i++) {
+          const p = t.partitions.get(i);
+          if (!p) break;
+          partitions.push(p);
+        }
+        // A topic is served once all its partitions are known (the controller sends them together).
+        if (partitions.length !== t.partitions.size) continue;
+        t.image = { name, id: t.id, internal: INTERNAL_TOPICS.has(name), configs: this.configs.get(name) ?? {}, partitions };
+      }
+      images.push(t.image);
+    }
+    const next = new MetadataImage(this.current.version + 1, this.clusterId, this.controllerId, this.brokers, images);
+    const delta = diffImages(this.current, next);
+    this.current = next;
+    for (const l of this.listeners) l(delta);
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+

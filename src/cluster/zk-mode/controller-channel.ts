@@ -1,0 +1,115 @@
+/**
+ * The controller's connections to the brokers (Kafka's ControllerChannelManager): one queue per
+ * live broker, requests sent in order and each resent on a new connection until the broker
+ * answers or leaves the cluster, so a broker never applies a newer state before an older one.
+ */
+import { Connection } from '../../client/connection.js';
+import type { ApiSpec, ResponseOf } from '../../protocol/schema.js';
+import type { ReqBody } from '../../client/util.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import type { BrokerInfo } from '../metadata-image.js';
+
+interface Queued {
+  spec: ApiSpec;
+  body: (version: number) => object;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+const RETRY_BACKOFF_MS = 100;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+class BrokerQueue {
+  private conn: Connection | null = null;
+  private readonly queue: Queued[] = [];
+  private running = false;
+  stopped = false;
+
+  constructor(
+    readonly broker: BrokerInfo,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  enqueue(q: Queued): void {
+    this.queue.push(q);
+    if (!this.running) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (!this.stopped && this.queue.length > 0) {
+      const q = this.queue[0]!;
+      try {
+        const conn = await this.connection();
+        const version = conn.versionFor(q.spec);
+        if (version < 0) throw new Error(`broker ${this.broker.id} does not serve ${q.spec.name}`);
+        const res = await conn.sendAt(q.spec, version, q.body(version) as ReqBody<ApiSpec>, { timeoutMs: REQUEST_TIMEOUT_MS });
+        this.queue.shift();
+        q.resolve(res);
+      } catch (err) {
+        this.conn?.close();
+        this.conn = null;
+        if (this.stopped) break;
+        this.log.debug({ err, broker: this.broker.id, api: q.spec.name }, 'controller request failed; retrying');
+        await new Promise<void>((r) => this.clock.schedule(RETRY_BACKOFF_MS, r));
+      }
+    }
+    this.running = false;
+    if (this.stopped) this.failAll();
+  }
+
+  private async connection(): Promise<Connection> {
+    if (this.conn && !this.conn.closed) return this.conn;
+    const c = new Connection({ host: this.broker.host, port: this.broker.port, clientId: 'samsa-controller', connectTimeoutMs: 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    await c.connect();
+    this.conn = c;
+    return c;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.conn?.close();
+    this.conn = null;
+    if (!this.running) this.failAll();
+  }
+
+  private failAll(): void {
+    for (const q of this.queue.splice(0)) q.reject(new Error(`broker ${this.broker.id} left the cluster`));
+  }
+}
+
+export class ControllerChannel {
+  private readonly queues = new Map<number, BrokerQueue>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Brokers join and leave as the controller sees them; a changed address is a new queue. */
+  setBrokers(brokers: readonly BrokerInfo[]): void {
+    const ids = new Set(brokers.map((b) => b.id));
+    for (const [id, q] of this.queues) {
+      const now = brokers.find((b) => b.id === id);
+      if (!ids.has(id) || !now || now.host !== q.broker.host || now.port !== q.broker.port) {
+        q.stop();
+        this.queues.delete(id);
+      }
+    }
+    for (const b of brokers) if (!this.queues.has(b.id)) this.queues.set(b.id, new BrokerQueue(b, this.clock, this.log));
+  }
+
+  /** Sends to one broker, at the highest version both serve; `body` may depend on that version. */
+  send<A extends ApiSpec>(brokerId: number, spec: A, body: (version: number) => ReqBody<A>): Promise<ResponseOf<A>> {
+    const q = this.queues.get(brokerId);
+    if (!q) return Promise.reject(new Error(`broker ${brokerId} is not live`));
+    return new Promise((resolve, reject) => q.enqueue({ spec, body: body as (v: number) => object, resolve: resolve as (v: unknown) => void, reject }));
+  }
+
+  close(): void {
+    for (const q of this.queues.values()) q.stop();
+    this.queues.clear();
+  }
+}

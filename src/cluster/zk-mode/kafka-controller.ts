@@ -1,0 +1,586 @@
+/**
+ * The cluster's controller in ZooKeeper mode (Kafka's KafkaController): every broker campaigns
+ * through the ephemeral /controller znode; the winner bumps /controller_epoch in the same
+ * transaction and from then on conditions every write on that znode's version, so a deposed
+ * controller — paused past its session, or with a new session that has not yet heard it lost —
+ * changes nothing (KAFKA-6082). It reacts to ZooKeeper watches one event at a time: brokers
+ * joining and leaving, topics created, grown and marked for deletion; it elects leaders and
+ * tells the brokers in one LeaderAndIsr and one UpdateMetadata per broker per event.
+ */
+import { randomBytes } from 'node:crypto';
+import { LeaderAndIsr, StopReplica, UpdateMetadata } from '../../protocol/messages/index.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import type { BrokerInfo } from '../metadata-image.js';
+import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult, type ZooKeeperClient } from '../zookeeper/index.js';
+import { LEADER_DURING_DELETE } from './broker-metadata.js';
+import { ControllerChannel } from './controller-channel.js';
+import {
+  ZkPaths,
+  decodeBrokerRegistration,
+  decodeController,
+  decodeControllerEpoch,
+  decodePartitionState,
+  decodeTopicAssignment,
+  encodeController,
+  encodeControllerEpoch,
+  encodePartitionState,
+  encodeTopicAssignment,
+} from './znodes.js';
+
+export interface KafkaControllerOptions {
+  brokerId: number;
+  /** The current ZooKeeper session (a new one after an expiry). */
+  zk: () => ZooKeeperClient;
+  clock: Clock;
+  log: Logger;
+  /** Brokers' listener name to address them by (the inter-broker listener). */
+  listenerName: string;
+}
+
+/** A write refused because /controller_epoch moved on: another controller was elected. */
+class FencedError extends Error {}
+
+interface PartitionCtx {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  controllerEpoch: number;
+  /** Version of the state znode (the partition epoch); -1 while it does not exist. */
+  zkVersion: number;
+}
+
+interface TopicCtx {
+  id: string;
+  replicas: number[][];
+  states: Array<PartitionCtx | null>;
+}
+
+interface LiveBroker {
+  info: BrokerInfo;
+  epoch: number;
+}
+
+type Change = { topic: string; partition: number };
+
+/** ZooKeeper's default jute.maxbuffer is 1 MiB; multis of this many small writes stay far below it. */
+const OPS_PER_MULTI = 500;
+const EVENT_RETRY_MS = 1000;
+const STOP_REPLICA_WAIT_MS = 10_000;
+
+export class KafkaController {
+  private chain: Promise<void> = Promise.resolve();
+  private generation = 0;
+  private active = false;
+  private stopped = false;
+  private epoch = 0;
+  private epochZkVersion = -1;
+  private brokers = new Map<number, LiveBroker>();
+  private topics = new Map<string, TopicCtx>();
+  private channel: ControllerChannel | null = null;
+  /** The broker that holds /controller, as last read (-1: none). */
+  activeControllerId = -1;
+
+  constructor(private readonly opts: KafkaControllerOptions) {}
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  get controllerEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Starts campaigning (again, after a new session). */
+  start(): void {
+    this.stopped = false;
+    this.enqueue(() => this.elect());
+  }
+
+  /** Gives up controllership and stops reacting to events (shutdown, or the session expired). */
+  stop(): void {
+    this.stopped = true;
+    this.resign();
+  }
+
+  private enqueue(event: () => Promise<void>, gen = this.generation): void {
+    this.chain = this.chain.then(async () => {
+      if (this.stopped || gen !== this.generation) return;
+      try {
+        await event();
+      } catch (err) {
+        if (err instanceof FencedError) {
+          this.opts.log.warn({ epoch: this.epoch }, 'another controller was elected; resigning');
+          this.resign();
+          this.enqueue(() => this.elect());
+          return;
+        }
+        if (this.stopped || gen !== this.generation) return;
+        this.opts.log.warn({ err }, 'controller event failed; retrying');
+        this.opts.clock.schedule(EVENT_RETRY_MS, () => this.enqueue(event, gen));
+      }
+    });
+  }
+
+  /** Events of a watch set in this generation; a resignation ends them. */
+  private watcher(event: () => Promise<void>): () => void {
+    const gen = this.generation;
+    return () => this.enqueue(event, gen);
+  }
+
+  private resign(): void {
+    if (this.active) this.opts.log.info({ epoch: this.epoch }, 'resigned as controller');
+    this.active = false;
+    this.generation++;
+    this.channel?.close();
+    this.channel = null;
+    this.brokers.clear();
+    this.topics.clear();
+  }
+
+  // ---- election ------------------------------------------------------------------------------
+
+  private async elect(): Promise<void> {
+    const zk = this.opts.zk();
+    const onChange = this.watcherForController();
+    try {
+      const { data } = await zk.getData(ZkPaths.controller, { watch: onChange });
+      this.activeControllerId = decodeController(data);
+      return;
+    } catch (err) {
+      if (!isZkError(err, ZkCode.NONODE)) throw err;
+    }
+    try {
+      await zk.create(ZkPaths.controllerEpoch, encodeControllerEpoch(0));
+    } catch (err) {
+      if (!isZkError(err, ZkCode.NODEEXISTS)) throw err;
+    }
+    const { data, stat } = await zk.getData(ZkPaths.controllerEpoch);
+    const epoch = decodeControllerEpoch(data) + 1;
+    let results: MultiResult[];
+    try {
+      results = await zk.multi([
+        { op: 'create', path: ZkPaths.controller, data: encodeController(this.opts.brokerId, this.opts.clock.now()), mode: 'ephemeral' },
+        { op: 'setData', path: ZkPaths.controllerEpoch, data: encodeControllerEpoch(epoch), version: stat.version },
+      ]);
+    } catch (err) {
+      // Another broker won this round: follow it.
+      if (err instanceof ZooKeeperMultiError && (err.code === ZkCode.NODEEXISTS || err.code === ZkCode.BADVERSION)) return this.elect();
+      throw err;
+    }
+    const set = results[1];
+    this.epoch = epoch;
+    this.epochZkVersion = set && set.op === 'setData' ? set.stat.version : stat.version + 1;
+    this.activeControllerId = this.opts.brokerId;
+    this.active = true;
+    await zk.exists(ZkPaths.controller, { watch: this.watcherForController() });
+    this.opts.log.info({ epoch, epochZkVersion: this.epochZkVersion }, 'elected controller');
+    await this.onBecomeController();
+  }
+
+  private watcherForController(): () => void {
+    const gen = this.generation;
+    return () => this.enqueue(async () => this.onControllerChange(), gen);
+  }
+
+  /** /controller changed or went away: campaign, or resign if it is no longer this broker. */
+  private async onControllerChange(): Promise<void> {
+    const zk = this.opts.zk();
+    let holder = -1;
+    try {
+      holder = decodeController((await zk.getData(ZkPaths.controller)).data);
+    } catch (err) {
+      if (!isZkError(err, ZkCode.NONODE)) throw err;
+    }
+    if (this.active && holder === this.opts.brokerId) {
+      await zk.exists(ZkPaths.controller, { watch: this.watcherForController() });
+      return;
+    }
+    if (this.active) this.resign();
+    await this.elect();
+  }
+
+  // ---- writes, all fenced by the controller epoch ------------------------------------------
+
+  private async fencedMulti(ops: MultiOp[]): Promise<MultiResult[]> {
+    const out: MultiResult[] = [];
+    for (let i = 0; i < ops.length || (i === 0 && ops.length === 0); i += OPS_PER_MULTI) {
+      if (ops.length === 0) break;
+      const batch: MultiOp[] = [{ op: 'check', path: ZkPaths.controllerEpoch, version: this.epochZkVersion }, ...ops.slice(i, i + OPS_PER_MULTI)];
+      try {
+        const r = await this.opts.zk().multi(batch);
+        out.push(...r.slice(1));
+      } catch (err) {
+        if (err instanceof ZooKeeperMultiError && err.failedIndex === 0) throw new FencedError('controller epoch moved');
+        throw err;
+      }
+    }
+    return out;
+  }
+
+  // ---- the controller's view -----------------------------------------------------------------
+
+  private async onBecomeController(): Promise<void> {
+    this.channel = new ControllerChannel(this.opts.clock, this.opts.log);
+    await this.readBrokers();
+    const zk = this.opts.zk();
+    const { children } = await zk.getChildren(ZkPaths.topics, { watch: this.watcher(() => this.onTopicChange()) });
+    for (const name of children) await this.readTopic(name);
+    this.channel.setBrokers(this.liveInfos());
+    const changed = await this.settlePartitions(this.allPartitions());
+    // A new controller tells every broker everything: it cannot know what they missed.
+    const all = this.allPartitions();
+    this.sendUpdateMetadata([...this.brokers.keys()], all);
+    for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, all.filter((c) => this.replicasOf(c).includes(id)));
+    this.opts.log.info({ brokers: [...this.brokers.keys()], topics: this.topics.size, partitions: all.length, changed: changed.length }, 'controller ready');
+    await this.onTopicDeletion();
+  }
+
+  private async readBrokers(): Promise<{ added: number[]; removed: number[] }> {
+    const zk = this.opts.zk();
+    const { children } = await zk.getChildren(ZkPaths.brokerIds, { watch: this.watcher(() => this.onBrokerChange()) });
+    const now = new Map<number, LiveBroker>();
+    for (const c of children) {
+      const id = Number(c);
+      if (!Number.isInteger(id)) continue;
+      try {
+        const { data, stat } = await zk.getData(ZkPaths.broker(id));
+        const r = decodeBrokerRegistration(id, data);
+        const ep = r.endpoints.map((e) => /^([^:]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(e)).find((m) => m && m[1] === this.opts.listenerName);
+        const host = ep ? ep[2]!.replace(/^\[|\]$/g, '') : r.host;
+        const port = ep ? Number(ep[3]) : r.port;
+        now.set(id, { info: { id, host, port, rack: r.rack }, epoch: Number(stat.czxid) });
+      } catch (err) {
+        if (isZkError(err, ZkCode.NONODE)) continue;
+        throw err;
+      }
+    }
+    const added: number[] = [];
+    const removed: number[] = [];
+    for (const [id, b] of now) {
+      const old = this.brokers.get(id);
+      if (!old) added.push(id);
+      else if (old.epoch !== b.epoch) {
+        // Restarted within one event: it lost its state, so it is both gone and new.
+        removed.push(id);
+        added.push(id);
+      }
+    }
+    for (const id of this.brokers.keys()) if (!now.has(id)) removed.push(id);
+    this.brokers = now;
+    return { added, removed };
+  }
+
+  private async readTopic(name: string): Promise<TopicCtx | null> {
+    const zk = this.opts.zk();
+    let data: Buffer;
+    try {
+      data = (await zk.getData(ZkPaths.topic(name), { watch: this.watcher(() => this.onPartitionModification(name)) })).data;
+    } catch (err) {
+      if (isZkError(err, ZkCode.NONODE)) return null;
+      throw err;
+    }
+    const a = decodeTopicAssignment(name, data);
+    let id = a.topicId;
+    if (id === null) {
+      // A topic written by a tool that predates topic ids (Kafka 2.8 adds them the same way).
+      id = randomBytes(16).toString('base64url');
+      await this.fencedMulti([{ op: 'setData', path: ZkPaths.topic(name), data: encodeTopicAssignment({ topicId: id, partitions: a.partitions }) }]);
+    }
+    const old = this.topics.get(name);
+    const t: TopicCtx = old && old.id === id ? old : { id, replicas: [], states: [] };
+    for (let p = t.states.length; p < a.partitions.length; p++) {
+      t.replicas[p] = a.partitions[p]!;
+      t.states[p] = await this.readState(name, p);
+    }
+    this.topics.set(name, t);
+    return t;
+  }
+
+  private async readState(topic: string, p: number): Promise<PartitionCtx | null> {
+    const path = ZkPaths.partitionState(topic, p);
+    try {
+      const { data, stat } = await this.opts.zk().getData(path);
+      const s = decodePartitionState(path, data);
+      return { ...s, zkVersion: stat.version };
+    } catch (err) {
+      if (isZkError(err, ZkCode.NONODE)) return null;
+      throw err;
+    }
+  }
+
+  private allPartitions(): Change[] {
+    const out: Change[] = [];
+    for (const [topic, t] of this.topics) for (let p = 0; p < t.replicas.length; p++) out.push({ topic, partition: p });
+    return out;
+  }
+
+  private replicasOf(c: Change): number[] {
+    return this.topics.get(c.topic)?.replicas[c.partition] ?? [];
+  }
+
+  private liveInfos(): BrokerInfo[] {
+    return [...this.brokers.values()].map((b) => b.info).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Brings the given partitions to a state the live brokers can serve: a new partition gets its
+   * first live replica as leader with every live replica in sync; a partition whose leader is
+   * gone gets the first live in-sync replica (none: no leader, the last in-sync replica kept in
+   * the ISR, as Kafka does without unclean election); dead followers leave the ISR. Every
+   * change bumps the leader epoch. Returns the partitions whose state was written.
+   */
+  private async settlePartitions(candidates: readonly Change[]): Promise<Change[]> {
+    const live = (id: number) => this.brokers.has(id);
+    const ops: MultiOp[] = [];
+    const planned: Array<{ c: Change; state: PartitionCtx; create: boolean }> = [];
+    const createdParents = new Set<string>();
+    for (const c of candidates) {
+      const t = this.topics.get(c.topic)!;
+      const replicas = t.replicas[c.partition]!;
+      const cur = t.states[c.partition] ?? null;
+      let next: Omit<PartitionCtx, 'zkVersion' | 'controllerEpoch'> | null = null;
+      if (!cur) {
+        const isr = replicas.filter(live);
+        next = { leader: isr[0] ?? -1, leaderEpoch: 0, isr };
+      } else {
+        const liveIsr = cur.isr.filter(live);
+        const leaderAlive = cur.leader >= 0 && live(cur.leader);
+        if (!leaderAlive) {
+          const leader = replicas.find((r) => live(r) && cur.isr.includes(r)) ?? -1;
+          const isr = leader >= 0 ? liveIsr : cur.isr.length > 0 ? cur.isr : [];
+          if (leader !== cur.leader || !sameList(isr, cur.isr)) next = { leader, leaderEpoch: cur.leaderEpoch + 1, isr };
+        } else if (liveIsr.length !== cur.isr.length) {
+          next = { leader: cur.leader, leaderEpoch: cur.leaderEpoch + 1, isr: liveIsr };
+        }
+      }
+      if (!next) continue;
+      const state: PartitionCtx = { ...next, controllerEpoch: this.epoch, zkVersion: cur ? cur.zkVersion : -1 };
+      const data = encodePartitionState(state);
+      if (cur) {
+        ops.push({ op: 'setData', path: ZkPaths.partitionState(c.topic, c.partition), data, version: cur.zkVersion });
+      } else {
+        if (!createdParents.has(c.topic) && c.partition === 0) {
+          // The partitions node of a new topic; a topic growing already has it.
+          ops.push({ op: 'create', path: ZkPaths.partitions(c.topic) });
+        }
+        createdParents.add(c.topic);
+        ops.push({ op: 'create', path: ZkPaths.partition(c.topic, c.partition) });
+        ops.push({ op: 'create', path: ZkPaths.partitionState(c.topic, c.partition), data });
+      }
+      planned.push({ c, state, create: !cur });
+    }
+    if (ops.length === 0) return [];
+    const results = await this.fencedMulti(ops);
+    // Results follow the ops: a setData result carries the new version; a created state is version 0.
+    let at = 0;
+    for (const p of planned) {
+      if (p.create) {
+        at += p.c.partition === 0 ? 3 : 2;
+        p.state.zkVersion = 0;
+      } else {
+        const r = results[at++];
+        p.state.zkVersion = r && r.op === 'setData' ? r.stat.version : p.state.zkVersion + 1;
+      }
+      this.topics.get(p.c.topic)!.states[p.c.partition] = p.state;
+    }
+    return planned.map((p) => p.c);
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  private async onBrokerChange(): Promise<void> {
+    if (!this.active) return;
+    const { added, removed } = await this.readBrokers();
+    if (added.length === 0 && removed.length === 0) return;
+    this.opts.log.info({ added, removed, live: [...this.brokers.keys()] }, 'brokers changed');
+    this.channel!.setBrokers(this.liveInfos());
+    const gone = new Set(removed);
+    const back = new Set(added);
+    const affected = this.allPartitions().filter((c) => {
+      const s = this.topics.get(c.topic)!.states[c.partition];
+      if (!s) return true;
+      return gone.has(s.leader) || s.isr.some((r) => gone.has(r)) || (s.leader < 0 && s.isr.some((r) => back.has(r)));
+    });
+    const changed = await this.settlePartitions(affected);
+    const others = [...this.brokers.keys()].filter((id) => !back.has(id));
+    const all = this.allPartitions();
+    if (added.length > 0) this.sendUpdateMetadata(added, all);
+    this.sendUpdateMetadata(others, changed);
+    for (const id of added) this.sendLeaderAndIsr(id, all.filter((c) => this.replicasOf(c).includes(id)));
+    for (const id of others) this.sendLeaderAndIsr(id, changed.filter((c) => this.replicasOf(c).includes(id)));
+  }
+
+  private async onTopicChange(): Promise<void> {
+    if (!this.active) return;
+    const { children } = await this.opts.zk().getChildren(ZkPaths.topics, { watch: this.watcher(() => this.onTopicChange()) });
+    const names = new Set(children);
+    for (const name of this.topics.keys()) if (!names.has(name)) this.topics.delete(name);
+    const fresh = children.filter((n) => !this.topics.has(n));
+    const newPartitions: Change[] = [];
+    for (const name of fresh) {
+      const t = await this.readTopic(name);
+      if (t) for (let p = 0; p < t.replicas.length; p++) newPartitions.push({ topic: name, partition: p });
+    }
+    await this.announce(newPartitions);
+  }
+
+  private async onPartitionModification(name: string): Promise<void> {
+    if (!this.active) return;
+    const before = this.topics.get(name)?.replicas.length ?? 0;
+    const t = await this.readTopic(name);
+    if (!t) return;
+    const added: Change[] = [];
+    for (let p = before; p < t.replicas.length; p++) added.push({ topic: name, partition: p });
+    await this.announce(added);
+  }
+
+  /** Settles new partitions and tells their replicas and every broker. */
+  private async announce(partitions: Change[]): Promise<void> {
+    if (partitions.length === 0) return;
+    await this.settlePartitions(partitions);
+    this.sendUpdateMetadata([...this.brokers.keys()], partitions);
+    for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, partitions.filter((c) => this.replicasOf(c).includes(id)));
+  }
+
+  /**
+   * Topics marked under /admin/delete_topics: every broker forgets them, their replicas stop and
+   * delete their logs, then their znodes go in one fenced transaction. A replica on a broker that
+   * is down keeps its files until that broker deletes unknown partitions on its own.
+   */
+  private async onTopicDeletion(): Promise<void> {
+    if (!this.active) return;
+    const zk = this.opts.zk();
+    const { children } = await zk.getChildren(ZkPaths.deleteTopics, { watch: this.watcher(() => this.onTopicDeletion()) });
+    for (const name of children) {
+      const t = this.topics.get(name);
+      if (!t) {
+        await this.fencedMulti([{ op: 'delete', path: ZkPaths.deleteTopic(name) }]).catch((err: unknown) => {
+          if (!(err instanceof ZooKeeperMultiError && err.code === ZkCode.NONODE)) throw err;
+        });
+        continue;
+      }
+      const parts = t.replicas.map((_, p) => ({ topic: name, partition: p }));
+      this.sendUpdateMetadata([...this.brokers.keys()], parts, true);
+      const stops: Array<Promise<unknown>> = [];
+      for (const id of this.brokers.keys()) {
+        const mine = parts.filter((c) => this.replicasOf(c).includes(id));
+        if (mine.length > 0) stops.push(this.sendStopReplica(id, mine, true));
+      }
+      await waitBounded(Promise.allSettled(stops), STOP_REPLICA_WAIT_MS, this.opts.clock);
+      const ops: MultiOp[] = [];
+      t.replicas.forEach((_, p) => {
+        if (t.states[p]) ops.push({ op: 'delete', path: ZkPaths.partitionState(name, p) }, { op: 'delete', path: ZkPaths.partition(name, p) });
+      });
+      if (t.states.some((s) => s)) ops.push({ op: 'delete', path: ZkPaths.partitions(name) });
+      ops.push({ op: 'delete', path: ZkPaths.topic(name) });
+      if (await zk.exists(ZkPaths.configTopic(name))) ops.push({ op: 'delete', path: ZkPaths.configTopic(name) });
+      ops.push({ op: 'delete', path: ZkPaths.deleteTopic(name) });
+      this.topics.delete(name);
+      await this.fencedMulti(ops);
+      this.opts.log.info({ topic: name }, 'deleted topic');
+    }
+  }
+
+  // ---- requests to brokers -------------------------------------------------------------------
+
+  private groupByTopic(partitions: readonly Change[]): Map<string, number[]> {
+    const by = new Map<string, number[]>();
+    for (const c of partitions) {
+      let l = by.get(c.topic);
+      if (!l) by.set(c.topic, (l = []));
+      l.push(c.partition);
+    }
+    return by;
+  }
+
+  private sendLeaderAndIsr(brokerId: number, partitions: readonly Change[]): void {
+    const b = this.brokers.get(brokerId);
+    if (!b || partitions.length === 0 || !this.channel) return;
+    const leaders = new Set<number>();
+    const topicStates = [...this.groupByTopic(partitions)].map(([name, ps]) => {
+      const t = this.topics.get(name)!;
+      return {
+        topicName: name,
+        topicId: t.id,
+        partitionStates: ps.map((p) => {
+          const s = t.states[p]!;
+          if (s.leader >= 0) leaders.add(s.leader);
+          return { partitionIndex: p, controllerEpoch: s.controllerEpoch, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, partitionEpoch: s.zkVersion, replicas: t.replicas[p]!, addingReplicas: [], removingReplicas: [], isNew: false };
+        }),
+      };
+    });
+    const liveLeaders = [...leaders].flatMap((id) => {
+      const l = this.brokers.get(id);
+      return l ? [{ brokerId: id, hostName: l.info.host, port: l.info.port }] : [];
+    });
+    const body = { controllerId: this.opts.brokerId, controllerEpoch: this.epoch, brokerEpoch: b.epoch, type: 0, topicStates, liveLeaders };
+    this.channel.send(brokerId, LeaderAndIsr, () => body).then(
+      (res) => {
+        if (res.errorCode !== 0) this.opts.log.warn({ broker: brokerId, errorCode: res.errorCode }, 'LeaderAndIsr refused');
+      },
+      () => {},
+    );
+  }
+
+  private sendUpdateMetadata(brokerIds: readonly number[], partitions: readonly Change[], deleting = false): void {
+    if (!this.channel) return;
+    const liveBrokers = this.liveInfos().map((b) => ({ id: b.id, endpoints: [{ port: b.port, host: b.host, listener: this.opts.listenerName, securityProtocol: 0 }], rack: b.rack }));
+    const topicStates = [...this.groupByTopic(partitions)].map(([name, ps]) => {
+      const t = this.topics.get(name);
+      return {
+        topicName: name,
+        topicId: t?.id ?? '',
+        partitionStates: ps.map((p) => {
+          const s = t?.states[p];
+          const replicas = t?.replicas[p] ?? [];
+          return {
+            partitionIndex: p,
+            controllerEpoch: s?.controllerEpoch ?? this.epoch,
+            leader: deleting ? LEADER_DURING_DELETE : (s?.leader ?? -1),
+            leaderEpoch: s?.leaderEpoch ?? 0,
+            isr: s?.isr ?? [],
+            zkVersion: s?.zkVersion ?? 0,
+            replicas,
+            offlineReplicas: replicas.filter((r) => !this.brokers.has(r)),
+          };
+        }),
+      };
+    });
+    for (const id of brokerIds) {
+      const b = this.brokers.get(id);
+      if (!b) continue;
+      const body = { controllerId: this.opts.brokerId, controllerEpoch: this.epoch, brokerEpoch: b.epoch, topicStates, liveBrokers };
+      this.channel.send(id, UpdateMetadata, () => body).then(
+        (res) => {
+          if (res.errorCode !== 0) this.opts.log.warn({ broker: id, errorCode: res.errorCode }, 'UpdateMetadata refused');
+        },
+        () => {},
+      );
+    }
+  }
+
+  private sendStopReplica(brokerId: number, partitions: readonly Change[], deletePartition: boolean): Promise<unknown> {
+    const b = this.brokers.get(brokerId);
+    if (!b || !this.channel) return Promise.resolve();
+    const topicStates = [...this.groupByTopic(partitions)].map(([name, ps]) => ({
+      topicName: name,
+      partitionStates: ps.map((p) => ({ partitionIndex: p, leaderEpoch: -1, deletePartition })),
+    }));
+    return this.channel.send(brokerId, StopReplica, () => ({ controllerId: this.opts.brokerId, controllerEpoch: this.epoch, brokerEpoch: b.epoch, topicStates }));
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function waitBounded(p: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
+  return new Promise((resolve) => {
+    const t = clock.schedule(ms, resolve);
+    void p.finally(() => {
+      t.cancel();
+      resolve();
+    });
+  });
+}
