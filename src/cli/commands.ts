@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Admin, EARLIEST, LATEST, ResourceType, type ConfigEntry } from '../client/admin.js';
-import { KafkaClient, type TopicInfo } from '../client/client.js';
+import { KafkaClient, type ClusterMetadata, type TopicInfo } from '../client/client.js';
 import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
 import { GroupConsumer } from '../client/group.js';
 import { Producer } from '../client/producer.js';
@@ -716,7 +716,7 @@ function groupCommands(): Command {
 // ---------------------------------------------------------------- cluster
 
 function clusterCommands(): Command {
-  const cluster = new Command('cluster').description('cluster information');
+  const cluster = new Command('cluster').description('cluster information, health, log directories and broker configs');
   withCommon(cluster.command('info'))
     .description('cluster id, brokers (controller marked) and topics')
     .addHelpText('after', '\nExample:\n  samsa cluster info --format json\n')
@@ -741,7 +741,128 @@ function clusterCommands(): Command {
         out(table(['NAME', 'PARTITIONS', 'REPLICAS'], topics.map((t) => [t.name, t.partitions.length, t.partitions[0]?.replicas.length ?? 0])));
       });
     });
+
+  withCommon(cluster.command('health'))
+    .description('whether the cluster is healthy: controller, brokers down, leaderless and under-replicated partitions')
+    .option('--exit-status', 'exit 1 when the cluster is not healthy (default: 0 once it answered, as rpk)')
+    .addHelpText('after', '\nExample:\n  samsa cluster health --format json\n')
+    .action(async (o: Common & { exitStatus?: boolean }) => {
+      await session(o, async (_c, admin) => {
+        const h = clusterHealth(await admin.cluster());
+        if (isJson(o)) json(h);
+        else {
+          out('CLUSTER HEALTH OVERVIEW\n=======================\n');
+          const list = (xs: (string | number)[]) => `[${xs.join(' ')}]`;
+          const pairs: [string, string][] = [
+            ['Healthy:', String(h.healthy)],
+            ['Unhealthy reasons:', list(h.unhealthyReasons)],
+            ['Controller ID:', String(h.controllerId)],
+            ['All nodes:', list(h.allNodes)],
+            ['Nodes down:', list(h.nodesDown)],
+            [`Leaderless partitions (${h.leaderlessPartitions.length}):`, list(h.leaderlessPartitions)],
+            [`Under-replicated partitions (${h.underReplicatedPartitions.length}):`, list(h.underReplicatedPartitions)],
+          ];
+          const w = Math.max(...pairs.map(([k]) => k.length));
+          out(pairs.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+        }
+        if (o.exitStatus && !h.healthy) throw new CliError(`the cluster is not healthy: ${h.unhealthyReasons.join(', ')}`);
+      });
+    });
+
+  withCommon(cluster.command('logdirs'))
+    .description('each broker\'s log directories: the size of every partition, total and usable bytes')
+    .option('-t, --topic <topic>', 'only these topics, repeatable', collect, [])
+    .option('-B, --broker <id>', 'only these brokers, repeatable (default: every broker)', collect, [])
+    .addHelpText('after', '\nExample:\n  samsa cluster logdirs -t orders\n')
+    .action(async (o: Common & { topic: string[]; broker: string[] }) => {
+      await session(o, async (_c, admin) => {
+        const md = await admin.cluster();
+        const ids = o.broker.length ? o.broker.map((x) => parseIntArg(x, 'broker id', 0)) : md.brokers.map((b) => b.nodeId);
+        for (const id of ids) if (!md.brokers.some((b) => b.nodeId === id)) throw new CliError(`no broker ${id} in the cluster (brokers: ${md.brokers.map((b) => b.nodeId).join(', ')})`);
+        const all = await admin.describeLogDirs(ids, o.topic.length ? o.topic : null);
+        if (isJson(o)) return json(all);
+        const rowsOut = all.flatMap((b) => b.dirs.flatMap((d) => d.partitions.map((p) => [b.broker, d.dir, p.topic, p.partition, p.size, d.error ?? '-'])));
+        out(table(['BROKER', 'DIR', 'TOPIC', 'PARTITION', 'SIZE', 'ERROR'], rowsOut));
+        out('\n');
+        out(table(['BROKER', 'DIR', 'PARTITIONS', 'SIZE', 'TOTAL-BYTES', 'USABLE-BYTES'], all.flatMap((b) => b.dirs.map((d) => [b.broker, d.dir, d.partitions.length, d.partitions.reduce((s, p) => s + p.size, 0), d.totalBytes, d.usableBytes]))));
+      });
+    });
+
+  const config = cluster.command('config').description('broker configs: read them, or change the dynamic ones');
+  withCommon(config.command('get'))
+    .description('broker configs with their values and sources (all, or the keys given)')
+    .argument('[keys...]', 'config names (default: every config)')
+    .option('-B, --broker <id>', 'the broker to ask (default: the controller); "default" for the cluster-wide dynamic defaults')
+    .addHelpText('after', '\nExample:\n  samsa cluster config get log.retention.ms message.max.bytes\n')
+    .action(async (keys: string[], o: Common & { broker?: string }) => {
+      await session(o, async (_c, admin) => {
+        const broker = await brokerResource(admin, o.broker);
+        const configs = await admin.describeConfigs(ResourceType.BROKER, broker, keys.length ? keys : null);
+        // The cluster-wide defaults list only what was set, so a key missing there is not unknown.
+        const missing = broker === '' ? [] : keys.filter((k) => !configs.some((c) => c.name === k));
+        if (missing.length) throw new CliError(`unknown broker config${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+        if (isJson(o)) return json(configs.map((c) => ({ name: c.name, value: c.value, source: c.source, readOnly: c.readOnly, sensitive: c.sensitive })));
+        out(table(['KEY', 'VALUE', 'SOURCE', 'READ-ONLY'], configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : c.value, c.source, String(c.readOnly)])));
+      });
+    });
+  withCommon(config.command('set'))
+    .description('set or reset dynamic broker configs, of one broker or the cluster-wide default')
+    .argument('[key=value...]', 'configs to set')
+    .option('-d, --delete <key>', 'config to reset (its static or default value returns), repeatable', collect, [])
+    .option('-B, --broker <id>', 'one broker\'s own value (default: the cluster-wide default every broker takes, as kafka-configs --entity-default)')
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', '\nExample:\n  samsa cluster config set log.retention.ms=86400000 --delete message.max.bytes\n')
+    .action(async (pairs: string[], o: Common & { delete: string[]; broker?: string; dryRun?: boolean }) => {
+      const set = parseConfigs(pairs);
+      if (Object.keys(set).length === 0 && o.delete.length === 0) throw new CliError('nothing to change: give key=value or --delete key');
+      await session(o, async (_c, admin) => {
+        const broker = o.broker === undefined ? '' : await brokerResource(admin, o.broker);
+        await admin.alterBrokerConfigs(broker, set, o.delete, !!o.dryRun);
+        const target = broker === '' ? 'default' : broker;
+        if (isJson(o)) return json({ broker: target, set, deleted: o.delete, dryRun: !!o.dryRun });
+        out(table(['BROKER', 'KEY', 'VALUE', 'ACTION'], [...Object.entries(set).map(([k, v]) => [target, k, v, o.dryRun ? 'set (dry run)' : 'set']), ...o.delete.map((k) => [target, k, null, o.dryRun ? 'deleted (dry run)' : 'deleted'])]));
+      });
+    });
   return cluster;
+}
+
+/** -B: a broker id, "default" (the cluster-wide dynamic defaults, resource name '') or, unset, the controller. */
+async function brokerResource(admin: Admin, given: string | undefined): Promise<string> {
+  if (given === 'default') return '';
+  if (given !== undefined) return String(parseIntArg(given, 'broker id', 0));
+  const md = await admin.cluster();
+  return String(md.controllerId >= 0 ? md.controllerId : md.brokers[0]?.nodeId ?? 0);
+}
+
+/** rpk's health overview from one Metadata answer. */
+export function clusterHealth(md: ClusterMetadata) {
+  const allNodes = md.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+  const up = new Set(allNodes);
+  const down = new Set<number>();
+  const leaderless: string[] = [];
+  const under: string[] = [];
+  for (const t of md.topics) {
+    if (t.errorCode !== 0) continue;
+    for (const p of t.partitions) {
+      for (const r of p.replicas) if (!up.has(r)) down.add(r);
+      if (p.leader < 0 || !up.has(p.leader)) leaderless.push(`${t.name}/${p.partition}`);
+      else if (p.isr.length < p.replicas.length) under.push(`${t.name}/${p.partition}`);
+    }
+  }
+  const reasons: string[] = [];
+  if (md.controllerId < 0) reasons.push('no_controller');
+  if (down.size) reasons.push('nodes_down');
+  if (leaderless.length) reasons.push('leaderless_partitions');
+  if (under.length) reasons.push('under_replicated_partitions');
+  return {
+    healthy: reasons.length === 0,
+    unhealthyReasons: reasons,
+    controllerId: md.controllerId,
+    allNodes,
+    nodesDown: [...down].sort((a, b) => a - b),
+    leaderlessPartitions: leaderless,
+    underReplicatedPartitions: under,
+  };
 }
 
 // ---------------------------------------------------------------- perf
