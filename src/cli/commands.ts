@@ -10,6 +10,7 @@ import { ClientError } from '../client/util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionName } from '../record/compression.js';
 import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
+import { effectiveSettings, parseSettings, PROFILE_KEYS, profileCommands } from './profiles.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
 import { compileFormat, decodeInput, ENCODINGS, parseOffsetSpec, recordJson, textRecords, type Encoding, type OffsetSpec } from './record-format.js';
 
@@ -21,13 +22,17 @@ interface Common {
   brokers?: string;
   format?: string;
   timeout?: string;
+  profile?: string;
+  configOption?: string[];
 }
 
 /** The options every command that talks to brokers takes: where they are and how long to wait. */
 function withBrokers(cmd: Command): Command {
   return cmd
     .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
-    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`);
+    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`)
+    .option('--profile <name>', 'connection settings from this profile (default: the current one; samsa profile)')
+    .option('-X, --config-option <key=value>', `a connection setting, repeatable, over the profile's (${Object.keys(PROFILE_KEYS).join(', ')})`, collect, []);
 }
 
 function withCommon(cmd: Command, formatOption = true): Command {
@@ -37,8 +42,11 @@ function withCommon(cmd: Command, formatOption = true): Command {
 }
 
 async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
-  const brokers = o.brokers ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
-  const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  // As rpk: flags, then -X, then the environment, then the profile.
+  const settings = effectiveSettings(o.profile, o.configOption);
+  const x = parseSettings(o.configOption);
+  const brokers = o.brokers ?? x.brokers ?? process.env.SAMSA_BROKERS ?? settings.brokers ?? DEFAULT_BROKERS;
+  const timeoutMs = parseDuration(o.timeout ?? settings.timeout ?? DEFAULT_TIMEOUT, 'timeout');
   const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   try {
     return await fn(client, new Admin(client));
@@ -937,6 +945,7 @@ function program(): Command {
   p.addCommand(groupCommands());
   p.addCommand(clusterCommands());
   p.addCommand(perfCommands());
+  p.addCommand(profileCommands());
   const configure = (c: Command) => {
     c.exitOverride();
     // A stray word is more often a mistake (a second topic where one is taken, a value without

@@ -141,7 +141,8 @@ test('--help on every command has an example', async () => {
   const cmds = [
     ['topic', 'create'], ['topic', 'list'], ['topic', 'describe'], ['topic', 'delete'], ['topic', 'alter-config'], ['topic', 'add-partitions'], ['topic', 'delete-records'],
     ['produce'], ['consume'], ['group', 'list'], ['group', 'describe'], ['group', 'seek'], ['group', 'delete'], ['group', 'offset-delete'], ['cluster', 'info'],
-    ['perf', 'produce'], ['perf', 'consume'], [],
+    ['cluster', 'health'], ['cluster', 'logdirs'], ['cluster', 'config', 'get'], ['cluster', 'config', 'set'],
+    ['perf', 'produce'], ['perf', 'consume'], ['profile', 'create'], ['profile', 'use'], ['profile', 'list'], ['profile', 'delete'], [],
   ];
   const results = await Promise.all(cmds.map((c) => samsa(b.bootstrap, [...c, '--help'])));
   results.forEach((r, i) => {
