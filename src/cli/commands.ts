@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Admin, EARLIEST, LATEST, ResourceType, type ConfigEntry } from '../client/admin.js';
-import { KafkaClient, type TopicInfo } from '../client/client.js';
+import { KafkaClient, type ClusterMetadata, type TopicInfo } from '../client/client.js';
 import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
 import { GroupConsumer } from '../client/group.js';
 import { Producer } from '../client/producer.js';
@@ -10,8 +10,9 @@ import { ClientError } from '../client/util.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionName } from '../record/compression.js';
 import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
+import { effectiveSettings, parseSettings, PROFILE_KEYS, profileCommands } from './profiles.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
-import { compileFormat, parseOffsetSpec, recordJson, textRecords, type OffsetSpec } from './record-format.js';
+import { compileFormat, decodeInput, ENCODINGS, parseOffsetSpec, recordJson, textRecords, type Encoding, type OffsetSpec } from './record-format.js';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
 /** Like kcat, which gives up on a silent broker in about ten seconds. */
@@ -21,13 +22,17 @@ interface Common {
   brokers?: string;
   format?: string;
   timeout?: string;
+  profile?: string;
+  configOption?: string[];
 }
 
 /** The options every command that talks to brokers takes: where they are and how long to wait. */
 function withBrokers(cmd: Command): Command {
   return cmd
     .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
-    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`);
+    .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`)
+    .option('--profile <name>', 'connection settings from this profile (default: the current one; samsa profile)')
+    .option('-X, --config-option <key=value>', `a connection setting, repeatable, over the profile's (${Object.keys(PROFILE_KEYS).join(', ')})`, collect, []);
 }
 
 function withCommon(cmd: Command, formatOption = true): Command {
@@ -37,8 +42,11 @@ function withCommon(cmd: Command, formatOption = true): Command {
 }
 
 async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
-  const brokers = o.brokers ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
-  const timeoutMs = parseDuration(o.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  // As rpk: flags, then -X, then the environment, then the profile.
+  const settings = effectiveSettings(o.profile, o.configOption);
+  const x = parseSettings(o.configOption);
+  const brokers = o.brokers ?? x.brokers ?? process.env.SAMSA_BROKERS ?? settings.brokers ?? DEFAULT_BROKERS;
+  const timeoutMs = parseDuration(o.timeout ?? settings.timeout ?? DEFAULT_TIMEOUT, 'timeout');
   const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
   try {
     return await fn(client, new Admin(client));
@@ -66,6 +74,21 @@ function parseCompression(s: string): CompressionName {
 }
 
 // ---------------------------------------------------------------- topic
+
+/** -r: each argument a regular expression that must match a topic's whole name, as Kafka's pattern subscriptions. */
+function compilePatterns(list: string[]): RegExp[] {
+  return list.map((p) => {
+    try {
+      return new RegExp(`^(?:${p})$`);
+    } catch (e) {
+      throw new CliError(`bad regular expression "${p}": ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    }
+  });
+}
+
+function matchingTopics(topics: TopicInfo[], patterns: RegExp[]): TopicInfo[] {
+  return topics.filter((t) => patterns.some((re) => re.test(t.name))).sort((a, b) => a.name.localeCompare(b.name));
+}
 
 async function describeTopic(client: KafkaClient, admin: Admin, name: string): Promise<Record<string, unknown>> {
   const [t] = await admin.describeTopics([name]);
@@ -122,12 +145,17 @@ function topicCommands(): Command {
 
   withCommon(topic.command('list'))
     .alias('ls')
-    .description('list topics')
+    .description('list topics (all, or those named or matching -r)')
+    .argument('[topics...]', 'topic names, or regular expressions with -r (default: every topic)')
+    .option('-r, --regex', 'the topics are regular expressions matched against every topic\'s whole name')
     .option('-i, --internal', 'include internal topics')
-    .addHelpText('after', '\nExample:\n  samsa topic list --format json\n')
-    .action(async (o: Common & { internal?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  samsa topic list --format json\n  samsa topic list -r \'orders-.*\' \'payments\'\n')
+    .action(async (names: string[], o: Common & { internal?: boolean; regex?: boolean }) => {
+      const patterns = o.regex ? compilePatterns(names) : null;
       await session(o, async (_c, admin) => {
-        const topics = await admin.listTopics(!!o.internal);
+        let topics = await admin.listTopics(!!o.internal);
+        if (patterns) topics = matchingTopics(topics, patterns);
+        else if (names.length) topics = topics.filter((t) => names.includes(t.name));
         const rows = topics.map((t) => ({ name: t.name, partitions: t.partitions.length, replicas: t.partitions[0]?.replicas.length ?? 0, internal: t.internal }));
         if (isJson(o)) json(rows);
         else out(table(['NAME', 'PARTITIONS', 'REPLICAS'], rows.map((r) => [r.name, r.partitions, r.replicas])));
@@ -136,13 +164,17 @@ function topicCommands(): Command {
 
   withCommon(topic.command('describe'))
     .description('partitions (leader, replicas, ISR, log start and end offsets) and configs of topics')
-    .argument('<topics...>', 'topic names')
-    .addHelpText('after', '\nExample:\n  samsa topic describe orders\n')
-    .action(async (names: string[], o: Common) => {
+    .argument('<topics...>', 'topic names (regular expressions with -r)')
+    .option('-r, --regex', 'the topics are regular expressions matched against every topic\'s whole name (internal topics left out)')
+    .addHelpText('after', '\nExamples:\n  samsa topic describe orders payments\n  samsa topic describe -r \'orders-.*\' --format json\n')
+    .action(async (given: string[], o: Common & { regex?: boolean }) => {
+      const patterns = o.regex ? compilePatterns(given) : null;
       await session(o, async (client, admin) => {
+        const names = patterns ? matchingTopics(await admin.listTopics(false), patterns).map((t) => t.name) : given;
+        if (names.length === 0) throw new CliError(`no topic matches ${given.join(', ')}`);
         const all = [];
         for (const n of names) all.push(await describeTopic(client, admin, n));
-        if (isJson(o)) return json(names.length === 1 ? all[0] : all);
+        if (isJson(o)) return json(names.length === 1 && !patterns ? all[0] : all);
         all.forEach((d, i) => {
           const parts = d.partitions as { partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[]; logStartOffset: number; logEndOffset: number }[];
           if (i > 0) out('\n');
@@ -294,12 +326,13 @@ function produceCommand(): Command {
     .option('--key <key>', 'the key of every record')
     .option('-Z, --null-empty', 'send an empty value as null, a tombstone on compacted topics (as kcat -Z)')
     .option('-H, --header <key=value>', 'header added to every record, repeatable', collect, [])
+    .addOption(new Option('--encoding <encoding>', 'each line\'s key and value are written as hex or base64 (binary data), or as they are').choices([...ENCODINGS]).default('text'))
     .option('-p, --partition <n>', 'partition (default: murmur2 of the key, sticky for null keys)')
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--acks <acks>', 'all (-1), 1 or 0', 'all')
     .option('--linger-ms <ms>', 'producer linger.ms', '5')
     .addHelpText('after', '\nExamples:\n  printf "k1:hello\\nk2:world\\n" | samsa produce orders -k : -H source=cli -z zstd\n  printf "k1:\\n" | samsa produce compacted -k : -Z     # a tombstone for k1\n')
-    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; key?: string; nullEmpty?: boolean; header: string[]; partition?: string; compression: string; acks: string; lingerMs: string }) => {
+    .action(async (topic: string, o: Common & { file?: string; keyDelimiter?: string; key?: string; nullEmpty?: boolean; header: string[]; encoding: Encoding; partition?: string; compression: string; acks: string; lingerMs: string }) => {
       const headers = o.header.map((h) => {
         const [key, value] = parseKeyValue(h, 'header');
         return { key, value };
@@ -311,27 +344,29 @@ function produceCommand(): Command {
       const delim = o.keyDelimiter === undefined ? null : Buffer.from(o.keyDelimiter.replace(/\\t/g, '\t'));
       if (delim && delim.length === 0) throw new CliError('the key delimiter must not be empty');
       if (delim && o.key !== undefined) throw new CliError('give --key or --key-delimiter, not both');
-      const fixedKey = o.key === undefined ? null : Buffer.from(o.key);
+      const fixedKey = o.key === undefined ? null : decodeInput(Buffer.from(o.key), o.encoding, 'key');
       await session(o, async (client) => {
         await client.topic(topic);
         const data = await readInput(o.file);
         const lines = splitLines(data);
-        const producer = new Producer(client, { acks, compression, lingerMs });
-        const results = await producer.sendAll(
-          lines.map((line) => {
-            let key: Buffer | null = fixedKey;
-            let value: Buffer | null = line;
-            if (delim) {
-              const i = line.indexOf(delim);
-              if (i >= 0) {
-                key = line.subarray(0, i);
-                value = line.subarray(i + delim.length);
-              }
+        const lineNo = (i: number) => `line ${i + 1}`;
+        // Every line is decoded before anything is sent: a bad line sends nothing.
+        const records = lines.map((line, n) => {
+          let key: Buffer | null = fixedKey;
+          let value: Buffer | null = line;
+          if (delim) {
+            const i = line.indexOf(delim);
+            if (i >= 0) {
+              key = decodeInput(line.subarray(0, i), o.encoding, `key on ${lineNo(n)}`);
+              value = line.subarray(i + delim.length);
             }
-            if (o.nullEmpty && value.length === 0) value = null;
-            return { topic, key, value, headers, partition };
-          }),
-        );
+          }
+          value = decodeInput(value, o.encoding, `value on ${lineNo(n)}`);
+          if (o.nullEmpty && value.length === 0) value = null;
+          return { topic, key, value, headers, partition };
+        });
+        const producer = new Producer(client, { acks, compression, lingerMs });
+        const results = await producer.sendAll(records);
         await producer.close();
         const byPartition = new Map<number, { first: number; last: number; count: number }>();
         for (const r of results) {
@@ -358,6 +393,7 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
   const out = new Map<number, number>();
   if (spec.kind === 'timestamp') return admin.listOffsets(topic, partitions, spec.timestamp);
   if (spec.kind === 'range') return resolveStart(admin, topic, partitions, spec.from);
+  if (spec.kind === 'timeRange') return resolveStart(admin, topic, partitions, spec.from === null ? { kind: 'start' } : { kind: 'timestamp', timestamp: spec.from });
   for (const p of partitions) {
     const s = starts.get(p) ?? 0;
     const e = ends.get(p) ?? 0;
@@ -384,25 +420,34 @@ async function resolveStart(admin: Admin, topic: string, partitions: number[], s
 
 function consumeCommand(): Command {
   return withBrokers(new Command('consume'))
-    .description('print records; follows new records until interrupted unless -n or --exit')
-    .argument('<topic>', 'topic name')
-    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp, or a range N:M (M excluded), N:end, :M', 'start')
+    .description('print records of topics; follows new records until interrupted unless -n or --exit')
+    .argument('<topics...>', 'topic names (regular expressions with -r)')
+    .option('-r, --regex', 'the topics are regular expressions matched against every topic\'s whole name (internal topics left out)')
+    .option('-o, --offset <spec>', 'start|end|N|+N|-N|@timestamp (ms, a date, -1h for an hour ago), a range N:M (M excluded), N:end, :M, or times @A:B, @A:, @:B', 'start')
     .option('-n, --num <count>', 'exit after this many records')
     .option('-e, --exit', 'exit when the end of every partition is reached')
-    .option('-p, --partition <list>', 'comma-separated partitions (default: all)')
+    .option('-p, --partition <list>', 'comma-separated partitions of each topic (default: all)')
     .option('-g, --group <id>', 'consume as a member of this group (commits offsets)')
-    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, \\n \\t), "text" (a table) or "json"', '%v\\n')
-    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -o 10:20 -p 0\n  samsa consume orders -g billing --format json\n')
-    .action(async (topic: string, o: Common & { offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string }) => {
+    .option('-f, --format <fmt>', 'kcat-style format (%k %v %o %p %t %T %h %K %S, %v{hex} %k{base64}, \\n \\t), "text" (a table) or "json"', '%v\\n')
+    .addOption(new Option('--encoding <encoding>', 'keys, values and header values in text and json output').choices([...ENCODINGS]).default('text'))
+    .addHelpText('after', '\nExamples:\n  samsa consume orders -o -10 -e -f "%p/%o %k=%v\\n"\n  samsa consume orders -o 10:20 -p 0\n  samsa consume orders payments -o @-1h -e\n  samsa consume -r \'orders-.*\' -g billing --format json --encoding base64\n')
+    .action(async (names: string[], o: Common & { regex?: boolean; offset: string; num?: string; exit?: boolean; partition?: string; group?: string; format: string; encoding: Encoding }) => {
       const spec = parseOffsetSpec(o.offset);
-      if (spec.kind === 'range' && o.group) throw new CliError('a range (-o N:M) reads partitions by offset; it cannot be combined with -g');
+      if ((spec.kind === 'range' || spec.kind === 'timeRange') && o.group) throw new CliError('a range (-o N:M or @A:B) reads partitions by offset; it cannot be combined with -g');
       const limit = o.num === undefined ? Infinity : parseIntArg(o.num, 'count', 1);
-      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r) + '\n') : o.format === 'text' ? textRecords() : compileFormat(o.format);
+      const render = o.format === 'json' ? (r: ConsumedRecord) => Buffer.from(recordJson(r, o.encoding) + '\n') : o.format === 'text' ? textRecords(o.encoding) : compileFormat(o.format);
       const wanted = o.partition === undefined ? null : o.partition.split(',').map((s) => parseIntArg(s, 'partition', 0));
+      const patterns = o.regex ? compilePatterns(names) : null;
       await session(o, async (client, admin) => {
-        const t = await client.topic(topic);
-        const partitions = wanted ?? t.partitions.map((p) => p.partition);
-        for (const p of partitions) if (p >= t.partitions.length) throw new CliError(`topic ${topic} has no partition ${p}`);
+        const topics = patterns ? matchingTopics(await admin.listTopics(false), patterns).map((t) => t.name) : [...new Set(names)];
+        if (topics.length === 0) throw new CliError(`no topic matches ${names.join(', ')}`);
+        const selected: { topic: string; partitions: number[] }[] = [];
+        for (const topic of topics) {
+          const t = await client.topic(topic);
+          const partitions = wanted ?? t.partitions.map((p) => p.partition);
+          for (const p of partitions) if (p >= t.partitions.length) throw new CliError(`topic ${topic} has no partition ${p}`);
+          selected.push({ topic, partitions });
+        }
         let stop = false;
         const onSig = () => {
           stop = true;
@@ -424,16 +469,16 @@ function consumeCommand(): Command {
         try {
           if (o.group) {
             const reset = spec.kind === 'end' ? 'latest' : 'earliest';
-            const gc = new GroupConsumer(client, { groupId: o.group, topics: [topic], autoOffsetReset: reset, maxWaitMs: 300, autoCommitIntervalMs: 1000 });
+            const gc = new GroupConsumer(client, { groupId: o.group, topics, autoOffsetReset: reset, maxWaitMs: 300, autoCommitIntervalMs: 1000 });
             try {
               while (!stop && printed < limit) {
                 const unprinted = await write(await gc.poll());
                 // The fetch went past what -n let through: move back to the first record not
                 // printed in each partition, so that the commit on close covers exactly what was
                 // printed (as kcat -c does).
-                const back = new Map<number, number>();
-                for (const r of unprinted) if (!back.has(r.partition)) back.set(r.partition, r.offset);
-                for (const [p, off] of back) gc.fetcher.seek(topic, p, off);
+                const back = new Map<string, ConsumedRecord>();
+                for (const r of unprinted) if (!back.has(`${r.topic}/${r.partition}`)) back.set(`${r.topic}/${r.partition}`, r);
+                for (const r of back.values()) gc.fetcher.seek(r.topic, r.partition, r.offset);
                 if (o.exit && gc.fetcher.caughtUp()) break;
               }
             } finally {
@@ -442,30 +487,38 @@ function consumeCommand(): Command {
             return;
           }
           const f = new Fetcher(client, new Admin(client), { maxWaitMs: 300 });
-          const starts = await resolveStart(admin, topic, partitions, spec);
-          for (const p of partitions) f.assign(topic, p, starts.get(p) ?? 0);
-          // Where each partition stops (excluded): its end offset now with -e or an N:end range,
-          // M with N:M, whichever comes first; null: it follows until interrupted.
-          let stops: Map<number, number> | null = null;
-          if (o.exit || (spec.kind === 'range' && spec.to === 'end')) stops = await admin.listOffsets(topic, partitions, LATEST);
-          if (spec.kind === 'range' && spec.to !== 'end') {
-            const to = spec.to;
-            stops = new Map(partitions.map((p) => [p, Math.min(stops?.get(p) ?? Infinity, to)]));
+          // Where each partition stops (excluded): its end offset now with -e or an open range,
+          // the range's end, whichever comes first; absent: it follows until interrupted.
+          const stops = new Map<string, number>();
+          for (const { topic, partitions } of selected) {
+            const starts = await resolveStart(admin, topic, partitions, spec);
+            for (const p of partitions) f.assign(topic, p, starts.get(p) ?? 0);
+            const openEnd = (spec.kind === 'range' && spec.to === 'end') || (spec.kind === 'timeRange' && spec.to === null);
+            if (!o.exit && !openEnd && spec.kind !== 'range' && spec.kind !== 'timeRange') continue;
+            const ends = o.exit || openEnd ? await admin.listOffsets(topic, partitions, LATEST) : null;
+            const to = spec.kind === 'range' && spec.to !== 'end' ? spec.to : Infinity;
+            // The first offset at or after the end time (the end offset when no record is that late).
+            const toTime = spec.kind === 'timeRange' && spec.to !== null ? await admin.listOffsets(topic, partitions, spec.to) : null;
+            for (const p of partitions) stops.set(`${topic}/${p}`, Math.min(ends?.get(p) ?? Infinity, to, toTime?.get(p) ?? Infinity));
           }
-          const finished = new Set<number>();
+          const following = stops.size === 0;
+          const finished = new Set<string>();
           const done = () => {
-            if (stops === null) return false;
-            for (const p of partitions) {
-              if (finished.has(p) || (f.position(topic, p) ?? 0) < stops.get(p)!) continue;
-              // Nothing more is wanted from it: stop fetching it.
-              finished.add(p);
-              f.unassign(topic, p);
+            if (following) return false;
+            for (const { topic, partitions } of selected) {
+              for (const p of partitions) {
+                const k = `${topic}/${p}`;
+                if (finished.has(k) || (f.position(topic, p) ?? 0) < stops.get(k)!) continue;
+                // Nothing more is wanted from it: stop fetching it.
+                finished.add(k);
+                f.unassign(topic, p);
+              }
             }
-            return finished.size === partitions.length;
+            return finished.size === stops.size;
           };
           while (!stop && printed < limit && !done()) {
             const recs = await f.poll();
-            await write(stops === null ? recs : recs.filter((r) => r.offset < stops!.get(r.partition)!));
+            await write(following ? recs : recs.filter((r) => r.offset < stops.get(`${r.topic}/${r.partition}`)!));
           }
         } finally {
           process.off('SIGINT', onSig);
@@ -488,9 +541,12 @@ async function groupLag(admin: Admin, group: string) {
   for (const m of d.members) for (const a of m.assignment) for (const p of a.partitions) keys.set(`${a.topic}/${p}`, { topic: a.topic, partition: p });
   const topics = [...new Set([...keys.values()].map((k) => k.topic))];
   const ends = new Map<string, number>();
+  const starts = new Map<string, number>();
   for (const t of topics) {
-    const e = await admin.listOffsets(t, [...keys.values()].filter((k) => k.topic === t).map((k) => k.partition), LATEST);
+    const ps = [...keys.values()].filter((k) => k.topic === t).map((k) => k.partition);
+    const [s, e] = await Promise.all([admin.listOffsets(t, ps, EARLIEST), admin.listOffsets(t, ps, LATEST)]);
     for (const [p, off] of e) ends.set(`${t}/${p}`, off);
+    for (const [p, off] of s) starts.set(`${t}/${p}`, off);
   }
   const rows = [...keys]
     .map(([k, { topic, partition }]) => {
@@ -501,6 +557,7 @@ async function groupLag(admin: Admin, group: string) {
         topic,
         partition,
         currentOffset: c ? c.offset : null,
+        logStartOffset: starts.get(k) ?? -1,
         logEndOffset: end,
         lag: c ? Math.max(0, end - c.offset) : null,
         memberId: o?.memberId ?? null,
@@ -529,14 +586,15 @@ function groupCommands(): Command {
     });
 
   withCommon(group.command('describe'))
-    .description('members, assignments, committed offsets and lag of a group')
-    .argument('<group>', 'group id')
-    .addHelpText('after', '\nExample:\n  samsa group describe billing\n')
-    .action(async (id: string, o: Common) => {
+    .description('members, assignments, committed offsets and lag of groups')
+    .argument('<groups...>', 'group ids')
+    .addHelpText('after', '\nExample:\n  samsa group describe billing shipping\n')
+    .action(async (ids: string[], o: Common) => {
       await session(o, async (_c, admin) => {
-        const { description: d, rows, totalLag } = await groupLag(admin, id);
+        const all = [];
+        for (const id of ids) all.push(await groupLag(admin, id));
         if (isJson(o)) {
-          return json({
+          const docs = all.map(({ description: d, rows, totalLag }) => ({
             group: d.groupId,
             coordinator: d.coordinator,
             state: d.state,
@@ -545,24 +603,38 @@ function groupCommands(): Command {
             members: d.members.map((m) => ({ memberId: m.memberId, instanceId: m.groupInstanceId, clientId: m.clientId, host: m.clientHost, assignment: m.assignment })),
             partitions: rows,
             totalLag,
-          });
+          }));
+          return json(ids.length === 1 ? docs[0] : docs);
         }
-        out(table(['GROUP', 'COORDINATOR', 'STATE', 'PROTOCOL', 'MEMBERS', 'TOTAL-LAG'], [[d.groupId, d.coordinator, d.state, d.protocol || '-', d.members.length, totalLag]]));
-        out('\n');
-        out(table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST'], rows.map((r) => [r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.memberId, r.clientId, r.host])));
+        all.forEach(({ description: d, rows, totalLag }, i) => {
+          if (i > 0) out('\n');
+          out(table(['GROUP', 'COORDINATOR', 'STATE', 'PROTOCOL', 'MEMBERS', 'TOTAL-LAG'], [[d.groupId, d.coordinator, d.state, d.protocol || '-', d.members.length, totalLag]]));
+          out('\n');
+          out(
+            table(
+              ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST'],
+              rows.map((r) => [r.topic, r.partition, r.currentOffset, r.logStartOffset, r.logEndOffset, r.lag, r.memberId, r.clientId, r.host]),
+            ),
+          );
+        });
       });
     });
 
   withCommon(group.command('seek'))
     .description('reset a group\'s committed offsets (dry run unless --execute; the group must have no members)')
     .argument('<group>', 'group id')
-    .requiredOption('--to <where>', 'start, end, an offset, or @timestamp')
+    .option('--to <where>', 'start, end, an offset, or @timestamp (ms, a date, -1h)')
+    .option('--to-group <group>', 'the offsets another group committed (of the topics it committed, or those of --topic)')
+    .option('--shift-by <n>', 'move each committed offset by n (negative: back), kept within the log')
     .option('-t, --topic <topic[:p,p]>', 'topics (and partitions) to reset, repeatable (default: every topic the group committed)', collect, [])
     .option('--execute', 'apply the change (default: only show it)')
-    .addHelpText('after', '\nExample:\n  samsa group seek billing --to @1700000000000 --topic orders --execute\n')
-    .action(async (id: string, o: Common & { to: string; topic: string[]; execute?: boolean }) => {
-      const spec = parseOffsetSpec(o.to);
-      if (spec.kind === 'fromStart' || spec.kind === 'fromEnd' || spec.kind === 'range') throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
+    .addHelpText('after', '\nExamples:\n  samsa group seek billing --to @1700000000000 --topic orders --execute\n  samsa group seek billing --shift-by -100 --execute\n  samsa group seek billing-copy --to-group billing --execute\n')
+    .action(async (id: string, o: Common & { to?: string; toGroup?: string; shiftBy?: string; topic: string[]; execute?: boolean }) => {
+      const given = [o.to, o.toGroup, o.shiftBy].filter((x) => x !== undefined).length;
+      if (given !== 1) throw new CliError('give exactly one of --to, --to-group or --shift-by');
+      const spec = o.to === undefined ? null : parseOffsetSpec(o.to);
+      if (spec && (spec.kind === 'fromStart' || spec.kind === 'fromEnd' || spec.kind === 'range' || spec.kind === 'timeRange')) throw new CliError(`bad --to "${o.to}": expected start, end, an offset or @timestamp`);
+      const shift = o.shiftBy === undefined ? null : parseIntArg(o.shiftBy, 'shift', -Number.MAX_SAFE_INTEGER);
       const targets = o.topic.map((s) => {
         const [topic, parts] = s.split(':');
         return { topic: topic!, partitions: parts ? parts.split(',').map((p) => parseIntArg(p, 'partition', 0)) : null };
@@ -571,17 +643,38 @@ function groupCommands(): Command {
         const d = await admin.describeGroup(id);
         if (o.execute && d.members.length > 0) throw new CliError(`cannot seek group ${id}: it has ${d.members.length} active member(s) (state ${d.state}); stop its consumers first`);
         const committed = await admin.fetchOffsets(id);
+        // Where the offsets come from: this group's commits, or with --to-group the other group's.
+        const source = o.toGroup === undefined ? committed : await admin.fetchOffsets(o.toGroup);
+        if (o.toGroup !== undefined && source.length === 0) throw new CliError(`group ${o.toGroup} has no committed offsets`);
         const sel: { topic: string; partitions: number[] }[] = [];
         if (targets.length) {
-          for (const t of targets) sel.push({ topic: t.topic, partitions: t.partitions ?? (await client.topic(t.topic)).partitions.map((p) => p.partition) });
+          for (const t of targets) {
+            const all = o.toGroup === undefined ? (await client.topic(t.topic)).partitions.map((p) => p.partition) : source.filter((c) => c.topic === t.topic).map((c) => c.partition);
+            sel.push({ topic: t.topic, partitions: t.partitions ?? all });
+          }
         } else {
-          for (const topic of new Set(committed.map((c) => c.topic))) sel.push({ topic, partitions: committed.filter((c) => c.topic === topic).map((c) => c.partition) });
+          for (const topic of new Set(source.map((c) => c.topic))) sel.push({ topic, partitions: source.filter((c) => c.topic === topic).map((c) => c.partition) });
         }
-        if (sel.length === 0) throw new CliError(`group ${id} has no committed offsets; name topics with --topic`);
+        if (sel.every((s) => s.partitions.length === 0)) throw new CliError(o.toGroup === undefined ? `group ${id} has no committed offsets; name topics with --topic` : `group ${o.toGroup} has no committed offsets for ${targets.map((t) => t.topic).join(', ')}`);
+        const commitOf = (list: typeof committed, topic: string, p: number) => list.find((c) => c.topic === topic && c.partition === p)?.offset;
         const rows: { topic: string; partition: number; currentOffset: number | null; newOffset: number }[] = [];
         for (const s of sel) {
-          const offs = await resolveStart(admin, s.topic, s.partitions, spec);
-          for (const p of s.partitions) rows.push({ topic: s.topic, partition: p, currentOffset: committed.find((c) => c.topic === s.topic && c.partition === p)?.offset ?? null, newOffset: offs.get(p) ?? 0 });
+          let offs: Map<number, number>;
+          if (spec) offs = await resolveStart(admin, s.topic, s.partitions, spec);
+          else {
+            offs = new Map();
+            for (const p of s.partitions) {
+              const base = commitOf(source, s.topic, p);
+              if (base === undefined) {
+                throw new CliError(o.toGroup === undefined ? `cannot shift ${s.topic}/${p}: group ${id} has no committed offset for it` : `group ${o.toGroup} has no committed offset for ${s.topic}/${p}`);
+              }
+              offs.set(p, base + (shift ?? 0));
+            }
+            // Kept within the log, as Kafka's --shift-by and a copied offset the log no longer has.
+            const [starts, ends] = await Promise.all([admin.listOffsets(s.topic, s.partitions, EARLIEST), admin.listOffsets(s.topic, s.partitions, LATEST)]);
+            for (const [p, v] of offs) offs.set(p, Math.max(starts.get(p) ?? 0, Math.min(ends.get(p) ?? 0, v)));
+          }
+          for (const p of s.partitions) rows.push({ topic: s.topic, partition: p, currentOffset: commitOf(committed, s.topic, p) ?? null, newOffset: offs.get(p) ?? 0 });
         }
         if (o.execute) await admin.commitOffsets(id, rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.newOffset })));
         if (isJson(o)) return json({ group: id, executed: !!o.execute, partitions: rows });
@@ -631,7 +724,7 @@ function groupCommands(): Command {
 // ---------------------------------------------------------------- cluster
 
 function clusterCommands(): Command {
-  const cluster = new Command('cluster').description('cluster information');
+  const cluster = new Command('cluster').description('cluster information, health, log directories and broker configs');
   withCommon(cluster.command('info'))
     .description('cluster id, brokers (controller marked) and topics')
     .addHelpText('after', '\nExample:\n  samsa cluster info --format json\n')
@@ -656,7 +749,128 @@ function clusterCommands(): Command {
         out(table(['NAME', 'PARTITIONS', 'REPLICAS'], topics.map((t) => [t.name, t.partitions.length, t.partitions[0]?.replicas.length ?? 0])));
       });
     });
+
+  withCommon(cluster.command('health'))
+    .description('whether the cluster is healthy: controller, brokers down, leaderless and under-replicated partitions')
+    .option('--exit-status', 'exit 1 when the cluster is not healthy (default: 0 once it answered, as rpk)')
+    .addHelpText('after', '\nExample:\n  samsa cluster health --format json\n')
+    .action(async (o: Common & { exitStatus?: boolean }) => {
+      await session(o, async (_c, admin) => {
+        const h = clusterHealth(await admin.cluster());
+        if (isJson(o)) json(h);
+        else {
+          out('CLUSTER HEALTH OVERVIEW\n=======================\n');
+          const list = (xs: (string | number)[]) => `[${xs.join(' ')}]`;
+          const pairs: [string, string][] = [
+            ['Healthy:', String(h.healthy)],
+            ['Unhealthy reasons:', list(h.unhealthyReasons)],
+            ['Controller ID:', String(h.controllerId)],
+            ['All nodes:', list(h.allNodes)],
+            ['Nodes down:', list(h.nodesDown)],
+            [`Leaderless partitions (${h.leaderlessPartitions.length}):`, list(h.leaderlessPartitions)],
+            [`Under-replicated partitions (${h.underReplicatedPartitions.length}):`, list(h.underReplicatedPartitions)],
+          ];
+          const w = Math.max(...pairs.map(([k]) => k.length));
+          out(pairs.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
+        }
+        if (o.exitStatus && !h.healthy) throw new CliError(`the cluster is not healthy: ${h.unhealthyReasons.join(', ')}`);
+      });
+    });
+
+  withCommon(cluster.command('logdirs'))
+    .description('each broker\'s log directories: the size of every partition, total and usable bytes')
+    .option('-t, --topic <topic>', 'only these topics, repeatable', collect, [])
+    .option('-B, --broker <id>', 'only these brokers, repeatable (default: every broker)', collect, [])
+    .addHelpText('after', '\nExample:\n  samsa cluster logdirs -t orders\n')
+    .action(async (o: Common & { topic: string[]; broker: string[] }) => {
+      await session(o, async (_c, admin) => {
+        const md = await admin.cluster();
+        const ids = o.broker.length ? o.broker.map((x) => parseIntArg(x, 'broker id', 0)) : md.brokers.map((b) => b.nodeId);
+        for (const id of ids) if (!md.brokers.some((b) => b.nodeId === id)) throw new CliError(`no broker ${id} in the cluster (brokers: ${md.brokers.map((b) => b.nodeId).join(', ')})`);
+        const all = await admin.describeLogDirs(ids, o.topic.length ? o.topic : null);
+        if (isJson(o)) return json(all);
+        const rowsOut = all.flatMap((b) => b.dirs.flatMap((d) => d.partitions.map((p) => [b.broker, d.dir, p.topic, p.partition, p.size, d.error ?? '-'])));
+        out(table(['BROKER', 'DIR', 'TOPIC', 'PARTITION', 'SIZE', 'ERROR'], rowsOut));
+        out('\n');
+        out(table(['BROKER', 'DIR', 'PARTITIONS', 'SIZE', 'TOTAL-BYTES', 'USABLE-BYTES'], all.flatMap((b) => b.dirs.map((d) => [b.broker, d.dir, d.partitions.length, d.partitions.reduce((s, p) => s + p.size, 0), d.totalBytes, d.usableBytes]))));
+      });
+    });
+
+  const config = cluster.command('config').description('broker configs: read them, or change the dynamic ones');
+  withCommon(config.command('get'))
+    .description('broker configs with their values and sources (all, or the keys given)')
+    .argument('[keys...]', 'config names (default: every config)')
+    .option('-B, --broker <id>', 'the broker to ask (default: the controller); "default" for the cluster-wide dynamic defaults')
+    .addHelpText('after', '\nExample:\n  samsa cluster config get log.retention.ms message.max.bytes\n')
+    .action(async (keys: string[], o: Common & { broker?: string }) => {
+      await session(o, async (_c, admin) => {
+        const broker = await brokerResource(admin, o.broker);
+        const configs = await admin.describeConfigs(ResourceType.BROKER, broker, keys.length ? keys : null);
+        // The cluster-wide defaults list only what was set, so a key missing there is not unknown.
+        const missing = broker === '' ? [] : keys.filter((k) => !configs.some((c) => c.name === k));
+        if (missing.length) throw new CliError(`unknown broker config${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+        if (isJson(o)) return json(configs.map((c) => ({ name: c.name, value: c.value, source: c.source, readOnly: c.readOnly, sensitive: c.sensitive })));
+        out(table(['KEY', 'VALUE', 'SOURCE', 'READ-ONLY'], configs.map((c) => [c.name, c.sensitive ? '(sensitive)' : c.value, c.source, String(c.readOnly)])));
+      });
+    });
+  withCommon(config.command('set'))
+    .description('set or reset dynamic broker configs, of one broker or the cluster-wide default')
+    .argument('[key=value...]', 'configs to set')
+    .option('-d, --delete <key>', 'config to reset (its static or default value returns), repeatable', collect, [])
+    .option('-B, --broker <id>', 'one broker\'s own value (default: the cluster-wide default every broker takes, as kafka-configs --entity-default)')
+    .option('--dry-run', 'validate only')
+    .addHelpText('after', '\nExample:\n  samsa cluster config set log.retention.ms=86400000 --delete message.max.bytes\n')
+    .action(async (pairs: string[], o: Common & { delete: string[]; broker?: string; dryRun?: boolean }) => {
+      const set = parseConfigs(pairs);
+      if (Object.keys(set).length === 0 && o.delete.length === 0) throw new CliError('nothing to change: give key=value or --delete key');
+      await session(o, async (_c, admin) => {
+        const broker = o.broker === undefined ? '' : await brokerResource(admin, o.broker);
+        await admin.alterBrokerConfigs(broker, set, o.delete, !!o.dryRun);
+        const target = broker === '' ? 'default' : broker;
+        if (isJson(o)) return json({ broker: target, set, deleted: o.delete, dryRun: !!o.dryRun });
+        out(table(['BROKER', 'KEY', 'VALUE', 'ACTION'], [...Object.entries(set).map(([k, v]) => [target, k, v, o.dryRun ? 'set (dry run)' : 'set']), ...o.delete.map((k) => [target, k, null, o.dryRun ? 'deleted (dry run)' : 'deleted'])]));
+      });
+    });
   return cluster;
+}
+
+/** -B: a broker id, "default" (the cluster-wide dynamic defaults, resource name '') or, unset, the controller. */
+async function brokerResource(admin: Admin, given: string | undefined): Promise<string> {
+  if (given === 'default') return '';
+  if (given !== undefined) return String(parseIntArg(given, 'broker id', 0));
+  const md = await admin.cluster();
+  return String(md.controllerId >= 0 ? md.controllerId : md.brokers[0]?.nodeId ?? 0);
+}
+
+/** rpk's health overview from one Metadata answer. */
+export function clusterHealth(md: ClusterMetadata) {
+  const allNodes = md.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+  const up = new Set(allNodes);
+  const down = new Set<number>();
+  const leaderless: string[] = [];
+  const under: string[] = [];
+  for (const t of md.topics) {
+    if (t.errorCode !== 0) continue;
+    for (const p of t.partitions) {
+      for (const r of p.replicas) if (!up.has(r)) down.add(r);
+      if (p.leader < 0 || !up.has(p.leader)) leaderless.push(`${t.name}/${p.partition}`);
+      else if (p.isr.length < p.replicas.length) under.push(`${t.name}/${p.partition}`);
+    }
+  }
+  const reasons: string[] = [];
+  if (md.controllerId < 0) reasons.push('no_controller');
+  if (down.size) reasons.push('nodes_down');
+  if (leaderless.length) reasons.push('leaderless_partitions');
+  if (under.length) reasons.push('under_replicated_partitions');
+  return {
+    healthy: reasons.length === 0,
+    unhealthyReasons: reasons,
+    controllerId: md.controllerId,
+    allNodes,
+    nodesDown: [...down].sort((a, b) => a - b),
+    leaderlessPartitions: leaderless,
+    underReplicatedPartitions: under,
+  };
 }
 
 // ---------------------------------------------------------------- perf
@@ -731,6 +945,7 @@ function program(): Command {
   p.addCommand(groupCommands());
   p.addCommand(clusterCommands());
   p.addCommand(perfCommands());
+  p.addCommand(profileCommands());
   const configure = (c: Command) => {
     c.exitOverride();
     // A stray word is more often a mistake (a second topic where one is taken, a value without

@@ -10,6 +10,7 @@ import {
   DeleteTopics,
   DescribeConfigs,
   DescribeGroups,
+  DescribeLogDirs,
   DescribeProducers,
   FindCoordinator,
   IncrementalAlterConfigs,
@@ -23,6 +24,7 @@ import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
 import type { Connection } from './connection.js';
 import { decodeAssignment, decodeSubscription } from '../protocol/consumer-protocol.js';
 import { ClientError, KafkaError, check } from './util.js';
+import { errorInfo } from '../protocol/errors.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 /** DescribeConfigs' configSource ids as Kafka numbers them (DescribeConfigsResponse.json), by the names its AdminClient gives them. */
@@ -88,6 +90,18 @@ export interface CommittedOffset {
   partition: number;
   offset: number;
   metadata: string | null;
+}
+
+/** One broker's log directories, as DescribeLogDirs reports them. */
+export interface LogDirs {
+  broker: number;
+  dirs: {
+    dir: string;
+    error: string | null;
+    totalBytes: number;
+    usableBytes: number;
+    partitions: { topic: string; partition: number; size: number; offsetLag: number; future: boolean }[];
+  }[];
 }
 
 /** One idempotent (or transactional) producer writing to a partition, as DescribeProducers reports it. */
@@ -171,7 +185,8 @@ export class Admin {
   }
 
   async describeConfigs(resourceType: number, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {
-    const conn = resourceType === ResourceType.BROKER ? await this.client.broker(Number(name)) : await this.client.any();
+    // A broker's own settings from that broker; the cluster-wide defaults (name '') from any.
+    const conn = resourceType === ResourceType.BROKER && name !== '' ? await this.client.broker(Number(name)) : await this.client.any();
     const res = await conn.send(DescribeConfigs, {
       resources: [{ resourceType, resourceName: name, configurationKeys: keys }],
       includeSynonyms: false,
@@ -229,6 +244,52 @@ export class Admin {
       validateOnly,
     });
     for (const r of res.responses) check(r.errorCode, `alter configs of ${topic}`, r.errorMessage);
+  }
+
+  /**
+   * Sets and removes broker configs with IncrementalAlterConfigs: of one broker (its id), or the
+   * cluster-wide defaults every broker takes (''), as kafka-configs --entity-default does.
+   */
+  async alterBrokerConfigs(broker: string, set: Record<string, string>, remove: string[] = [], validateOnly = false): Promise<void> {
+    const conn = broker === '' ? await this.client.any() : await this.client.broker(Number(broker));
+    const res = await conn.send(IncrementalAlterConfigs, {
+      resources: [
+        {
+          resourceType: ResourceType.BROKER,
+          resourceName: broker,
+          configs: [
+            ...Object.entries(set).map(([name, value]) => ({ name, configOperation: 0, value })),
+            ...remove.map((name) => ({ name, configOperation: 1, value: null })),
+          ],
+        },
+      ],
+      validateOnly,
+    });
+    for (const r of res.responses) check(r.errorCode, broker === '' ? 'alter the cluster-wide broker configs' : `alter configs of broker ${broker}`, r.errorMessage);
+  }
+
+  /** Each broker's log directories with the size of every partition in them (all topics, or those given). */
+  async describeLogDirs(brokerIds: number[], topics: string[] | null = null): Promise<LogDirs[]> {
+    const wanted = topics === null ? null : await Promise.all(topics.map(async (t) => ({ topic: t, partitions: (await this.client.topic(t)).partitions.map((p) => p.partition) })));
+    return Promise.all(
+      brokerIds.map(async (broker) => {
+        const conn = await this.client.broker(broker);
+        const res = await conn.send(DescribeLogDirs, { topics: wanted });
+        check(res.errorCode, `describe log dirs of broker ${broker}`);
+        return {
+          broker,
+          dirs: res.results.map((d) => ({
+            dir: d.logDir,
+            error: d.errorCode === 0 ? null : errorInfo(d.errorCode).name,
+            totalBytes: Number(d.totalBytes),
+            usableBytes: Number(d.usableBytes),
+            partitions: d.topics
+              .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: Number(p.partitionSize), offsetLag: Number(p.offsetLag), future: p.isFutureKey })))
+              .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+          })),
+        };
+      }),
+    );
   }
 
   /**

@@ -123,7 +123,7 @@ test('errors: one line on stderr and exit 1', async () => {
     [['topic', 'list', '--brokers', '127.0.0.1:1'], /^samsa: cannot connect to broker 127\.0\.0\.1:1: connection refused\n$/],
     [['consume', 'missing', '-e'], /^samsa: topic missing: UNKNOWN_TOPIC_OR_PARTITION .*\n$/],
     [['topic', 'describe', 'missing'], /^samsa: topic missing: UNKNOWN_TOPIC_OR_PARTITION .*\n$/],
-    [['consume', 'x', '-o', 'yesterday'], /^samsa: bad offset "yesterday": expected start, end, N, \+N, -N, @timestamp or a range N:M\n$/],
+    [['consume', 'x', '-o', 'yesterday'], /^samsa: bad offset "yesterday": expected start, end, N, \+N, -N, @timestamp \(ms, a date, -1h\), a range N:M or @A:B\n$/],
     [['topic', 'create', 'x', '-c', 'retention.ms'], /^samsa: malformed config "retention\.ms": expected key=value\n$/],
     [['topic', 'alter-config', 'x', '--set', 'novalue'], /^samsa: malformed config "novalue": expected key=value\n$/],
     [['topic', 'frobnicate'], /^samsa: unknown command 'frobnicate'.*\n$/],
@@ -141,7 +141,8 @@ test('--help on every command has an example', async () => {
   const cmds = [
     ['topic', 'create'], ['topic', 'list'], ['topic', 'describe'], ['topic', 'delete'], ['topic', 'alter-config'], ['topic', 'add-partitions'], ['topic', 'delete-records'],
     ['produce'], ['consume'], ['group', 'list'], ['group', 'describe'], ['group', 'seek'], ['group', 'delete'], ['group', 'offset-delete'], ['cluster', 'info'],
-    ['perf', 'produce'], ['perf', 'consume'], [],
+    ['cluster', 'health'], ['cluster', 'logdirs'], ['cluster', 'config', 'get'], ['cluster', 'config', 'set'],
+    ['perf', 'produce'], ['perf', 'consume'], ['profile', 'create'], ['profile', 'use'], ['profile', 'list'], ['profile', 'delete'], [],
   ];
   const results = await Promise.all(cmds.map((c) => samsa(b.bootstrap, [...c, '--help'])));
   results.forEach((r, i) => {

@@ -62,7 +62,7 @@ test('group describe reports the lag a confluent-kafka group really has; list, d
   assert.equal(expected.reduce((s, x) => s + x.currentOffset, 0), 40);
   const t = await samsa(bs, ['group', 'describe', 'cg']);
   assert.deepEqual(rows(t.stdout)[1], ['cg', '0', 'Empty', '-', '0', String(totalLag)]);
-  assert.deepEqual(rows(t.stdout)[3], ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST']);
+  assert.deepEqual(rows(t.stdout)[3], ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID', 'CLIENT-ID', 'HOST']);
 
   const l = await samsa(bs, ['group', 'list', '--format', 'json']);
   assert.deepEqual(JSON.parse(l.stdout).map((g: { groupId: string }) => g.groupId), ['cg']);

@@ -79,10 +79,10 @@ test('samsa consume | head: the closed pipe ends the command quietly', async () 
 
 test('extra positional arguments are an error of one line', async () => {
   const cases: [string[], RegExp][] = [
-    [['topic', 'list', 'orders'], /^samsa: too many arguments for 'list'\. Expected 0 arguments but got 1\.\n$/],
+    [['cluster', 'info', 'orders'], /^samsa: too many arguments for 'info'\. Expected 0 arguments but got 1\.\n$/],
     [['topic', 'alter-config', 'a', 'b', '--set', 'x=y'], /^samsa: too many arguments for 'alter-config'\. Expected 1 argument but got 2\.\n$/],
-    [['consume', 'a', 'b', '-e'], /^samsa: too many arguments for 'consume'\. Expected 1 argument but got 2\.\n$/],
-    [['group', 'describe', 'g', 'h'], /^samsa: too many arguments for 'describe'/],
+    [['produce', 'a', 'b'], /^samsa: too many arguments for 'produce'\. Expected 1 argument but got 2\.\n$/],
+    [['group', 'seek', 'g', 'h', '--to', 'start'], /^samsa: too many arguments for 'seek'/],
   ];
   const results = await Promise.all(cases.map(([args]) => samsa(b.bootstrap, args)));
   results.forEach((r, i) => {

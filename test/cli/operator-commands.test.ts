@@ -78,7 +78,7 @@ test('consume -o N:M prints offsets N up to M excluded and exits; N: and :M', as
 
   const g = await samsa(bs, ['consume', 'rng', '-o', '1:3', '-g', 'x']);
   assert.equal(g.code, 1);
-  assert.match(g.stderr, /^samsa: a range \(-o N:M\) reads partitions by offset; it cannot be combined with -g\n$/);
+  assert.match(g.stderr, /^samsa: a range \(-o N:M or @A:B\) reads partitions by offset; it cannot be combined with -g\n$/);
 });
 
 test('group offset-delete removes a group\'s committed offsets of a topic', async () => {

@@ -5,9 +5,8 @@
 // reports, a consumer group on a regex subscription with committed offsets.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { BrokerProcess, repoRoot, waitFor } from '../helpers/broker-process.js';
+import { BrokerProcess, waitFor } from '../helpers/broker-process.js';
+import { loadNodeRdkafka } from '../helpers/node-rdkafka.js';
 import { FAST_GROUPS } from '../group/helpers.js';
 
 type Callback<T = void> = (err: Error | null | undefined, value: T) => void;
@@ -51,7 +50,9 @@ const call = <T>(f: (cb: Callback<T>) => void): Promise<T> =>
 const done = (f: (cb: (err: Error | null) => void) => void): Promise<void> =>
   new Promise((resolve, reject) => f((err) => (err ? reject(err) : resolve())));
 
-describe('a current librdkafka (node-rdkafka)', { timeout: 120_000 }, () => {
+const rdkafka = loadNodeRdkafka<NodeRdkafka>();
+
+describe('a current librdkafka (node-rdkafka)', { timeout: 120_000, skip: rdkafka.skip }, () => {
   let broker: BrokerProcess;
   let Kafka: NodeRdkafka;
   let admin: Admin;
@@ -59,7 +60,7 @@ describe('a current librdkafka (node-rdkafka)', { timeout: 120_000 }, () => {
   const conf = () => ({ 'metadata.broker.list': broker.bootstrap, 'client.id': 'samsa-rdkafka-test' });
 
   before(async () => {
-    Kafka = createRequire(join(repoRoot, '.test-deps', 'package.json'))('node-rdkafka') as NodeRdkafka;
+    Kafka = rdkafka.module!;
     broker = await BrokerProcess.start({ settings: FAST_GROUPS });
     admin = Kafka.AdminClient.create(conf());
     producer = new Kafka.Producer({ ...conf(), dr_cb: true, acks: -1, 'linger.ms': 5 });
