@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """kafka-python speaking an old protocol to Samsa, driven by test/interop/legacy-kafka-python.test.ts.
 
-usage: legacy_kafka_python.py BOOTSTRAP TOPIC API_VERSION COUNT CODEC GROUP
+usage: legacy_kafka_python.py BOOTSTRAP TOPIC API_VERSION COUNT CODEC GROUP [COMMIT_AT]
 API_VERSION as "0.10" or "0.9": kafka-python then uses the requests of that broker version
 (Produce v2 / v1 with message format v1 / v0, Fetch v2 / v1, ListOffsets v0, Metadata v0,
 JoinGroup v0, OffsetCommit v2, OffsetFetch v1). Produces COUNT records (acks=all, one partition),
 then consumes them in the consumer group GROUP and commits. Prints JSON:
 {"produced": [...], "consumed": [...], "committed": N}, records as {offset, key, value,
-timestamp, timestampType} with bytes as hex.
+timestamp, timestampType} with bytes as hex. With COMMIT_AT, the group commits that offset
+instead of the position it consumed to (a group left with lag, for lag monitors).
 """
 import json
 import sys
 import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 
 def hx(b):
@@ -50,7 +52,10 @@ def main():
             for m in msgs:
                 consumed.append({'offset': m.offset, 'key': hx(m.key), 'value': hx(m.value),
                                  'timestamp': m.timestamp, 'timestampType': m.timestamp_type})
-    consumer.commit()
+    if len(sys.argv) > 7:
+        consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(int(sys.argv[7]), '')})
+    else:
+        consumer.commit()
     committed = consumer.committed(TopicPartition(topic, 0))
     consumer.close()
     json.dump({'produced': produced, 'consumed': consumed, 'committed': committed}, sys.stdout)
