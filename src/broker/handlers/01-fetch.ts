@@ -3,10 +3,10 @@
 // sent as file regions of the segments (no parsing). v0-3 consumers cannot read RecordBatch v2:
 // their records are down-converted to message format v0 (v0-1) or v1 (v2-3), bounded by the
 // partition's byte limit (message.downconversion.enable; UNSUPPORTED_VERSION when off, as Kafka
-// answers); before v3 that limit is hard (no KIP-74 first-message exception). A long poll (max.wait.ms / min.bytes) waits in the
-// delayed-operation registry for committed bytes: it wakes when a high watermark moves, not on
-// appends. Incremental fetch sessions (KIP-227) are declined as Kafka declines them when its
-// cache is full: session id 0, so every fetch is a full one.
+// answers); before v3 that limit is hard (no KIP-74 first-message exception). A long poll
+// (max.wait.ms / min.bytes) waits in the delayed-operation registry for committed bytes: it wakes
+// when a high watermark moves, not on appends. Incremental fetch sessions (KIP-227) are declined
+// as Kafka declines them when its cache is full: session id 0, so every fetch is a full one.
 import type { TopicImage } from '../../cluster/metadata-image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
