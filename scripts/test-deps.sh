@@ -12,6 +12,13 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ -f /usr/include/librdkafka/rdkafka.h ] || missing+=(librdkafka-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
+# Old clients for the legacy-protocol interop tests: the Go libraries as Debian packages them
+# (sources under /usr/share/gocode, built offline in GOPATH mode by test/helpers/go-program.ts)
+# and Burrow, the lag monitor.
+[ -x /usr/bin/go ] || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || missing+=(golang-github-shopify-sarama-dev)
+[ -d /usr/share/gocode/src/github.com/segmentio/kafka-go ] || missing+=(golang-github-segmentio-kafka-go-dev)
+[ -x /usr/bin/Burrow ] || missing+=(burrow)
 # A current librdkafka for the interop tests (Debian's is 2.0): node-rdkafka builds the one it
 # bundles from source (about a minute), kept out of the project's own dependencies so that
 # `npm install` stays quick. Its optional codecs and SASL come from these -dev packages.

@@ -35,6 +35,8 @@ export interface PartitionSettings {
   codec: CompressionCodec | null;
   /** cleanup.policy contains compact: records without a key are refused. */
   requireKeys: boolean;
+  /** message.downconversion.enable: Fetch v0-3 consumers are served message formats v0/v1. */
+  downConversion: boolean;
 }
 
 export class Partition {
@@ -45,7 +47,7 @@ export class Partition {
   replicas: readonly number[] = [];
   isr: readonly number[] = [];
   readonly replicaProgress = new Map<number, ReplicaProgress>();
-  settings: PartitionSettings = { maxMessageBytes: 1048588, codec: null, requireKeys: false };
+  settings: PartitionSettings = { maxMessageBytes: 1048588, codec: null, requireKeys: false, downConversion: true };
   /**
    * Bytes appended and bytes below the high watermark, counted from this process's start: a long
    * poll waits for committed bytes (what a consumer can read), not for appended ones.
@@ -279,6 +281,27 @@ export class Partition {
   /** Consumers read below the high watermark; followers (replicaId >= 0) up to the log end. */
   read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): ReadResult {
     return this.log.read(offset, maxBytes, upTo, minOneBatch);
+  }
+
+  /**
+   * read() copied into memory, for the fetches that must look inside the batches (down-conversion
+   * to message formats v0/v1): at most maxBytes, or the first batch when it is larger.
+   */
+  readCopy(offset: number, maxBytes: number, upTo: number): Buffer {
+    const r = this.log.read(offset, maxBytes, upTo, true);
+    return this.log.copyRanges(r.ranges, r.size);
+  }
+
+  /**
+   * ListOffsets v0: the log's offsets before `timestamp`; a consumer sees none above the high
+   * watermark (the high watermark stands in for them, as in Kafka).
+   */
+  legacyOffsetsBefore(timestamp: number, maxNumOffsets: number, isConsumer: boolean): number[] {
+    const all = this.log.legacyOffsetsBefore(timestamp, maxNumOffsets);
+    if (!isConsumer) return all;
+    const hw = this.log.highWatermark;
+    if (!all.some((o) => o > hw)) return all;
+    return [hw, ...all.filter((o) => o <= hw)].slice(0, Math.max(1, maxNumOffsets));
   }
 
   /** The first offset with a timestamp at or after `timestamp` (ListOffsets by time). */

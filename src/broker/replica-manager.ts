@@ -87,7 +87,7 @@ export class ReplicaManager {
     const eff = effectiveTopicConfig(this.opts.config, t.configs);
     return {
       eff,
-      settings: { maxMessageBytes: Number(eff['max.message.bytes']), codec: topicCodec(eff['compression.type']!), requireKeys: hasPolicy(eff, 'compact') },
+      settings: { maxMessageBytes: Number(eff['max.message.bytes']), codec: topicCodec(eff['compression.type']!), requireKeys: hasPolicy(eff, 'compact'), downConversion: eff['message.downconversion.enable'] !== 'false' },
     };
   }
 

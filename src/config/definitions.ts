@@ -54,6 +54,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, doc: 'How often the flusher checks' },
   { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime', oneOf: ['CreateTime', 'LogAppendTime'] },
   { name: 'log.cleanup.policy', type: 'list', default: ['delete'], doc: 'delete, compact or both' },
+  { name: 'log.message.downconversion.enable', type: 'boolean', default: true, doc: 'Down-convert record batches to message format v0/v1 for Fetch v0-3 consumers' },
   { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'Run the log cleaner for compacted topics' },
   { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'Cleaner sleep when idle' },
   { name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, doc: 'Tombstone retention' },

@@ -547,7 +547,7 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  commitOffsets(groupId: string, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
+  commitOffsets(groupId: string, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp?: number }>): void {
     this.store.storeOffsets(this.getOrCreate(groupId), offsets);
   }
 

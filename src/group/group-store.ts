@@ -76,14 +76,16 @@ export class GroupStore {
   }
 
   /** Writes the commits, then records them in the group: a commit that cannot be written changes nothing. */
-  storeOffsets(g: Group, offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
+  /** `commitTimestamp` (OffsetCommit v1) stands for the commit time when the client gave one. */
+  storeOffsets(g: Group, offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp?: number }>): void {
     const now = this.clock.now();
+    const at = (o: { commitTimestamp?: number }) => (o.commitTimestamp !== undefined && o.commitTimestamp >= 0 ? o.commitTimestamp : now);
     const records = offsets.map((o) => ({
       key: offsetCommitKey(g.groupId, o.topic, o.partition),
-      value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
+      value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: at(o) }),
     }));
     if (records.length > 0) this.log.append(this.partitionFor(g.groupId), records);
-    for (const o of offsets) g.offsets.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now });
+    for (const o of offsets) g.offsets.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: at(o) });
   }
 
   /** Tombstones the given offsets (keys as Group.offsetKey) that the group has. */

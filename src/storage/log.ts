@@ -552,6 +552,23 @@ export class Log {
     return at === size ? out : out.subarray(0, at);
   }
 
+  /**
+   * ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): segment base offsets, and the log end when
+   * the active segment holds data, paired with the segment files' modification times; the
+   * entries at or before `timestamp` (all for -1, the first for -2), at most `maxNumOffsets`,
+   * highest first.
+   */
+  legacyOffsetsBefore(timestamp: number, maxNumOffsets: number): number[] {
+    const entries: Array<[number, number]> = this.segments.map((s) => [Math.max(s.baseOffset, this._logStartOffset), s.lastModified()]);
+    if (this.active().size > 0) entries.push([this._logEndOffset, this.time()]);
+    let start = entries.length - 1;
+    if (timestamp === EARLIEST_TIMESTAMP) start = 0;
+    else if (timestamp !== LATEST_TIMESTAMP) while (start >= 0 && entries[start]![1] > timestamp) start--;
+    const out: number[] = [];
+    for (let i = start; i >= 0 && out.length < maxNumOffsets; i--) out.push(entries[i]![0]);
+    return out.sort((a, b) => b - a);
+  }
+
   /** ListOffsets: EARLIEST (-2), LATEST (-1), MAX_TIMESTAMP (-3) or a timestamp. Null: no such record. */
   fetchOffsetByTimestamp(timestamp: number): OffsetAndTimestamp | null {
     if (timestamp === EARLIEST_TIMESTAMP) return { offset: this._logStartOffset, timestamp: -1 };

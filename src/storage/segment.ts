@@ -507,6 +507,11 @@ export class Segment implements FileHolder {
     return removed;
   }
 
+  /** The log file's modification time (ListOffsets v0 compares it with the timestamp asked for). */
+  lastModified(): number {
+    return this.fs.mtimeMs(this.logFd);
+  }
+
   /** Kafka's largestTimestamp: the max batch timestamp, or the file's mtime when there is none. */
   largestTimestamp(): number {
     return this.maxTimestamp >= 0 ? this.maxTimestamp : this.fs.mtimeMs(this.logFd);

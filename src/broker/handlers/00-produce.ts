@@ -1,5 +1,6 @@
-// Produce: v0-11 advertised; v0-2 are answered with UNSUPPORTED_VERSION (librdkafka turns
-// compression off when the advertised minimum is 3). Behaviour: each partition's records go
+// Produce: v0-11. Behaviour: v0-2 carry message sets of format v0/v1 (the producers of Kafka
+// 0.8-0.10), up-converted to one RecordBatch v2 before the append (record/legacy.ts); v0-2 requests
+// carrying v2 batches are appended as they are, as Kafka accepts them. Each partition's records go
 // through the partition's one append path (validated once, one batch, no control batch); acks=0
 // gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
 // passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
@@ -9,6 +10,8 @@ import type { TopicImage } from '../../cluster/metadata-image.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Produce } from '../../protocol/messages/index.js';
+import { isLegacyMessageSet, upConvertMessageSet } from '../../record/legacy.js';
+import { maxRecordsSectionBytes } from '../../record/records.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { autoCreateTopics } from '../auto-create.js';
 import { CloseConnection } from '../dispatcher.js';
@@ -41,14 +44,19 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
     return {
       name: td.name,
       partitionResponses: td.partitionData.map((pd): PartitionResponse => {
-        if (version < 3) return partitionError(pd.index, ErrorCode.UNSUPPORTED_VERSION, 'Produce v0-2 (message format v0/v1) is not supported');
         if (badAcks) return partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
         if (!topic) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (INTERNAL_TOPICS.has(td.name)) return partitionError(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
         const p = ctx.partitions.partition(td.name, pd.index);
         if (!p) return partitionError(pd.index, pd.index < topic.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
-        const out = p.appendRecordsToLeader(pd.records, 'client');
+        let records = pd.records;
+        if (version < 3 && isLegacyMessageSet(records)) {
+          const up = upConvertMessageSet(records, { maxDecompressedBytes: maxRecordsSectionBytes(p.settings.maxMessageBytes) });
+          if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
+          records = up.batch;
+        }
+        const out = p.appendRecordsToLeader(records, 'client');
         if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
         const response: PartitionResponse = {
           index: pd.index,
@@ -123,7 +131,7 @@ export const produceHandler = defineHandler(
       if (t) topics.set(td.name, t);
       else if (!missing.includes(td.name)) missing.push(td.name);
     }
-    if (missing.length === 0 || ctx.header.apiVersion < 3 || !ctx.config.bool('auto.create.topics.enable')) return produce(ctx, req, topics);
+    if (missing.length === 0 || !ctx.config.bool('auto.create.topics.enable')) return produce(ctx, req, topics);
     // An asynchronous answer keeps the request frame's memory (it is recycled only after a
     // synchronous one), so the records stay valid while topics are created.
     return autoCreateTopics(ctx, missing).then((created) => {

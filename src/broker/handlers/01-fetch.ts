@@ -1,14 +1,18 @@
-// Fetch: v4-17. Behaviour: many topics and partitions per request; v13+ name topics by id; a
-// partition listed twice is INVALID_REQUEST, as Kafka refuses duplicates. Records are sent as
-// file regions of the segments (no parsing). A long poll (max.wait.ms / min.bytes) waits in the
-// delayed-operation registry for committed bytes: it wakes when a high watermark moves, not on
-// appends. Incremental fetch sessions (KIP-227) are declined as Kafka declines them when its
-// cache is full: session id 0, so every fetch is a full one.
+// Fetch: v0-17. Behaviour: many topics and partitions per request; v13+ name topics by id; a
+// partition listed twice is INVALID_REQUEST, as Kafka refuses duplicates. From v4 records are
+// sent as file regions of the segments (no parsing). v0-3 consumers cannot read RecordBatch v2:
+// their records are down-converted to message format v0 (v0-1) or v1 (v2-3), bounded by the
+// partition's byte limit (message.downconversion.enable; UNSUPPORTED_VERSION when off, as Kafka
+// answers); before v3 that limit is hard (no KIP-74 first-message exception). A long poll
+// (max.wait.ms / min.bytes) waits in the delayed-operation registry for committed bytes: it wakes
+// when a high watermark moves, not on appends. Incremental fetch sessions (KIP-227) are declined
+// as Kafka declines them when its cache is full: session id 0, so every fetch is a full one.
 import type { TopicImage } from '../../cluster/metadata-image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { RecordsData } from '../../protocol/writer.js';
+import { downConvertBatches } from '../../record/legacy.js';
 import { leaderEpochError } from '../epoch-check.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
@@ -106,7 +110,17 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
         hasError = true;
         return partitionError(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, p);
       }
-      if (fp.fetchOffset < upTo) {
+      if (version < 4 && !isFollower) {
+        const limit = Math.max(0, Math.min(fp.partitionMaxBytes, budget));
+        const legacy = downConverted(p, fp.fetchOffset, limit, upTo, version, bytes === 0);
+        if (typeof legacy === 'number') {
+          hasError = true;
+          return partitionError(fp.partition, legacy, p);
+        }
+        records = legacy;
+        bytes += legacy.length;
+        budget -= legacy.length;
+      } else if (fp.fetchOffset < upTo) {
         const limit = Math.max(0, Math.min(fp.partitionMaxBytes, budget));
         // The range was checked above, so the read cannot be out of range.
         const read = p.read(fp.fetchOffset, limit, bytes === 0, upTo);
@@ -140,13 +154,42 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
   };
 }
 
+/** Bound on what one compressed batch may decompress to while it is down-converted. */
+const DOWN_CONVERSION_MAX_DECOMPRESSED = 64 * 1024 * 1024;
+/** Reads past batches that convert to nothing (transaction markers) at most this often per partition. */
+const DOWN_CONVERSION_MAX_READS = 8;
+
+/**
+ * Fetch v0-3: the partition's records from `offset` as a message set of format v0/v1, at most
+ * `limit` bytes (the first message whole on v3 when `first`), or the error code to answer.
+ * Memory: one read of at most `limit` bytes (or one batch) and its converted copy.
+ */
+function downConverted(p: Partition, offset: number, limit: number, upTo: number, version: number, first: boolean): Buffer | number {
+  if (!p.settings.downConversion) return ErrorCode.UNSUPPORTED_VERSION;
+  for (let i = 0; i < DOWN_CONVERSION_MAX_READS && offset < upTo && limit > 0; i++) {
+    const src = p.readCopy(offset, limit, upTo);
+    if (src.length === 0) break;
+    const conv = downConvertBatches(src, {
+      toMagic: version <= 1 ? 0 : 1,
+      fetchOffset: offset,
+      maxBytes: limit,
+      minOneMessage: version >= 3 && first,
+      maxDecompressedBytes: DOWN_CONVERSION_MAX_DECOMPRESSED,
+    });
+    if (!conv.ok) return ErrorCode[conv.kind];
+    if (conv.records.length > 0 || conv.nextOffset <= offset) return conv.records;
+    offset = conv.nextOffset;
+  }
+  return Buffer.alloc(0);
+}
+
 function topLevelError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
 }
 
 export const fetchHandler = defineHandler(
   Fetch,
-  { min: 4, max: 17 },
+  { min: 0, max: 17 },
   (ctx, req) => {
     const version = ctx.header.apiVersion;
     if (version >= 7 && req.sessionId !== 0) return topLevelError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);

@@ -1,4 +1,6 @@
-// ListOffsets: v1-10. Behaviour: -2 earliest, -1 latest (high watermark; the last stable offset
+// ListOffsets: v0-10. Behaviour: v0 answers a list of offsets (old_style_offsets, Kafka's
+// legacyFetchOffsetsBefore: segment base offsets and the log end, highest first, at most
+// max_num_offsets; -1 starts from the high watermark for consumers, -2 is the log start). v1+: -2 earliest, -1 latest (high watermark; the last stable offset
 // for read_committed), -3 max timestamp (KIP-734), -4 earliest local (= earliest here), -5
 // latest tiered (none here: -1); any other value finds the first offset with a timestamp >= it.
 import { ErrorCode } from '../../protocol/errors.js';
@@ -6,7 +8,7 @@ import { ListOffsets } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import { leaderEpochError } from '../epoch-check.js';
 
-export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }, (ctx, req) => {
+export const listOffsetsHandler = defineHandler(ListOffsets, { min: 0, max: 10 }, (ctx, req) => {
   const isConsumer = req.replicaId < 0;
   return {
     throttleTimeMs: 0,
@@ -18,6 +20,10 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 1, max: 10 }
         if (!p || !p.isLeader) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const epochErr = leaderEpochError(p, lp.currentLeaderEpoch);
         if (epochErr !== ErrorCode.NONE) return { ...base, errorCode: epochErr };
+        if (ctx.header.apiVersion === 0) {
+          if (lp.maxNumOffsets < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+          return { ...base, errorCode: ErrorCode.NONE, oldStyleOffsets: p.legacyOffsetsBefore(lp.timestamp, lp.maxNumOffsets, isConsumer) };
+        }
         const ok = (offset: number, timestamp: number) => ({ ...base, errorCode: ErrorCode.NONE, offset, timestamp, leaderEpoch: p.leaderEpoch });
         switch (lp.timestamp) {
           case -2:

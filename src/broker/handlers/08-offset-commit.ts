@@ -1,17 +1,20 @@
-// OffsetCommit: v2-9. Behaviour: commits of the current generation's members, or of tools and
+// OffsetCommit: v0-9. Behaviour: commits of the current generation's members, or of tools and
 // standalone consumers (generation -1) into groups without members; stored in __consumer_offsets.
+// v0 has no generation or member (a standalone commit; Kafka stored those in ZooKeeper, Samsa
+// stores them with the others); v1 carries each partition's commit timestamp, kept as given.
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetCommit } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import { CoordinatorAppendError } from '../offsets-topic.js';
 
-export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 2, max: 9 }, async (ctx, req) => {
+export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 0, max: 9 }, async (ctx, req) => {
   await ctx.groups.ensureStorage();
   const coordinator = ctx.groups.coordinator;
   const image = ctx.metadata.image;
   const allowed = coordinator.commitAllowed(req.groupId, req.memberId, req.generationIdOrMemberEpoch, req.groupInstanceId);
   const maxMetadata = ctx.config.int('offset.metadata.max.bytes');
-  const accepted: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }> = [];
+  const accepted: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number }> = [];
+  const v1 = ctx.header.apiVersion === 1;
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
@@ -19,7 +22,7 @@ export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 2, max: 9 
       if (errorCode === ErrorCode.NONE) {
         if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-        else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' });
+        else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: v1 ? p.commitTimestamp : -1 });
       }
       return { partitionIndex: p.partitionIndex, errorCode: errorCode as number };
     }),

@@ -1,5 +1,6 @@
-// OffsetFetch: v1-9. Behaviour: committed offsets of one group (v1-7) or several (v8+); all of a
-// group's offsets when the topic list is null; -1 where nothing is committed.
+// OffsetFetch: v0-9. Behaviour: committed offsets of one group (v0-7) or several (v8+); all of a
+// group's offsets when the topic list is null; -1 where nothing is committed. v0 reads what v0
+// commits stored (Kafka kept those in ZooKeeper; Samsa keeps every offset in __consumer_offsets).
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/index.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
@@ -41,7 +42,7 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Arra
   return [...out.entries()].map(([name, partitions]) => ({ name, partitions }));
 }
 
-export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 1, max: 9 }, (ctx, req) => {
+export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 0, max: 9 }, (ctx, req) => {
   if (ctx.header.apiVersion >= 8) {
     return {
       throttleTimeMs: 0, topics: [], errorCode: 0,

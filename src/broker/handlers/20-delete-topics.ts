@@ -1,4 +1,4 @@
-// DeleteTopics: v1-6. Behaviour: by name (v1-5) or by name or topic id (v6); a deleted topic's
+// DeleteTopics: v0-6. Behaviour: by name (v1-5) or by name or topic id (v6); a deleted topic's
 // data is removed from disk; internal topics are refused (INVALID_TOPIC_EXCEPTION); all the
 // topics of one request are deleted in one controller change.
 import { ErrorCode } from '../../protocol/errors.js';
@@ -8,7 +8,7 @@ import { defineHandler } from '../handler.js';
 
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-export const deleteTopicsHandler = defineHandler(DeleteTopics, { min: 1, max: 6 }, async (ctx, req) => {
+export const deleteTopicsHandler = defineHandler(DeleteTopics, { min: 0, max: 6 }, async (ctx, req) => {
   const image = ctx.metadata.image;
   const targets = ctx.header.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: NO_ID }));
   type Response = { name: string | null; topicId: string; errorCode: number; errorMessage: string | null };

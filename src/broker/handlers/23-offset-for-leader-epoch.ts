@@ -1,12 +1,12 @@
-// OffsetForLeaderEpoch: v2-4. Behaviour: the end offset of the requested epoch (the start of the
+// OffsetForLeaderEpoch: v0-4. Behaviour: the end offset of the requested epoch (the start of the
 // next one, or the log end for the current epoch), as consumers validate positions after a leader
-// change and followers truncate before fetching.
+// change and followers truncate before fetching. v0 answers no epoch; v2+ check the current one.
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetForLeaderEpoch } from '../../protocol/messages/index.js';
 import { leaderEpochError } from '../epoch-check.js';
 import { defineHandler } from '../handler.js';
 
-export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, { min: 2, max: 4 }, (ctx, req) => ({
+export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, { min: 0, max: 4 }, (ctx, req) => ({
   throttleTimeMs: 0,
   topics: req.topics.map((t) => ({
     topic: t.topic,

@@ -1,4 +1,4 @@
-// DescribeLogDirs: v1-4. Behaviour: the one data directory with the size of every hosted
+// DescribeLogDirs: v0-4. Behaviour: the one data directory with the size of every hosted
 // partition (all, or those asked for), offset lag 0 (no future replicas), and its total and
 // usable bytes (v4).
 import { statfsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeLogDirs } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 1, max: 4 }, (ctx, req) => {
+export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 0, max: 4 }, (ctx, req) => {
   const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
   const topics = [...ctx.metadata.image.topics()]
     .filter((t) => wanted === null || wanted.has(t.name))
