@@ -23,8 +23,8 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 # bundles from source (about a minute), kept out of the project's own dependencies so that
 # `npm install` stays quick. Its optional codecs and SASL come from these -dev packages.
 RDKAFKA_VERSION=3.6.1
-rdkafka_dir="$(dirname "$0")/../.test-deps"
-rdkafka_ok() { node -e "process.exit(require('$rdkafka_dir/node_modules/node-rdkafka/package.json').version === '$RDKAFKA_VERSION' ? 0 : 1)" 2>/dev/null; }
+rdkafka_dir="$(cd "$(dirname "$0")/.." && pwd)/.test-deps"
+rdkafka_ok() { node -e "process.exit(require('$rdkafka_dir/node_modules/node-rdkafka/package.json').version.replace(/^v/, '') === '$RDKAFKA_VERSION' ? 0 : 1)" 2>/dev/null; }
 if ! rdkafka_ok; then
   for p in libssl-dev zlib1g-dev liblz4-dev libzstd-dev libsasl2-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
