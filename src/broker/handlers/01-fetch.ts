@@ -2,7 +2,9 @@
 // partition listed twice is INVALID_REQUEST, as Kafka refuses duplicates. Records are sent as
 // file regions of the segments (no parsing). A long poll (max.wait.ms / min.bytes) waits in the
 // delayed-operation registry for committed bytes: it wakes when a high watermark moves, not on
-// appends. Incremental fetch sessions (KIP-227) are declined as Kafka declines them when its
+// appends. isolation_level=1 (read_committed) reads up to the last stable offset, gets the aborted
+// transactions overlapping what it is sent (from the segments' .txnindex), and its long poll waits
+// for bytes below the last stable offset. Incremental fetch sessions (KIP-227) are declined as Kafka declines them when its
 // cache is full: session id 0, so every fetch is a full one.
 import type { TopicImage } from '../../cluster/metadata-image.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -29,7 +31,7 @@ function partitionError(index: number, errorCode: number, p?: Partition): Partit
     partitionIndex: index,
     errorCode,
     highWatermark: p?.highWatermark ?? -1,
-    lastStableOffset: p?.highWatermark ?? -1,
+    lastStableOffset: p?.lastStableOffset ?? -1,
     logStartOffset: p?.logStartOffset ?? -1,
     divergingEpoch: NO_EPOCH,
     currentLeader: NO_LEADER,
@@ -90,8 +92,9 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
         hasError = true;
         return partitionError(fp.partition, epochErr, p);
       }
-      const upTo = isFollower ? p.logEndOffset : p.highWatermark;
+      const upTo = isFollower ? p.logEndOffset : readCommitted ? p.lastStableOffset : p.highWatermark;
       let records: RecordsData | null = null;
+      let aborted: PartitionData['abortedTransactions'] = readCommitted ? [] : null;
       if (fp.fetchOffset < p.logStartOffset || fp.fetchOffset > p.logEndOffset) {
         hasError = true;
         return partitionError(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, p);
@@ -104,18 +107,19 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
           records = { size: read.size, regions: read.ranges };
           bytes += read.size;
           budget -= read.size;
+          if (readCommitted) aborted = p.log.collectAbortedTxns(fp.fetchOffset, read.nextOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
         }
       }
       return {
         partitionIndex: fp.partition,
         errorCode: ErrorCode.NONE,
         highWatermark: p.highWatermark,
-        lastStableOffset: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
         logStartOffset: p.logStartOffset,
         divergingEpoch: NO_EPOCH,
         currentLeader: NO_LEADER,
         snapshotId: NO_SNAPSHOT,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: aborted,
         preferredReadReplica: -1,
         records: records ?? Buffer.alloc(0),
       };
@@ -157,7 +161,9 @@ export const fetchHandler = defineHandler(
 function waitForData(ctx: RequestContext, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse | null> {
   // The first pass is answered again from scratch: the files its ranges hold are let go.
   releaseRegions(first.response);
-  const start = first.partitions.map((p) => p.committedBytes);
+  const readCommitted = req.isolationLevel === 1;
+  const readable = (p: Partition): number => (readCommitted ? p.stableBytes : p.committedBytes);
+  const start = first.partitions.map(readable);
   return new Promise((resolve) => {
     const answer = () => resolve(runFetch(ctx, req, version).response);
     const done = ctx.delayed.tryCompleteElseWatch(
@@ -170,7 +176,7 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
               answer();
               return true;
             }
-            gained += p.committedBytes - start[i]!;
+            gained += readable(p) - start[i]!;
           }
           if (first.bytes + gained < req.minBytes) return false;
           answer();
