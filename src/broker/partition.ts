@@ -24,14 +24,20 @@ export type AppendOutcome =
   | { ok: true; result: AppendResult; facts: ProduceSummary; duplicate?: true }
   | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
+/** The transaction coordinator's answer to "is this partition in that producer's transaction?". */
+export interface TxnVerifier {
+  verifyPartition(transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): boolean;
+}
+
 export interface AppendOptions {
+  /** The produce request's transactional id. */
+  transactionalId?: string | null;
   /**
    * KIP-890 part 1: asked before a transactional batch opens its producer's transaction on this
-   * partition; true when the transaction coordinator has this partition in that transaction.
-   * Without it such a batch is refused, so a write that arrives after its transaction ended can
-   * never leave a transaction open here.
+   * partition. Without a yes such a batch is refused, so a write that arrives after its
+   * transaction ended can never leave a transaction open here.
    */
-  verifyTxn?: () => boolean;
+  verifier?: TxnVerifier;
 }
 
 /** What the leader knows of another replica (filled by follower fetches once replication exists). */
@@ -203,7 +209,7 @@ export class Partition {
           return { ok: true, duplicate: true, facts: v, result: { baseOffset: d.firstOffset, lastOffset: d.lastOffset, logAppendTime: d.timestamp, size: 0, batchCount: 0 } };
         }
       }
-      if (v.isTransactional && !this.producerState.hasOngoingTxn(v.producerId) && !(opts.verifyTxn?.() ?? false)) {
+      if (v.isTransactional && !this.producerState.hasOngoingTxn(v.producerId) && !(opts.verifier?.verifyPartition(opts.transactionalId ?? null, v.producerId, v.producerEpoch, this.topic, this.index) ?? false)) {
         return { ok: false, errorCode: ErrorCode.INVALID_TXN_STATE, message: `${this.topic}-${this.index} is not part of an ongoing transaction of producer ${v.producerId} with epoch ${v.producerEpoch}` };
       }
     } else if (origin === 'client' && v.isTransactional) {

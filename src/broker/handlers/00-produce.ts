@@ -1,5 +1,7 @@
 // Produce: v0-11 advertised; v0-2 are answered with UNSUPPORTED_VERSION (librdkafka turns
-// compression off when the advertised minimum is 3). Behaviour: each partition's records go
+// compression off when the advertised minimum is 3). Transactional batches are checked against
+// the transaction coordinator before they open a transaction on a partition (KIP-890 part 1:
+// INVALID_TXN_STATE when the partition is not in the producer's transaction). Behaviour: each partition's records go
 // through the partition's one append path (validated once, one batch, no control batch); acks=0
 // gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
 // passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
@@ -36,6 +38,9 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   const version = ctx.header.apiVersion;
   const badAcks = req.acks !== 0 && req.acks !== 1 && req.acks !== -1;
   const appended: Appended[] = [];
+  // KIP-890 part 1: a transactional batch that would open its producer's transaction on a
+  // partition is checked against the transaction coordinator first.
+  const txnOpts = req.transactionalId !== null ? { transactionalId: req.transactionalId, verifier: ctx.txn.coordinator } : undefined;
   const responses = req.topicData.map((td) => {
     const topic = topics.get(td.name);
     return {
@@ -48,7 +53,7 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
         const p = ctx.partitions.partition(td.name, pd.index);
         if (!p) return partitionError(pd.index, pd.index < topic.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
-        const out = p.appendRecordsToLeader(pd.records, 'client');
+        const out = p.appendRecordsToLeader(pd.records, 'client', txnOpts);
         if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
         const response: PartitionResponse = {
           index: pd.index,
