@@ -9,6 +9,8 @@ usage: txn_confluent.py BOOTSTRAP MODE ARGS...
                               assigns every partition from the beginning (no group) with
                               isolation.level ISOLATION, reads to the end; prints the records
                               as JSON [{partition, offset, value}]
+  fill TOPIC N                non-transactional: values "0".."N-1", record i to partition
+                              i % partitions; prints {"ok": true}
 """
 import json
 import sys
@@ -55,10 +57,27 @@ def consume(bootstrap, topic, parts, isolation):
     print(json.dumps(out))
 
 
+def fill(bootstrap, topic, n):
+    p = Producer({'bootstrap.servers': bootstrap, 'linger.ms': 20})
+    parts = len(p.list_topics(topic, timeout=10).topics[topic].partitions)
+    for i in range(int(n)):
+        while True:
+            try:
+                p.produce(topic, value=str(i).encode(), partition=i % parts)
+                break
+            except BufferError:
+                p.poll(0.1)
+    if p.flush(30) != 0:
+        raise SystemExit('records left undelivered')
+    print(json.dumps({'ok': True}))
+
+
 if __name__ == '__main__':
     mode = sys.argv[2]
     if mode == 'produce':
         produce(sys.argv[1], sys.argv[3], sys.argv[4], sys.argv[5])
+    elif mode == 'fill':
+        fill(sys.argv[1], sys.argv[3], sys.argv[4])
     elif mode == 'consume':
         consume(sys.argv[1], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
