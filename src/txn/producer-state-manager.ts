@@ -236,6 +236,8 @@ export class ProducerStateManager {
    * that is ongoing or whose marker is not below the high watermark yet; null when none.
    */
   firstUnstableOffset(highWatermark: number): number | null {
+    // Every append asks: no transaction at all costs two length checks.
+    if (this.ongoingTxns.size === 0 && this.unreplicatedTxns.length === 0) return null;
     while (this.unreplicatedTxns.length > 0 && this.unreplicatedTxns[0]!.lastOffset < highWatermark) this.unreplicatedTxns.shift();
     let first: number | null = null;
     for (const offset of this.ongoingTxns.keys()) {
