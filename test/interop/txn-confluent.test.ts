@@ -3,8 +3,8 @@
 // both), at the offsets Kafka gives them (a marker takes an offset after each transaction), also
 // after a SIGKILL and restart (the aborted-transaction index is read back). Then a
 // consume-transform-produce loop with send_offsets_to_transaction processes 100,000 records while
-// the broker is SIGKILLed and restarted in the middle: the output read with read_committed holds
-// each input exactly once, in input order per partition.
+// the broker is SIGKILLed and restarted twice in the middle: the output read with read_committed
+// holds each input exactly once, in input order per partition.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -60,7 +60,7 @@ describe('confluent-kafka transactions', () => {
     assert.deepEqual([byPartition(after, 0), byPartition(after, 1)], [[...committed0, [12, '1-0']], [...committed1, [11, '1-1']]]);
   });
 
-  test('consume-transform-produce of 100,000 records with send_offsets_to_transaction through a SIGKILL and restart: each input once in the output', { timeout: 300_000 }, async (t) => {
+  test('consume-transform-produce of 100,000 records with send_offsets_to_transaction through two SIGKILLs and restarts: each input once in the output', { timeout: 300_000 }, async (t) => {
     const N = 100_000;
     const PARTITIONS = 3;
     const c = await WireClient.connect(broker.bootstrap);
@@ -75,14 +75,17 @@ describe('confluent-kafka transactions', () => {
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    let atKill = 0;
+    const atKill: number[] = [];
     try {
-      // Mid-stream: a quarter of the output written (committed or not), the loop still running.
-      await waitFor(async () => (await storedCount(broker.bootstrap, 'eos-out', PARTITIONS)) >= N / 4, { timeoutMs: 120_000, intervalMs: 5, what: 'a quarter of the output written' });
-      atKill = await storedCount(broker.bootstrap, 'eos-out', PARTITIONS);
-      assert.ok(atKill < N, 'the broker is killed while the loop is running');
-      await broker.kill('SIGKILL');
-      await broker.restart();
+      // Mid-stream, twice: a quarter and then 60% of the output written (committed or not), the loop still running.
+      for (const share of [0.25, 0.6]) {
+        await waitFor(async () => (await storedCount(broker.bootstrap, 'eos-out', PARTITIONS)) >= N * share, { timeoutMs: 120_000, intervalMs: 5, what: `${share * 100}% of the output written` });
+        const stored = await storedCount(broker.bootstrap, 'eos-out', PARTITIONS);
+        assert.ok(stored < N, 'the broker is killed while the loop is running');
+        atKill.push(stored);
+        await broker.kill('SIGKILL');
+        await broker.restart();
+      }
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([exited, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the loop did not finish\n${stderr.slice(-3000)}`)), 200_000)))]);
       clearTimeout(timer);
@@ -92,7 +95,7 @@ describe('confluent-kafka transactions', () => {
     }
     const stats = JSON.parse(stdout) as { transactions: number; aborted: number; restarts: number; errors: string[] };
     assert.ok(stats.transactions > 0, stdout);
-    t.diagnostic(`output records at the kill: ${atKill}; loop: ${stdout.trim()}`);
+    t.diagnostic(`output records at the kills: ${atKill.join(', ')}; loop: ${stdout.trim()}`);
 
     const out = await consume(broker.bootstrap, 'eos-out', PARTITIONS, 'read_committed');
     const seen = new Uint8Array(N);

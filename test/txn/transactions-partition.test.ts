@@ -135,4 +135,23 @@ describe('transactions on a partition', () => {
     assert.ok(marker(q, 2, true).ok);
     assert.equal(q.lastStableOffset, 8);
   });
+
+  test('a clean restart takes open transactions from the shutdown snapshot (Kafka\'s currentTxnFirstOffset)', () => {
+    const { p, dir } = setup();
+    assert.ok(plain(p, 'a').ok); // 0
+    assert.ok(txnData(p, 8, 2).ok); // 1..2
+    assert.ok(txnData(p, 9, 1).ok); // 3
+    p.producerState.snapshotAtShutdown(p.logEndOffset);
+    p.log.close();
+    cleanups.shift();
+    const q = open(dir, true);
+    cleanups.unshift(() => q.log.close());
+    assert.equal(q.lastStableOffset, 1);
+    assert.equal(q.producerState.ongoingTxnCount, 2);
+    assert.ok(marker(q, 8, false).ok); // 4
+    assert.equal(q.lastStableOffset, 3);
+    assert.deepEqual(q.log.collectAbortedTxns(0, 5), [{ producerId: 8, firstOffset: 1, lastOffset: 4, lastStableOffset: 3 }]);
+    assert.ok(marker(q, 9, true).ok);
+    assert.equal(q.lastStableOffset, 6);
+  });
 });
