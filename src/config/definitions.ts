@@ -72,6 +72,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Members per group', min: 1 },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout', min: 1 },
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this', min: 1 },
+  { name: 'transaction.partition.verification.enable', type: 'boolean', default: true, doc: 'A transactional batch that opens its producer\'s transaction on a partition is accepted only if the coordinator has the partition in that transaction (KIP-890)' },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state', min: 1, readOnly: true },
   { name: 'transaction.state.log.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __transaction_state', min: 1 },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: 10000, doc: 'How often transactions past their timeout are aborted', min: 1 },

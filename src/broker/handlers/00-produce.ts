@@ -15,13 +15,14 @@ import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { autoCreateTopics } from '../auto-create.js';
 import { CloseConnection } from '../dispatcher.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import type { Partition } from '../partition.js';
+import type { Partition, TxnVerifier } from '../partition.js';
 
 type ProduceRequest = RequestOf<typeof Produce>;
 type ProduceResponse = ResponseOf<typeof Produce>;
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+const NO_VERIFICATION: TxnVerifier = { verifyPartition: () => true };
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = []): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
@@ -40,7 +41,8 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   const appended: Appended[] = [];
   // KIP-890 part 1: a transactional batch that would open its producer's transaction on a
   // partition is checked against the transaction coordinator first.
-  const txnOpts = req.transactionalId !== null ? { transactionalId: req.transactionalId, verifier: ctx.txn.coordinator } : undefined;
+  // transaction.partition.verification.enable=false accepts it, as Kafka does then.
+  const txnOpts = req.transactionalId === null ? undefined : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION };
   const responses = req.topicData.map((td) => {
     const topic = topics.get(td.name);
     return {
