@@ -1,7 +1,8 @@
 // kafkajs transactions (idempotent producer with a transactionalId) against a broker process:
 // a committed transaction, an aborted one and another committed one; a read_committed consumer
 // (kafkajs' default, readUncommitted: false) gets only the committed records, a read_uncommitted
-// one all of them, each partition in produce order.
+// one all of them, each partition in produce order; offsets sent with sendOffsets count once their
+// transaction commits and never when it aborts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
@@ -67,5 +68,29 @@ describe('kafkajs transactions', () => {
       [[0, '0-0'], [1, '0-2'], [3, '1-0'], [4, '1-2'], [6, '2-0']],
       [[0, '0-1'], [1, '0-3'], [3, '1-1'], [4, '1-3'], [6, '2-1']],
     ]);
+  });
+
+  test('sendOffsets: offsets committed in a transaction count once it commits, never when it aborts', { timeout: 60_000 }, async () => {
+    const producer = kafka.producer({ transactionalId: 'kafkajs-offsets', idempotent: true, maxInFlightRequests: 1 });
+    const admin = kafka.admin();
+    await Promise.all([producer.connect(), admin.connect()]);
+    try {
+      const offsetsOf = async () => (await admin.fetchOffsets({ groupId: 'kafkajs-eos', topics: [TOPIC] }))[0]!.partitions.map((p) => [p.partition, p.offset]).sort();
+      const withOffsets = async (offset: number, commit: boolean) => {
+        const tx = await producer.transaction();
+        await tx.send({ topic: TOPIC, messages: [{ partition: 0, value: `offsets-${offset}` }] });
+        await tx.sendOffsets({ consumerGroupId: 'kafkajs-eos', topics: [{ topic: TOPIC, partitions: [{ partition: 0, offset: String(offset) }, { partition: 1, offset: String(offset + 1) }] }] });
+        if (commit) await tx.commit();
+        else await tx.abort();
+      };
+      await withOffsets(3, true);
+      assert.deepEqual(await offsetsOf(), [[0, '3'], [1, '4']]);
+      await withOffsets(5, false);
+      assert.deepEqual(await offsetsOf(), [[0, '3'], [1, '4']]);
+      await withOffsets(7, true);
+      assert.deepEqual(await offsetsOf(), [[0, '7'], [1, '8']]);
+    } finally {
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    }
   });
 });
