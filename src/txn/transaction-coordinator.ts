@@ -481,7 +481,7 @@ export class TransactionCoordinator {
     };
   }
 
-  /** ListTransactions: filtered by state names, producer ids and (v1) running at least durationMs. */
+  /** ListTransactions: filtered by state names, producer ids and (v1) started more than durationMs ago. */
   list(stateFilters: readonly string[], producerIdFilters: readonly number[], durationMs: number): Array<{ transactionalId: string; producerId: number; transactionState: string }> {
     const states = new Set(stateFilters);
     const pids = new Set(producerIdFilters);
@@ -492,7 +492,8 @@ export class TransactionCoordinator {
       if (m.state === TxnState.Dead) continue;
       if (states.size > 0 && !states.has(name)) continue;
       if (pids.size > 0 && !pids.has(m.producerId)) continue;
-      if (durationMs >= 0 && (m.state !== TxnState.Ongoing || now - m.txnStartTimestamp < durationMs)) continue;
+      // KIP-994, as Kafka's listTransactionStates: started more than durationMs ago.
+      if (durationMs >= 0 && now - m.txnStartTimestamp <= durationMs) continue;
       out.push({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: name });
     }
     return out;

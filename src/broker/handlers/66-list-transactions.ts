@@ -1,6 +1,6 @@
 // ListTransactions: v0-1 (kafka-transactions.sh list, Admin.listTransactions). Behaviour: every
-// transactional id, filtered by state names and producer ids, and (v1, KIP-994) by running for at
-// least duration_filter ms (ongoing ones only); state names this broker does not know are echoed in
+// transactional id, filtered by state names and producer ids, and (v1, KIP-994) by having started
+// more than duration_filter ms ago; state names this broker does not know are echoed in
 // unknown_state_filters, as Kafka does.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ListTransactions } from '../../protocol/messages/index.js';
