@@ -492,7 +492,7 @@ export class TransactionCoordinator {
       if (m.state === TxnState.Dead) continue;
       if (states.size > 0 && !states.has(name)) continue;
       if (pids.size > 0 && !pids.has(m.producerId)) continue;
-      // KIP-994, as Kafka's listTransactionStates: started more than durationMs ago.
+      // KIP-994: started more than durationMs ago.
       if (durationMs >= 0 && now - m.txnStartTimestamp <= durationMs) continue;
       out.push({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: name });
     }
