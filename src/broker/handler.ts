@@ -3,6 +3,7 @@ import type { BrokerInfo, MetadataImage } from '../cluster/metadata-image.js';
 import type { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
+import type { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { Clock } from '../util/clock.js';
@@ -42,6 +43,13 @@ export interface GroupsPort {
   ensureStorage(): Promise<void>;
 }
 
+/** The transaction coordinator and its storage, __transaction_state (created on first use). */
+export interface TransactionsPort {
+  readonly coordinator: TransactionCoordinator;
+  /** Resolves once __transaction_state exists. */
+  ensureStorage(): Promise<void>;
+}
+
 /** Producer ids for idempotent producers (InitProducerId); each is handed out once, ever. */
 export interface ProducerIdsPort {
   /** Rejects when no id can be reserved right now (the metadata could not be written). */
@@ -59,6 +67,7 @@ export interface RequestContext {
   /** Cluster mode: the metadata the controller's requests update. Null on a single node, which has no controller. */
   readonly cluster: BrokerMetadata | null;
   readonly groups: GroupsPort;
+  readonly txn: TransactionsPort;
   readonly producerIds: ProducerIdsPort;
   readonly delayed: DelayedOperations;
   readonly clock: Clock;

@@ -1,8 +1,8 @@
 import type { ControllerResult } from '../cluster/controller.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
-import type { CoordinatorLog } from '../group/coordinator-log.js';
+import type { CoordinatorLog, StoredRecord, TxnWrite } from '../group/coordinator-log.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { batchLastOffset, batchSize } from '../record/batch-header.js';
+import { CONTROL_FLAG, TRANSACTIONAL_FLAG, batchAttributes, batchLastOffset, batchProducerId, batchSize } from '../record/batch-header.js';
 import { buildBatch } from '../record/builder.js';
 import { iterateRecords } from '../record/records.js';
 import type { PartitionsPort } from './handler.js';
@@ -20,7 +20,11 @@ export class CoordinatorAppendError extends Error {
   }
 }
 
-/** __consumer_offsets as the group coordinator sees it: created through the controller on first use, compacted. */
+/**
+ * An internal topic as its coordinator sees it (__consumer_offsets for groups,
+ * __transaction_state for transactions): created through the controller on first use,
+ * compacted, written through each partition's one append path with origin 'coordinator'.
+ */
 export class OffsetsTopic implements CoordinatorLog {
   readonly partitionCount: number;
   private creating: Promise<void> | null = null;
@@ -30,12 +34,18 @@ export class OffsetsTopic implements CoordinatorLog {
     private readonly image: () => MetadataImage,
     private readonly create: (partitionCount: number) => Promise<ControllerResult>,
     defaultPartitionCount: number,
+    readonly name: string = OFFSETS_TOPIC,
   ) {
-    this.partitionCount = image().topic(OFFSETS_TOPIC)?.partitions.length ?? defaultPartitionCount;
+    this.partitionCount = image().topic(name)?.partitions.length ?? defaultPartitionCount;
   }
 
   get exists(): boolean {
-    return this.image().topic(OFFSETS_TOPIC) !== undefined;
+    return this.image().topic(this.name) !== undefined;
+  }
+
+  leaderEpoch(partition: number): number {
+    const p = this.partitions.partition(this.name, partition);
+    return p && p.isLeader ? p.leaderEpoch : -1;
   }
 
   ensure(): Promise<void> {
@@ -43,7 +53,7 @@ export class OffsetsTopic implements CoordinatorLog {
     this.creating ??= this.create(this.partitionCount).then(
       (out) => {
         this.creating = null;
-        if (out.errorCode !== ErrorCode.NONE && out.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${out.message}`);
+        if (out.errorCode !== ErrorCode.NONE && out.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw new Error(`cannot create ${this.name}: ${out.message}`);
       },
       (err: unknown) => {
         this.creating = null;
@@ -53,15 +63,16 @@ export class OffsetsTopic implements CoordinatorLog {
     return this.creating;
   }
 
-  append(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>): void {
-    const p = this.partitions.partition(OFFSETS_TOPIC, partition);
-    if (!p) throw new CoordinatorAppendError(ErrorCode.NOT_COORDINATOR, `${OFFSETS_TOPIC}-${partition} is not hosted here`);
-    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))), 'coordinator');
-    if (!out.ok) throw new CoordinatorAppendError(out.errorCode, `append to ${OFFSETS_TOPIC}-${partition} failed: ${out.message}`);
+  append(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>, txn?: TxnWrite): void {
+    const p = this.partitions.partition(this.name, partition);
+    if (!p) throw new CoordinatorAppendError(ErrorCode.NOT_COORDINATOR, `${this.name}-${partition} is not hosted here`);
+    const opts = txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, transactional: true } : {};
+    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value })), opts), 'coordinator');
+    if (!out.ok) throw new CoordinatorAppendError(out.errorCode, `append to ${this.name}-${partition} failed: ${out.message}`);
   }
 
-  *readAll(partition: number): Iterable<{ key: Buffer | null; value: Buffer | null }> {
-    const p = this.partitions.partition(OFFSETS_TOPIC, partition);
+  *readAll(partition: number): Iterable<StoredRecord> {
+    const p = this.partitions.partition(this.name, partition);
     if (!p) return;
     let offset = p.logStartOffset;
     const end = p.logEndOffset;
@@ -73,8 +84,12 @@ export class OffsetsTopic implements CoordinatorLog {
       while (at + 12 <= buf.length) {
         const size = batchSize(buf, at);
         if (at + size > buf.length) break;
+        const attributes = batchAttributes(buf, at);
+        const producerId = batchProducerId(buf, at);
+        const isTransactional = (attributes & TRANSACTIONAL_FLAG) !== 0;
+        const isControl = (attributes & CONTROL_FLAG) !== 0;
         for (const r of iterateRecords(buf, at)) {
-          if (r.offset >= offset) yield { key: r.key, value: r.value };
+          if (r.offset >= offset) yield { key: r.key, value: r.value, producerId, isTransactional, isControl };
         }
         last = batchLastOffset(buf, at);
         at += size;

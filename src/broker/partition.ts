@@ -2,7 +2,9 @@
  * One partition's replica on this broker (Kafka's Partition): its role from the metadata
  * image (leader or follower), leader epoch, ISR and the progress of the other replicas, and the
  * one append path for its records. The log owns the high watermark; maybeIncrementLeaderHW is
- * the only place it moves forward, and every move wakes the operations waiting on it.
+ * the only place it moves forward, and every move wakes the operations waiting on it. The last
+ * stable offset (what read_committed consumers may read) is the high watermark held back by the
+ * oldest open transaction; it moves with the high watermark, since a marker is an append.
  */
 import type { PartitionState } from '../cluster/metadata-image.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -11,7 +13,7 @@ import type { CompressionCodec } from '../record/compression.js';
 import { validateProducePayload, type ProduceSummary } from '../record/validate.js';
 import { InvalidBatchError } from '../storage/errors.js';
 import type { AppendResult, Log, ReadResult } from '../storage/log.js';
-import { APPEND, ProducerStateManager, incrementSequence } from '../txn/producer-state-manager.js';
+import { APPEND, ProducerStateManager, incrementSequence, readMarker } from '../txn/producer-state-manager.js';
 import { storageErrorMessage } from './storage-errors.js';
 
 /** Who hands records to the log: clients are validated fully, replicas keep the leader's offsets. */
@@ -21,6 +23,22 @@ export type AppendOutcome =
   /** `duplicate`: an idempotent retry of a batch already stored; `result` gives where it was stored and nothing was written. */
   | { ok: true; result: AppendResult; facts: ProduceSummary; duplicate?: true }
   | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
+
+/** The transaction coordinator's answer to "is this partition in that producer's transaction?". */
+export interface TxnVerifier {
+  verifyPartition(transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): boolean;
+}
+
+export interface AppendOptions {
+  /** The produce request's transactional id. */
+  transactionalId?: string | null;
+  /**
+   * KIP-890 part 1: asked before a transactional batch opens its producer's transaction on this
+   * partition. Without a yes such a batch is refused, so a write that arrives after its
+   * transaction ended can never leave a transaction open here.
+   */
+  verifier?: TxnVerifier;
+}
 
 /** What the leader knows of another replica (filled by follower fetches once replication exists). */
 export interface ReplicaProgress {
@@ -56,6 +74,9 @@ export class Partition {
   private committed = 0;
   /** Appended batches above the high watermark: [end offset, appendedBytes after them]. */
   private readonly uncommitted: Array<[number, number]> = [];
+  /** The same for read_committed readers: bytes below the last stable offset, and batches above it. */
+  private stable = 0;
+  private readonly unstable: Array<[number, number]> = [];
 
   constructor(
     readonly topic: string,
@@ -93,6 +114,16 @@ export class Partition {
   /** Bytes a follower could have read since this process started (appended, committed or not). */
   get appendedBytesTotal(): number {
     return this.appendedBytes;
+  }
+  /** The same for read_committed consumers (bytes below the last stable offset). */
+  get stableBytes(): number {
+    return this.stable;
+  }
+  /** The high watermark, held back by the first offset of the oldest unfinished transaction. */
+  get lastStableOffset(): number {
+    const hw = this.log.highWatermark;
+    const first = this.producerState.firstUnstableOffset(hw);
+    return first === null ? hw : Math.min(first, hw);
   }
 
   /** This broker leads the partition from now on, in the image's epoch. */
@@ -139,6 +170,8 @@ export class Partition {
     if (hw <= this.log.highWatermark) return false;
     this.log.updateHighWatermark(hw);
     while (this.uncommitted.length > 0 && this.uncommitted[0]![0] <= this.log.highWatermark) this.committed = this.uncommitted.shift()![1];
+    const lso = this.lastStableOffset;
+    while (this.unstable.length > 0 && this.unstable[0]![0] <= lso) this.stable = this.unstable.shift()![1];
     this.onChange(this);
     return true;
   }
@@ -149,7 +182,7 @@ export class Partition {
    * rewritten only when the topic asks for it, and appended at the log end with this leader's
    * epoch. Nothing is written unless all of it is valid.
    */
-  appendRecordsToLeader(records: Buffer, origin: Exclude<AppendOrigin, 'replication'>): AppendOutcome {
+  appendRecordsToLeader(records: Buffer, origin: Exclude<AppendOrigin, 'replication'>, opts: AppendOptions = {}): AppendOutcome {
     if (this.role !== 'leader') return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `This broker does not lead ${this.topic}-${this.index}` };
     const v = validateProducePayload(records);
     if (!v.ok) return { ok: false, errorCode: v.errorCode, message: v.message };
@@ -173,7 +206,7 @@ export class Partition {
       // Kafka's LogValidator: a batch with a producer id carries a sequence.
       if (v.baseSequence < 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: `Invalid sequence number ${v.baseSequence} in record batch with producerId ${v.producerId}` };
       lastSeq = incrementSequence(v.baseSequence, v.batches[0]!.lastOffsetDelta);
-      const check = this.producerState.checkClientBatch(v.producerId, v.producerEpoch, v.baseSequence, lastSeq, this.log.logEndOffset);
+      const check = this.producerState.checkClientBatch(v.producerId, v.producerEpoch, v.baseSequence, lastSeq, this.log.logEndOffset, v.isTransactional);
       if (check !== APPEND) {
         if (check.kind === 'refused') return { ok: false, errorCode: check.errorCode, message: check.message };
         if (check.kind === 'duplicate') {
@@ -181,6 +214,27 @@ export class Partition {
           const d = check.batch;
           return { ok: true, duplicate: true, facts: v, result: { baseOffset: d.firstOffset, lastOffset: d.lastOffset, logAppendTime: d.timestamp, size: 0, batchCount: 0 } };
         }
+      }
+      if (v.isTransactional && !this.producerState.hasOngoingTxn(v.producerId) && !(opts.verifier?.verifyPartition(opts.transactionalId ?? null, v.producerId, v.producerEpoch, this.topic, this.index) ?? false)) {
+        return { ok: false, errorCode: ErrorCode.INVALID_TXN_STATE, message: `${this.topic}-${this.index} is not part of an ongoing transaction of producer ${v.producerId} with epoch ${v.producerEpoch}` };
+      }
+    } else if (origin === 'client' && v.isTransactional) {
+      return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'a transactional batch must carry a producer id' };
+    }
+    // Coordinator writes with a producer id: transaction markers, and the group coordinator's
+    // transactional offset commits (no sequence).
+    const coordinatorTxn = origin === 'coordinator' && v.producerId >= 0;
+    let marker: { commit: boolean; coordinatorEpoch: number } | null = null;
+    if (coordinatorTxn) {
+      if (v.isControl) {
+        if (v.batchCount !== 1) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'a transaction marker is one control batch' };
+        marker = readMarker(records, v.batches[0]!.position);
+        if (marker === null) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'a control batch without a transaction marker' };
+        const check = this.producerState.checkMarker(v.producerId, v.producerEpoch, marker.coordinatorEpoch);
+        if (check.kind === 'refused') return { ok: false, errorCode: check.errorCode, message: check.message };
+      } else {
+        const e = this.producerState.entry(v.producerId);
+        if (e && v.producerEpoch < e.epoch) return { ok: false, errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `producer ${v.producerId} epoch ${v.producerEpoch} is older than ${e.epoch}` };
       }
     }
     let facts = v;
@@ -207,17 +261,33 @@ export class Partition {
       if (err instanceof InvalidBatchError) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: err.message };
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
     }
+    const timestamp = result.logAppendTime >= 0 ? result.logAppendTime : facts.batches[0]!.maxTimestamp;
     if (idempotent) {
       this.producerState.update(v.producerId, v.producerEpoch, {
         firstSeq: v.baseSequence,
         lastSeq,
         firstOffset: result.baseOffset,
         lastOffset: result.lastOffset,
-        timestamp: result.logAppendTime >= 0 ? result.logAppendTime : facts.batches[0]!.maxTimestamp,
-      });
+        timestamp,
+      }, v.isTransactional);
+    } else if (coordinatorTxn) {
+      if (marker !== null) {
+        const done = this.producerState.completeTxn(v.producerId, v.producerEpoch, marker.commit, marker.coordinatorEpoch, result.baseOffset, timestamp);
+        if (done.aborted) {
+          try {
+            this.log.appendAbortedTxn(done.aborted);
+          } catch (err) {
+            // The marker is in the log: a restart rebuilds the entry from it.
+            return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
+          }
+        }
+      } else if (v.isTransactional) {
+        this.producerState.updateTxnOnly(v.producerId, v.producerEpoch, result.baseOffset, timestamp);
+      }
     }
     this.appendedBytes += result.size;
     this.uncommitted.push([result.lastOffset + 1, this.appendedBytes]);
+    this.unstable.push([result.lastOffset + 1, this.appendedBytes]);
     // Followers long-polling this partition wait for appended bytes, not committed ones.
     if (!this.maybeIncrementLeaderHW() && this.replicas.length > 1) this.onChange(this);
     return { ok: true, result, facts };
@@ -254,7 +324,7 @@ export class Partition {
           if (err instanceof InvalidBatchError) return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: err.message };
           return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: storageErrorMessage(err, this.topic, this.index) };
         }
-        this.producerState.applyBatches(records, result.baseOffset);
+        this.producerState.applyBatches(records, result.baseOffset, this.log);
         this.appendedBytes += result.size;
         out = { ok: true, result, facts: v };
       }

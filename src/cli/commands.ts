@@ -570,6 +570,59 @@ async function groupLag(admin: Admin, group: string) {
   return { description: d, rows, totalLag };
 }
 
+// ---------------------------------------------------------------- txn
+
+function txnCommands(): Command {
+  const txn = new Command('txn').description('list, describe and abort transactions');
+
+  withCommon(txn.command('list'))
+    .alias('ls')
+    .description('list transactional ids and the state of their transactions')
+    .option('-s, --state <list>', 'comma-separated states (Ongoing, PrepareCommit, CompleteCommit, ...)')
+    .addHelpText('after', '\nExample:\n  samsa txn list -s Ongoing\n')
+    .action(async (o: Common & { state?: string }) => {
+      await session(o, async (_c, admin) => {
+        const list = await admin.listTransactions(o.state ? o.state.split(',').map((x) => x.trim()) : []);
+        if (isJson(o)) json(list);
+        else out(table(['TRANSACTIONAL-ID', 'COORDINATOR', 'PRODUCER-ID', 'STATE'], list.map((t) => [t.transactionalId, t.coordinator, t.producerId, t.state])));
+      });
+    });
+
+  withCommon(txn.command('describe'))
+    .description('state, producer id and epoch, timeout, start time and partitions of a transactional id')
+    .argument('<transactional-id>', 'transactional id')
+    .addHelpText('after', '\nExample:\n  samsa txn describe orders-tx\n')
+    .action(async (id: string, o: Common) => {
+      await session(o, async (_c, admin) => {
+        const t = await admin.describeTransaction(id);
+        if (isJson(o)) return json(t);
+        out(
+          table(
+            ['TRANSACTIONAL-ID', 'COORDINATOR', 'PRODUCER-ID', 'EPOCH', 'STATE', 'TIMEOUT-MS', 'START', 'PARTITIONS'],
+            [[t.transactionalId, t.coordinator, t.producerId, t.producerEpoch, t.transactionState, t.transactionTimeoutMs, t.transactionStartTimeMs >= 0 ? new Date(t.transactionStartTimeMs).toISOString() : '-', t.topics.map((x) => `${x.topic}:${x.partitions.join(',')}`).join(' ') || '-']],
+          ),
+        );
+      });
+    });
+
+  withCommon(txn.command('abort'))
+    .description('abort a producer\'s open (hanging) transaction on one partition with an abort marker')
+    .requiredOption('-t, --topic <topic>', 'topic')
+    .requiredOption('-p, --partition <n>', 'partition')
+    .requiredOption('--producer-id <id>', 'producer id (see samsa topic describe-producers)')
+    .addHelpText('after', '\nExample:\n  samsa txn abort -t orders -p 0 --producer-id 4001\n')
+    .action(async (o: Common & { topic: string; partition: string; producerId: string }) => {
+      await session(o, async (_c, admin) => {
+        const partition = parseIntArg(o.partition, 'partition', 0);
+        const producerId = parseIntArg(o.producerId, 'producer id', 0);
+        const r = await admin.abortTransaction(o.topic, partition, producerId);
+        if (isJson(o)) return json({ topic: o.topic, partition, producerId, ...r });
+        out(`aborted the transaction of producer ${producerId} (epoch ${r.producerEpoch}) on ${o.topic}/${partition} begun at offset ${r.startOffset}\n`);
+      });
+    });
+  return txn;
+}
+
 function groupCommands(): Command {
   const group = new Command('group').description('list, describe, seek and delete consumer groups');
 
@@ -943,6 +996,7 @@ function program(): Command {
   p.addCommand(produceCommand());
   p.addCommand(consumeCommand());
   p.addCommand(groupCommands());
+  p.addCommand(txnCommands());
   p.addCommand(clusterCommands());
   p.addCommand(perfCommands());
   p.addCommand(profileCommands());

@@ -1,6 +1,7 @@
 // Admin calls: topics, configs, partitions, offsets, groups, cluster. Each routes to the broker
 // Kafka expects (controller for topic changes on older brokers, leaders for ListOffsets, the group
-// coordinator for group calls) and turns error codes into KafkaError.
+// coordinator for group calls, the transaction coordinator for transaction calls) and turns
+// error codes into KafkaError.
 import {
   AlterConfigs,
   CreatePartitions,
@@ -12,13 +13,16 @@ import {
   DescribeGroups,
   DescribeLogDirs,
   DescribeProducers,
+  DescribeTransactions,
   FindCoordinator,
   IncrementalAlterConfigs,
   ListGroups,
   ListOffsets,
+  ListTransactions,
   OffsetCommit,
   OffsetDelete,
   OffsetFetch,
+  WriteTxnMarkers,
 } from '../protocol/messages/index.js';
 import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
 import type { Connection } from './connection.js';
@@ -363,6 +367,51 @@ export class Admin {
       );
       return new Map([...out].sort((a, b) => a[0] - b[0]));
     });
+  }
+
+  // ---- transactions ----
+
+  /** ListTransactions on every broker (each lists the transactional ids it coordinates). */
+  async listTransactions(states: string[] = []): Promise<{ transactionalId: string; producerId: number; state: string; coordinator: number }[]> {
+    const md = await this.client.metadata([]);
+    const out: { transactionalId: string; producerId: number; state: string; coordinator: number }[] = [];
+    for (const b of md.brokers) {
+      const conn = await this.client.broker(b.nodeId);
+      const res = await conn.send(ListTransactions, { stateFilters: states, producerIdFilters: [], durationFilter: -1 });
+      check(res.errorCode, `list transactions on broker ${b.nodeId}`);
+      for (const t of res.transactionStates) out.push({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState, coordinator: b.nodeId });
+    }
+    return out.sort((a, b) => a.transactionalId.localeCompare(b.transactionalId));
+  }
+
+  /** DescribeTransactions at the transactional id's coordinator. */
+  async describeTransaction(transactionalId: string) {
+    const node = await this.findCoordinator(transactionalId, 1);
+    const conn = await this.client.broker(node);
+    const res = await conn.send(DescribeTransactions, { transactionalIds: [transactionalId] });
+    const t = res.transactionStates[0];
+    if (!t) throw new ClientError('PROTOCOL', 'empty DescribeTransactions response');
+    check(t.errorCode, `describe transaction ${transactionalId}`);
+    return { ...t, coordinator: node };
+  }
+
+  /**
+   * Aborts a producer's open transaction on one partition (kafka-transactions.sh abort, for a
+   * hanging transaction): an abort marker with the producer's epoch and coordinator epoch from
+   * DescribeProducers, written by the partition's leader.
+   */
+  async abortTransaction(topic: string, partition: number, producerId: number): Promise<{ producerEpoch: number; coordinatorEpoch: number; startOffset: number }> {
+    const producers = await this.describeProducers(topic, [partition]);
+    const p = producers.get(partition)?.find((x) => x.producerId === producerId);
+    if (!p) throw new ClientError('NOT_FOUND', `producer ${producerId} has no state on ${topic}/${partition}`);
+    if (p.currentTxnStartOffset < 0) throw new ClientError('NOT_FOUND', `producer ${producerId} has no open transaction on ${topic}/${partition}`);
+    const leader = await this.client.leaderOf(topic, partition, false);
+    const conn = await this.client.broker(leader);
+    const res = await conn.send(WriteTxnMarkers, {
+      markers: [{ producerId, producerEpoch: p.producerEpoch, transactionResult: false, topics: [{ name: topic, partitionIndexes: [partition] }], coordinatorEpoch: Math.max(0, p.coordinatorEpoch) }],
+    });
+    for (const m of res.markers) for (const t of m.topics) for (const r of t.partitions) check(r.errorCode, `abort marker on ${topic}/${r.partitionIndex}`);
+    return { producerEpoch: p.producerEpoch, coordinatorEpoch: p.coordinatorEpoch, startOffset: p.currentTxnStartOffset };
   }
 
   // ---- groups ----

@@ -3,7 +3,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import type { CoordinatorLog, CoordinatorSettings } from './coordinator-log.js';
-import { Group, type JoinResult, type Member, type SyncResult } from './group.js';
+import { Group, completeTxnOffsets, type JoinResult, type Member, type SyncResult } from './group.js';
 import { GroupStore } from './group-store.js';
 
 export interface JoinRequest {
@@ -551,6 +551,44 @@ export class GroupCoordinator {
     this.store.storeOffsets(this.getOrCreate(groupId), offsets);
   }
 
+  /**
+   * TxnOffsetCommit (KIP-447): a member id and generation, when given, must be the group's
+   * current ones; without them (generation -1) any group may be written to, as Kafka allows.
+   */
+  txnCommitAllowed(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): number {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const g = this.groups.get(groupId);
+    if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && memberId === '') return ErrorCode.NONE;
+    if (groupInstanceId !== null && g.staticMembers.get(groupInstanceId) !== undefined && g.staticMembers.get(groupInstanceId) !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (!g.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return ErrorCode.NONE;
+  }
+
+  /** Writes offsets into the producer's transaction; they count once its commit marker arrives. */
+  commitTxnOffsets(groupId: string, txn: { producerId: number; producerEpoch: number }, offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
+    this.store.storeTxnOffsets(this.getOrCreate(groupId), txn, offsets);
+  }
+
+  /**
+   * A marker of `producerId` was written to __consumer_offsets partition `partition` (Kafka's
+   * onTransactionCompleted): the transaction's offsets of the groups stored there become
+   * committed offsets, or are dropped.
+   */
+  onTxnCompleted(producerId: number, partition: number, commit: boolean): void {
+    for (const g of this.groups.values()) {
+      if (g.pendingTxnOffsets.has(producerId) && this.partitionFor(g.groupId) === partition) completeTxnOffsets(g, producerId, commit);
+    }
+  }
+
+  /** Whether an offset of the group waits for a transaction's end (OffsetFetch answers UNSTABLE_OFFSET_COMMIT for it when asked for stable offsets). */
+  hasPendingTxnOffset(g: Group, key: string): boolean {
+    for (const pending of g.pendingTxnOffsets.values()) if (pending.has(key)) return true;
+    return false;
+  }
+
   deleteOffsets(g: Group, keys: string[]): void {
     this.store.deleteOffsets(g, keys);
   }
@@ -582,7 +620,7 @@ export class GroupCoordinator {
         this.store.deleteOffsets(g, expired);
         this.log.info({ group: g.groupId, expired: expired.length }, 'expired committed offsets');
       }
-      if (g.offsets.size === 0 && g.members.size === 0) {
+      if (g.offsets.size === 0 && g.members.size === 0 && g.pendingTxnOffsets.size === 0) {
         this.store.tombstoneGroup(g.groupId);
         g.transition('Dead', this.clock.now());
         g.cancelTimers();

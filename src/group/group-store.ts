@@ -4,8 +4,9 @@
  * coordinator decides; this writes down what it decided and reads it back.
  */
 import type { Clock } from '../util/clock.js';
-import type { CoordinatorLog } from './coordinator-log.js';
-import { splitOffsetKey, type Group } from './group.js';
+import type { CoordinatorLog, TxnWrite } from './coordinator-log.js';
+import { ControlType } from '../record/records.js';
+import { completeTxnOffsets, splitOffsetKey, type Group } from './group.js';
 import { decodeCoordinatorRecord, groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue, partitionForGroup } from './records.js';
 
 export class GroupStore {
@@ -25,8 +26,19 @@ export class GroupStore {
   load(groups: Map<string, Group>, create: (groupId: string) => Group, only?: readonly number[]): void {
     const partitions = only ?? Array.from({ length: this.log.partitionCount }, (_, i) => i);
     for (const p of partitions) {
+      // Groups with transactional offsets pending in this partition, by producer id.
+      const pendingIn = new Map<number, Set<Group>>();
       for (const rec of this.log.readAll(p)) {
         if (!rec.key) continue;
+        const producerId = rec.producerId ?? -1;
+        if (rec.isControl) {
+          if (producerId < 0 || rec.key.length < 4) continue;
+          const type = rec.key.readInt16BE(2);
+          if (type !== ControlType.COMMIT && type !== ControlType.ABORT) continue;
+          for (const g of pendingIn.get(producerId) ?? []) completeTxnOffsets(g, producerId, type === ControlType.COMMIT);
+          pendingIn.delete(producerId);
+          continue;
+        }
         let r;
         try {
           r = decodeCoordinatorRecord(rec.key, rec.value);
@@ -36,6 +48,16 @@ export class GroupStore {
         if (r.kind === 'offset') {
           const g = create(r.group);
           const k = g.offsetKey(r.topic, r.partition);
+          if (rec.isTransactional && producerId >= 0) {
+            if (r.value === null) continue;
+            let pending = g.pendingTxnOffsets.get(producerId);
+            if (!pending) g.pendingTxnOffsets.set(producerId, (pending = new Map()));
+            pending.set(k, { offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
+            let set = pendingIn.get(producerId);
+            if (!set) pendingIn.set(producerId, (set = new Set()));
+            set.add(g);
+            continue;
+          }
           if (r.value === null) g.offsets.delete(k);
           else g.offsets.set(k, { offset: r.value.offset, leaderEpoch: r.value.leaderEpoch, metadata: r.value.metadata, commitTimestamp: r.value.commitTimestamp });
         } else if (r.kind === 'group') {
@@ -72,7 +94,7 @@ export class GroupStore {
         }
       }
     }
-    for (const [id, g] of groups) if (g.members.size === 0 && g.offsets.size === 0 && g.protocolType === null) groups.delete(id);
+    for (const [id, g] of groups) if (g.members.size === 0 && g.offsets.size === 0 && g.pendingTxnOffsets.size === 0 && g.protocolType === null) groups.delete(id);
   }
 
   /** Writes the commits, then records them in the group: a commit that cannot be written changes nothing. */
@@ -86,6 +108,22 @@ export class GroupStore {
     }));
     if (records.length > 0) this.log.append(this.partitionFor(g.groupId), records);
     for (const o of offsets) g.offsets.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: at(o) });
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets are written as part of the producer's transaction and stay
+   * pending in the group until its marker arrives.
+   */
+  storeTxnOffsets(g: Group, txn: TxnWrite, offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): void {
+    const now = this.clock.now();
+    const records = offsets.map((o) => ({
+      key: offsetCommitKey(g.groupId, o.topic, o.partition),
+      value: offsetCommitValue({ offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now }),
+    }));
+    if (records.length > 0) this.log.append(this.partitionFor(g.groupId), records, txn);
+    let pending = g.pendingTxnOffsets.get(txn.producerId);
+    if (!pending) g.pendingTxnOffsets.set(txn.producerId, (pending = new Map()));
+    for (const o of offsets) pending.set(g.offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: now });
   }
 
   /** Tombstones the given offsets (keys as Group.offsetKey) that the group has. */

@@ -48,6 +48,14 @@ export interface CommittedOffset {
   commitTimestamp: number;
 }
 
+/** Applies (commit) or drops (abort) one producer's pending transactional offsets of `g`. */
+export function completeTxnOffsets(g: Group, producerId: number, commit: boolean): void {
+  const pending = g.pendingTxnOffsets.get(producerId);
+  if (!pending) return;
+  g.pendingTxnOffsets.delete(producerId);
+  if (commit) for (const [k, o] of pending) g.offsets.set(k, o);
+}
+
 export class Group {
   state: GroupState = 'Empty';
   generationId = 0;
@@ -58,6 +66,12 @@ export class Group {
   /** Members told MEMBER_ID_REQUIRED who have not yet joined with their id: id → deadline. */
   readonly pendingMembers = new Map<string, number>();
   readonly staticMembers = new Map<string, string>();
+  /**
+   * Offsets committed inside transactions (TxnOffsetCommit), by producer id, until the
+   * transaction's marker reaches this group's __consumer_offsets partition: a commit marker makes
+   * them the group's offsets, an abort marker drops them (Kafka's pendingTransactionalOffsetCommits).
+   */
+  readonly pendingTxnOffsets = new Map<number, Map<string, CommittedOffset>>();
   readonly offsets = new Map<string, CommittedOffset>();
   /** When the group entered its current state (Empty: offsets expire from here). */
   stateSince: number;

@@ -16,7 +16,10 @@ import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { Dispatcher } from '../broker/dispatcher.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
-import type { GroupsPort, MetadataPort } from '../broker/handler.js';
+import type { GroupsPort, MetadataPort, TransactionsPort } from '../broker/handler.js';
+import { LocalTxnMarkers } from '../broker/txn-markers.js';
+import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/transaction-log.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../broker/offsets-topic.js';
 import type { Partition } from '../broker/partition.js';
 import { ReplicaFetcherManager } from '../broker/replica-fetcher.js';
@@ -56,6 +59,8 @@ export class SamsaNode {
   readonly replicas: ReplicaManager;
   readonly offsetsTopic: OffsetsTopic;
   readonly groups: GroupCoordinator;
+  readonly txnStateTopic: OffsetsTopic;
+  readonly txn: TransactionCoordinator;
   readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
   private listener: Listener | null = null;
@@ -198,6 +203,38 @@ export class SamsaNode {
         }
       });
     } else if (this.offsetsTopic.exists) this.groups.load();
+    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIdBlock(this.nodeId));
+    this.txnStateTopic = new OffsetsTopic(
+      this.replicas,
+      () => this.controller.image,
+      async (partitionCount) => {
+        const [out] = await this.controller.createTopics([{
+          name: TRANSACTION_STATE_TOPIC,
+          numPartitions: partitionCount,
+          replicationFactor: -1,
+          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('transaction.state.log.segment.bytes')), 'compression.type': 'uncompressed' },
+          internal: true,
+        }], false);
+        return out!;
+      },
+      config.int('transaction.state.log.num.partitions'),
+      TRANSACTION_STATE_TOPIC,
+    );
+    this.txn = new TransactionCoordinator(
+      this.txnStateTopic,
+      new LocalTxnMarkers(this.replicas, () => this.groups),
+      () => this.producerIds.generateProducerId(),
+      {
+        maxTimeoutMs: config.int('transaction.max.timeout.ms'),
+        idExpirationMs: config.int('transactional.id.expiration.ms'),
+        abortTimedOutIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredIntervalMs: config.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
+      },
+      this.clock,
+    );
+    // After the groups: transactions a crash left prepared are completed now, and their markers
+    // on __consumer_offsets complete the groups' pending transactional offsets.
+    if (this.txnStateTopic.exists) this.txn.load();
     const node = this;
     const metadata: MetadataPort = {
       get image() {
@@ -211,7 +248,7 @@ export class SamsaNode {
       listenerName: parseListener(config.advertisedListeners[0]!).name,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
-    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIdBlock(this.nodeId));
+    const txn: TransactionsPort = { coordinator: this.txn, ensureStorage: () => this.txnStateTopic.ensure() };
     this.dispatcher = new Dispatcher(ALL_HANDLERS, {
       config,
       metadata,
@@ -219,6 +256,7 @@ export class SamsaNode {
       admin: this.controller,
       cluster: this.clusterMetadata,
       groups,
+      txn,
       producerIds: this.producerIds,
       delayed: this.delayed,
       clock: this.clock,
@@ -270,6 +308,7 @@ export class SamsaNode {
     if (this.zk) await this.joinCluster();
     else this.local!.updateSelf(this.advertised());
     this.groups.start();
+    this.txn.start();
     this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
     this.replicas.startProducerExpiration();
     this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
@@ -320,6 +359,7 @@ export class SamsaNode {
       if (this.listener) await this.listener.close();
       this.delayed.expireAll();
       this.groups.stop();
+      this.txn.stop();
       this.replicas.stop();
       this.logs.close();
       this.dirLock?.release();

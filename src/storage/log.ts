@@ -31,6 +31,7 @@ import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError, UnexpectedAp
 import { readFully, realFs, type FileSystem } from './fs.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
 import type { OpenFiles } from './open-files.js';
+import { TXN_INDEX_SUFFIX, type AbortedTxn } from './txn-index.js';
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileName, FileRange, type SegmentSettings } from './segment.js';
 
 /** Segment file names: the base offset, zero-padded to 20 digits (Kafka's). */
@@ -189,7 +190,7 @@ export class Log {
       }
     }
     for (const n of names) {
-      for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      for (const suf of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
         if (n.endsWith(suf) && !logNames.has(n.slice(0, -suf.length))) this.fs.rmTree(path.join(this.dir, n));
       }
     }
@@ -247,7 +248,7 @@ export class Log {
   }
 
   private removeSegmentFiles(base: number): void {
-    for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) this.fs.rmTree(path.join(this.dir, segmentFileName(base, suf)));
+    for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) this.fs.rmTree(path.join(this.dir, segmentFileName(base, suf)));
   }
 
   /**
@@ -277,7 +278,7 @@ export class Log {
         if (!other.endsWith(LOG_SUFFIX)) continue;
         const ob = Number(other.slice(0, -LOG_SUFFIX.length));
         if (ob < base || ob > last) continue;
-        for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+        for (const suf of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
           const f = path.join(this.dir, segmentFileName(ob, suf));
           if (this.fs.exists(f)) this.fs.unlink(f);
         }
@@ -408,6 +409,35 @@ export class Log {
       this.epochCache.assign(opts.leaderEpoch, res.baseOffset);
     }
     return res;
+  }
+
+  /**
+   * Records a transaction aborted by the marker just appended (in the active segment), in that
+   * segment's .txnindex.
+   */
+  appendAbortedTxn(e: AbortedTxn): void {
+    this.checkWritable();
+    this.segments[this.segmentIndexFor(e.lastOffset)]!.txnIndex.append(e);
+  }
+
+  /** Drops aborted-transaction entries whose marker is at or after `offset` (before they are rebuilt from the log). */
+  truncateAbortedTxnsFrom(offset: number): void {
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) this.segments[i]!.txnIndex.truncateTo(offset);
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: the aborted transactions overlapping [fetchOffset,
+   * upperBound), from the segment holding fetchOffset on (each entry lives with its marker, so
+   * earlier segments cannot hold one that ends at or after fetchOffset) until an entry's last
+   * stable offset shows that every transaction begun below the bound has ended.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBound: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      if (seg.txnIndex.size > 0 && seg.txnIndex.collect(fetchOffset, upperBound, out)) break;
+    }
+    return out;
   }
 
   /** Replica append: keeps the offsets (and epochs) already in the batches; gaps are allowed. */

@@ -5,6 +5,7 @@ import { readBatchHeader, scanValidBatches } from './batch-scan.js';
 import type { FileSystem } from './fs.js';
 import { readFully, writeFully } from './fs.js';
 import { IndexFile } from './index-file.js';
+import { TXN_INDEX_SUFFIX, TxnIndex } from './txn-index.js';
 import { LogOfflineError } from './errors.js';
 import { processOpenFiles, type FileHolder, type OpenFiles } from './open-files.js';
 import { FileRange, type SharedFile } from './shared-file.js';
@@ -67,6 +68,8 @@ export class Segment implements FileHolder {
   private bytesSinceIndexEntry = 0;
   readonly offsetIndex: IndexFile;
   readonly timeIndex: IndexFile;
+  /** The aborted transactions whose markers are in this segment. */
+  readonly txnIndex: TxnIndex;
   private readonly scratch = Buffer.allocUnsafe(Math.max(HEADER_SIZE, 16));
 
   private constructor(
@@ -111,6 +114,7 @@ export class Segment implements FileHolder {
       throw err;
     }
     this.offsetIndex = offsetIndex;
+    this.txnIndex = new TxnIndex(fs, path.join(dir, segmentFileName(baseOffset, TXN_INDEX_SUFFIX)));
     this.nextOffset = baseOffset;
   }
 
@@ -498,6 +502,7 @@ export class Segment implements FileHolder {
     while (keep > 0 && this.baseOffset + this.timeIndex.entry(keep - 1, e).readInt32BE(8) >= b.baseOffset) keep--;
     this.timeIndex.truncateToEntries(keep);
     this.fs.truncate(this.logFd, pos);
+    this.txnIndex.truncateTo(b.baseOffset);
     this.size = pos;
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
@@ -526,6 +531,7 @@ export class Segment implements FileHolder {
     this.fs.fsync(this.logFd);
     this.offsetIndex.sync();
     this.timeIndex.sync();
+    this.txnIndex.sync();
   }
 
   /**
@@ -538,6 +544,7 @@ export class Segment implements FileHolder {
     this.logPath += DELETED_SUFFIX;
     this.offsetIndex.renameTo(this.offsetIndex.path + DELETED_SUFFIX);
     this.timeIndex.renameTo(this.timeIndex.path + DELETED_SUFFIX);
+    this.txnIndex.renameTo(this.txnIndex.path + DELETED_SUFFIX);
     this.pinned = false;
     this.files.forget(this);
     try {
@@ -580,5 +587,6 @@ export class Segment implements FileHolder {
         // already gone
       }
     }
+    this.txnIndex.delete();
   }
 }

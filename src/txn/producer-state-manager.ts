@@ -1,10 +1,13 @@
 /**
- * One partition's idempotent-producer state (Kafka's ProducerStateManager, ProducerStateEntry
- * and ProducerAppendInfo): for each producer id its epoch and its last five batches (sequence
- * range, offset range, timestamp). A client batch carrying a producer id is checked against it
+ * One partition's producer state (Kafka's ProducerStateManager, ProducerStateEntry and
+ * ProducerAppendInfo): for each producer id its epoch, its last five batches (sequence range,
+ * offset range, timestamp) and the first offset of its ongoing transaction, if any. A client batch carrying a producer id is checked against it
  * before anything is written: a retry of one of those five batches is a duplicate, answered with
  * the offsets it was stored at; anything else must continue the sequence or start a newer epoch
- * at sequence 0. The state is updated after each successful append, snapshotted in Kafka's
+ * at sequence 0. Transactions: a transactional batch opens the producer's transaction on this
+ * partition (the first unstable offset is the smallest such first offset, and the last stable
+ * offset never passes it); a marker closes it, and an abort marker yields the aborted-transaction
+ * entry the log keeps in its .txnindex. The state is updated after each successful append, snapshotted in Kafka's
  * `<offset>.snapshot` files, and rebuilt on load from the last snapshot plus the batch headers
  * of the log after it.
  */
@@ -12,6 +15,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import {
   CONTROL_FLAG,
   HEADER_SIZE,
+  TRANSACTIONAL_FLAG,
   batchAttributes,
   batchBaseOffset,
   batchBaseSequence,
@@ -21,7 +25,9 @@ import {
   batchProducerId,
   batchSize,
 } from '../record/batch-header.js';
+import { ControlType, iterateRecords, parseControlRecord } from '../record/records.js';
 import type { FileSystem } from '../storage/fs.js';
+import type { AbortedTxn } from '../storage/txn-index.js';
 import type { Log } from '../storage/log.js';
 import {
   CorruptSnapshotError,
@@ -67,8 +73,9 @@ export class ProducerStateEntry {
   /** Oldest first, at most BATCHES_RETAINED, all of the current epoch. */
   readonly batches: BatchMetadata[] = [];
   lastTimestamp = -1;
-  /** Transaction fields of Kafka's entry, kept for the snapshot format; transactions come later. */
+  /** The epoch of the coordinator that wrote this producer's last marker (fences older coordinators). */
   coordinatorEpoch = -1;
+  /** First offset of the producer's ongoing transaction on this partition; -1 when none. */
   currentTxnFirstOffset = -1;
 
   constructor(readonly producerId: number, public epoch: number) {}
@@ -86,12 +93,16 @@ export class ProducerStateEntry {
     return undefined;
   }
 
-  /** A new epoch forgets the old epoch's batches, as Kafka's maybeUpdateProducerEpoch. */
-  addBatch(epoch: number, batch: BatchMetadata): void {
+  /** A new epoch forgets the old epoch's batches (Kafka's maybeUpdateProducerEpoch). */
+  updateEpoch(epoch: number): void {
     if (epoch !== this.epoch) {
       this.epoch = epoch;
       this.batches.length = 0;
     }
+  }
+
+  addBatch(epoch: number, batch: BatchMetadata): void {
+    this.updateEpoch(epoch);
     if (this.batches.length === BATCHES_RETAINED) this.batches.shift();
     this.batches.push(batch);
     this.lastTimestamp = batch.timestamp;
@@ -119,8 +130,23 @@ export interface ProducerStateOptions {
 /** Bytes read from the log per step while rebuilding the state (headers only are looked at). */
 const LOAD_CHUNK_BYTES = 1 << 20;
 
+/** What a marker closed: the aborted-transaction entry when it aborted. */
+export interface CompletedTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly aborted: AbortedTxn | null;
+}
+
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /**
+   * Ongoing transactions: first offset -> producer id. A transaction begins at the log end, so
+   * insertion order is offset order and the first key is the first unstable offset.
+   */
+  private readonly ongoingTxns = new Map<number, number>();
+  /** Completed transactions whose marker is not below the high watermark yet: still unstable. */
+  private readonly unreplicatedTxns: Array<{ firstOffset: number; lastOffset: number }> = [];
   /** Offset of the newest snapshot on disk; -1 when none. */
   private lastSnapOffset = -1;
   private readonly logger;
@@ -148,7 +174,7 @@ export class ProducerStateManager {
    * sequence (KIP-360: its records may have been removed by retention, and Kafka 3.9 no longer
    * answers UNKNOWN_PRODUCER_ID for it).
    */
-  checkClientBatch(producerId: number, epoch: number, firstSeq: number, lastSeq: number, nextOffset: number): ProducerCheck {
+  checkClientBatch(producerId: number, epoch: number, firstSeq: number, lastSeq: number, nextOffset: number, isTransactional = false): ProducerCheck {
     const entry = this.producers.get(producerId);
     if (entry === undefined) return epoch < NO_PRODUCER_EPOCH ? this.staleEpoch(producerId, epoch, NO_PRODUCER_EPOCH, nextOffset) : APPEND;
     const duplicate = entry.findDuplicate(epoch, firstSeq, lastSeq);
@@ -171,7 +197,113 @@ export class ProducerStateManager {
         message: `Out of order sequence number for producer ${producerId} at offset ${nextOffset} in partition ${this.opts.topicPartition}: ${firstSeq} (incoming seq. number), ${entry.lastSeq} (current end sequence number)`,
       };
     }
+    // Kafka's ProducerAppendInfo.appendDataBatch: a producer inside a transaction writes only transactionally.
+    if (!isTransactional && entry.currentTxnFirstOffset >= 0) {
+      return {
+        kind: 'refused',
+        errorCode: ErrorCode.INVALID_TXN_STATE,
+        message: `Expected transactional write from producer ${producerId} at offset ${nextOffset} in partition ${this.opts.topicPartition}`,
+      };
+    }
     return APPEND;
+  }
+
+  /** Whether `producerId` has a transaction open on this partition (a transactional write then needs no verification). */
+  hasOngoingTxn(producerId: number): boolean {
+    return (this.producers.get(producerId)?.currentTxnFirstOffset ?? -1) >= 0;
+  }
+
+  /**
+   * Kafka's checks for a marker (ProducerAppendInfo.appendEndTxnMarker): it must not carry an
+   * older producer epoch or come from an older coordinator than the last one.
+   */
+  checkMarker(producerId: number, epoch: number, coordinatorEpoch: number): ProducerCheck {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return APPEND;
+    if (epoch < entry.epoch) return this.staleEpoch(producerId, epoch, entry.epoch, -1);
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      return {
+        kind: 'refused',
+        errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        message: `Invalid coordinator epoch for producer ${producerId} in ${this.opts.topicPartition}: ${coordinatorEpoch} (zombie), ${entry.coordinatorEpoch} (current)`,
+      };
+    }
+    return APPEND;
+  }
+
+  /**
+   * The first offset no read_committed consumer may pass: the start of the oldest transaction
+   * that is ongoing or whose marker is not below the high watermark yet; null when none.
+   */
+  firstUnstableOffset(highWatermark: number): number | null {
+    // Every append asks: no transaction at all costs two length checks.
+    if (this.ongoingTxns.size === 0 && this.unreplicatedTxns.length === 0) return null;
+    while (this.unreplicatedTxns.length > 0 && this.unreplicatedTxns[0]!.lastOffset < highWatermark) this.unreplicatedTxns.shift();
+    let first: number | null = null;
+    for (const offset of this.ongoingTxns.keys()) {
+      first = offset;
+      break;
+    }
+    for (const t of this.unreplicatedTxns) if (first === null || t.firstOffset < first) first = t.firstOffset;
+    return first;
+  }
+
+  get ongoingTxnCount(): number {
+    return this.ongoingTxns.size;
+  }
+
+  private entryFor(producerId: number, epoch: number): ProducerStateEntry {
+    let entry = this.producers.get(producerId);
+    if (entry === undefined) {
+      entry = new ProducerStateEntry(producerId, epoch);
+      this.producers.set(producerId, entry);
+    }
+    return entry;
+  }
+
+  private beginTxn(entry: ProducerStateEntry, firstOffset: number): void {
+    if (entry.currentTxnFirstOffset >= 0) return;
+    entry.currentTxnFirstOffset = firstOffset;
+    this.ongoingTxns.set(firstOffset, entry.producerId);
+  }
+
+  /**
+   * A transactional batch written without a sequence (the group coordinator's TxnOffsetCommit
+   * records in __consumer_offsets): it opens the producer's transaction here.
+   */
+  updateTxnOnly(producerId: number, epoch: number, firstOffset: number, timestamp: number): void {
+    const entry = this.entryFor(producerId, epoch);
+    entry.updateEpoch(epoch);
+    entry.lastTimestamp = timestamp;
+    this.beginTxn(entry, firstOffset);
+  }
+
+  /**
+   * A marker at `markerOffset` ended the producer's transaction (Kafka's appendEndTxnMarker and
+   * completeTxn). An abort yields the .txnindex entry, with the last stable offset right after it:
+   * the start of the next ongoing transaction of another producer, or the offset after the marker.
+   */
+  completeTxn(producerId: number, epoch: number, commit: boolean, coordinatorEpoch: number, markerOffset: number, timestamp: number): CompletedTxn {
+    const entry = this.entryFor(producerId, epoch);
+    const firstOffset = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : markerOffset;
+    if (entry.currentTxnFirstOffset >= 0) this.ongoingTxns.delete(entry.currentTxnFirstOffset);
+    entry.updateEpoch(epoch);
+    entry.currentTxnFirstOffset = -1;
+    entry.coordinatorEpoch = coordinatorEpoch;
+    entry.lastTimestamp = timestamp;
+    this.unreplicatedTxns.push({ firstOffset, lastOffset: markerOffset });
+    let aborted: AbortedTxn | null = null;
+    if (!commit) {
+      let lastStableOffset = markerOffset + 1;
+      for (const [offset, pid] of this.ongoingTxns) {
+        if (pid !== producerId) {
+          lastStableOffset = offset;
+          break;
+        }
+      }
+      aborted = { producerId, firstOffset, lastOffset: markerOffset, lastStableOffset };
+    }
+    return { producerId, firstOffset, lastOffset: markerOffset, aborted };
   }
 
   private staleEpoch(producerId: number, epoch: number, current: number, nextOffset: number): ProducerCheck {
@@ -183,13 +315,10 @@ export class ProducerStateManager {
   }
 
   /** Records a batch that is now in the log (appended by this leader, or found while loading). */
-  update(producerId: number, epoch: number, batch: BatchMetadata): void {
-    let entry = this.producers.get(producerId);
-    if (entry === undefined) {
-      entry = new ProducerStateEntry(producerId, epoch);
-      this.producers.set(producerId, entry);
-    }
+  update(producerId: number, epoch: number, batch: BatchMetadata, isTransactional = false): void {
+    const entry = this.entryFor(producerId, epoch);
     entry.addBatch(epoch, batch);
+    if (isTransactional) this.beginTxn(entry, batch.firstOffset);
   }
 
   /**
@@ -215,7 +344,7 @@ export class ProducerStateManager {
     let n = 0;
     for (const [id, e] of this.producers) {
       while (e.batches.length > 0 && e.batches[0]!.lastOffset < logStartOffset) e.batches.shift();
-      if (e.batches.length === 0) {
+      if (e.batches.length === 0 && e.currentTxnFirstOffset < 0) {
         this.producers.delete(id);
         n++;
       }
@@ -261,6 +390,9 @@ export class ProducerStateManager {
       e.currentTxnFirstOffset = s.currentTxnFirstOffset;
       this.producers.set(s.producerId, e);
     }
+    const ongoing = [...this.producers.values()].filter((e) => e.currentTxnFirstOffset >= 0).sort((a, b) => a.currentTxnFirstOffset - b.currentTxnFirstOffset);
+    this.ongoingTxns.clear();
+    for (const e of ongoing) this.ongoingTxns.set(e.currentTxnFirstOffset, e.producerId);
   }
 
   /**
@@ -347,6 +479,8 @@ export class ProducerStateManager {
         }
       }
     }
+    // The aborted-transaction entries from `from` on are written again by the walk below.
+    log.truncateAbortedTxnsFrom(from);
     if (from < end) m.loadFromLog(log, from, end);
     m.removeProducersBelow(start);
     m.removeExpiredProducers(now);
@@ -357,23 +491,26 @@ export class ProducerStateManager {
     return m;
   }
 
-  /** Applies the data batches with a producer id in [from, end), reading batch headers only. */
+  /**
+   * Applies the batches with a producer id in [from, end), reading batch headers only (and the
+   * one record of each marker), and writes the aborted-transaction entries of the aborts found.
+   */
   private loadFromLog(log: Log, from: number, end: number): void {
     let next = from;
     while (next < end) {
       const buf = log.readBuffer(next, LOAD_CHUNK_BYTES, end, true);
-      const reached = this.applyBatches(buf, next);
+      const reached = this.applyBatches(buf, next, log);
       if (reached <= next) break;
       next = reached;
     }
   }
 
   /**
-   * Records the producers of the batches in `buf` (batch headers only) at and above `from`: a
-   * follower keeps the same producer state as its leader, so it can take over deduplication.
-   * Returns the offset after the last whole batch.
+   * Records the producers of the batches in `buf` (batch headers, and the markers' bodies) at and
+   * above `from`: on load, and on a follower, which keeps the same producer and transaction state
+   * as its leader so it can take over deduplication. Returns the offset after the last whole batch.
    */
-  applyBatches(buf: Buffer, from: number): number {
+  applyBatches(buf: Buffer, from: number, log: Pick<Log, 'appendAbortedTxn'>): number {
     let at = 0;
     let reached = from;
     while (at + HEADER_SIZE <= buf.length) {
@@ -382,20 +519,43 @@ export class ProducerStateManager {
       const firstOffset = batchBaseOffset(buf, at);
       const lastOffset = firstOffset + batchLastOffsetDelta(buf, at);
       const producerId = batchProducerId(buf, at);
-      // Control batches (transaction markers) carry no sequence; they matter once transactions exist.
-      if (producerId >= 0 && lastOffset >= from && (batchAttributes(buf, at) & CONTROL_FLAG) === 0) {
-        const firstSeq = batchBaseSequence(buf, at);
-        this.update(producerId, batchProducerEpoch(buf, at), {
-          firstSeq,
-          lastSeq: incrementSequence(firstSeq, lastOffset - firstOffset),
-          firstOffset,
-          lastOffset,
-          timestamp: batchMaxTimestamp(buf, at),
-        });
+      const attributes = batchAttributes(buf, at);
+      if (producerId >= 0 && lastOffset >= from) {
+        const epoch = batchProducerEpoch(buf, at);
+        const timestamp = batchMaxTimestamp(buf, at);
+        if ((attributes & CONTROL_FLAG) !== 0) {
+          const marker = readMarker(buf.subarray(at, at + size));
+          if (marker !== null) {
+            const done = this.completeTxn(producerId, epoch, marker.commit, marker.coordinatorEpoch, firstOffset, timestamp);
+            if (done.aborted) log.appendAbortedTxn(done.aborted);
+          }
+        } else {
+          const firstSeq = batchBaseSequence(buf, at);
+          const transactional = (attributes & TRANSACTIONAL_FLAG) !== 0;
+          if (firstSeq < 0) {
+            if (transactional) this.updateTxnOnly(producerId, epoch, firstOffset, timestamp);
+          } else {
+            this.update(producerId, epoch, { firstSeq, lastSeq: incrementSequence(firstSeq, lastOffset - firstOffset), firstOffset, lastOffset, timestamp }, transactional);
+          }
+        }
       }
       reached = lastOffset + 1;
       at += size;
     }
     return reached;
   }
+}
+
+/** The transaction marker in a control batch; null for other control records (or an unreadable one). */
+export function readMarker(batch: Buffer, at = 0): { commit: boolean; coordinatorEpoch: number } | null {
+  try {
+    for (const r of iterateRecords(batch, at)) {
+      const c = parseControlRecord(r.key, r.value);
+      if (c.type !== ControlType.ABORT && c.type !== ControlType.COMMIT) return null;
+      return { commit: c.type === ControlType.COMMIT, coordinatorEpoch: c.coordinatorEpoch ?? -1 };
+    }
+  } catch {
+    return null;
+  }
+  return null;
 }

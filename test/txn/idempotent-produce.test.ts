@@ -45,7 +45,7 @@ describe('idempotent produce', () => {
     broker?.cleanup();
   });
 
-  test('InitProducerId v0-5: a new producer id at epoch 0 every time; a transactional id is refused', async () => {
+  test('InitProducerId v0-5: a new producer id at epoch 0 every time without a transactional id', async () => {
     const ids: number[] = [];
     for (let v = 0; v <= 5; v++) {
       const r = await initProducerId(c, v);
@@ -58,7 +58,11 @@ describe('idempotent produce', () => {
     assert.equal(named.errorCode, ErrorCode.NONE);
     ids.push(named.producerId);
     assert.equal(new Set(ids).size, ids.length, `ids repeat: ${ids}`);
-    assert.deepEqual(await initProducerId(c, 4, { transactionalId: 'txn-1' }), { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_VERSION, producerId: -1, producerEpoch: -1 });
+    // A transactional id keeps its producer id, and each InitProducerId bumps its epoch.
+    const txn = await initProducerId(c, 4, { transactionalId: 'txn-1' });
+    assert.deepEqual({ errorCode: txn.errorCode, producerEpoch: txn.producerEpoch }, { errorCode: ErrorCode.NONE, producerEpoch: 0 });
+    assert.ok(!ids.includes(txn.producerId));
+    assert.deepEqual(await initProducerId(c, 4, { transactionalId: 'txn-1' }), { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: 1 });
     assert.equal((await initProducerId(c, 4, { transactionalId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
     assert.equal((await initProducerId(c, 3, { producerId: 7 })).errorCode, ErrorCode.INVALID_REQUEST);
   });

@@ -1,6 +1,8 @@
 // Produce: v0-11. Behaviour: v0-2 carry message sets of format v0/v1 (the producers of Kafka
 // 0.8-0.10), up-converted to one RecordBatch v2 before the append (record/legacy.ts); v0-2 requests
-// carrying v2 batches are appended as they are, as Kafka accepts them. Each partition's records go
+// carrying v2 batches are appended as they are, as Kafka accepts them. Transactional batches are
+// checked against the transaction coordinator before they open a transaction on a partition
+// (KIP-890 part 1: INVALID_TXN_STATE when the partition is not in the producer's transaction). Each partition's records go
 // through the partition's one append path (validated once, one batch, no control batch); acks=0
 // gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
 // passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
@@ -16,13 +18,14 @@ import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { autoCreateTopics } from '../auto-create.js';
 import { CloseConnection } from '../dispatcher.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import type { Partition } from '../partition.js';
+import type { Partition, TxnVerifier } from '../partition.js';
 
 type ProduceRequest = RequestOf<typeof Produce>;
 type ProduceResponse = ResponseOf<typeof Produce>;
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+const NO_VERIFICATION: TxnVerifier = { verifyPartition: () => true };
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null, recordErrors: PartitionResponse['recordErrors'] = []): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage, currentLeader: NO_LEADER };
@@ -39,6 +42,10 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   const version = ctx.header.apiVersion;
   const badAcks = req.acks !== 0 && req.acks !== 1 && req.acks !== -1;
   const appended: Appended[] = [];
+  // KIP-890 part 1: a transactional batch that would open its producer's transaction on a
+  // partition is checked against the transaction coordinator first.
+  // transaction.partition.verification.enable=false accepts it, as Kafka does then.
+  const txnOpts = req.transactionalId === null ? undefined : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION };
   const responses = req.topicData.map((td) => {
     const topic = topics.get(td.name);
     return {
@@ -56,7 +63,7 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
           if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
           records = up.batch;
         }
-        const out = p.appendRecordsToLeader(records, 'client');
+        const out = p.appendRecordsToLeader(records, 'client', txnOpts);
         if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
         const response: PartitionResponse = {
           index: pd.index,

@@ -5,8 +5,13 @@
 // partition's byte limit (message.downconversion.enable; UNSUPPORTED_VERSION when off, as Kafka
 // answers); before v3 that limit is hard (no KIP-74 first-message exception). A long poll
 // (max.wait.ms / min.bytes) waits in the delayed-operation registry for committed bytes: it wakes
-// when a high watermark moves, not on appends. Incremental fetch sessions (KIP-227) are declined
-// as Kafka declines them when its cache is full: session id 0, so every fetch is a full one.
+// when a high watermark moves, not on appends. isolation_level=1 (read_committed) reads up to the
+// last stable offset, gets the aborted transactions overlapping what it is sent (from the
+// segments' .txnindex), and its long poll waits for bytes below the last stable offset.
+// Followers (replica id >= 0) read up to the log end, move the high watermark with their fetch
+// offset, wait for appended bytes, and are told where their log diverged (KIP-320). Incremental
+// fetch sessions (KIP-227) are declined as Kafka declines them when its cache is full: session
+// id 0, so every fetch is a full one.
 import type { TopicImage } from '../../cluster/metadata-image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Fetch } from '../../protocol/messages/index.js';
@@ -33,7 +38,7 @@ function partitionError(index: number, errorCode: number, p?: Partition): Partit
     partitionIndex: index,
     errorCode,
     highWatermark: p?.highWatermark ?? -1,
-    lastStableOffset: p?.highWatermark ?? -1,
+    lastStableOffset: p?.lastStableOffset ?? -1,
     logStartOffset: p?.logStartOffset ?? -1,
     divergingEpoch: NO_EPOCH,
     currentLeader: NO_LEADER,
@@ -104,8 +109,9 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
       }
       // A follower's fetch offset is its log end: everything below is replicated there.
       if (isFollower && fp.fetchOffset >= p.logStartOffset && fp.fetchOffset <= p.logEndOffset) p.updateFollowerFetch(replicaId, fp.fetchOffset);
-      const upTo = isFollower ? p.logEndOffset : p.highWatermark;
+      const upTo = isFollower ? p.logEndOffset : readCommitted ? p.lastStableOffset : p.highWatermark;
       let records: RecordsData | null = null;
+      let aborted: PartitionData['abortedTransactions'] = readCommitted ? [] : null;
       if (fp.fetchOffset < p.logStartOffset || fp.fetchOffset > p.logEndOffset) {
         hasError = true;
         return partitionError(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, p);
@@ -128,18 +134,19 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
           records = { size: read.size, regions: read.ranges };
           bytes += read.size;
           budget -= read.size;
+          if (readCommitted) aborted = p.log.collectAbortedTxns(fp.fetchOffset, read.nextOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
         }
       }
       return {
         partitionIndex: fp.partition,
         errorCode: ErrorCode.NONE,
         highWatermark: p.highWatermark,
-        lastStableOffset: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
         logStartOffset: p.logStartOffset,
         divergingEpoch: NO_EPOCH,
         currentLeader: NO_LEADER,
         snapshotId: NO_SNAPSHOT,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: aborted,
         preferredReadReplica: -1,
         records: records ?? Buffer.alloc(0),
       };
@@ -210,9 +217,11 @@ export const fetchHandler = defineHandler(
 function waitForData(ctx: RequestContext, req: FetchRequest, version: number, first: FetchPass): Promise<FetchResponse | null> {
   // The first pass is answered again from scratch: the files its ranges hold are let go.
   releaseRegions(first.response);
-  // A follower waits for appended bytes (it replicates above the high watermark), a consumer for committed ones.
+  // A follower waits for appended bytes (it replicates above the high watermark), a consumer for
+  // committed ones (below the last stable offset with read_committed).
   const follower = (version >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0;
-  const progress = (p: Partition) => (follower ? p.appendedBytesTotal : p.committedBytes);
+  const readCommitted = req.isolationLevel === 1;
+  const progress = (p: Partition): number => (follower ? p.appendedBytesTotal : readCommitted ? p.stableBytes : p.committedBytes);
   const start = first.partitions.map(progress);
   return new Promise((resolve) => {
     const answer = () => resolve(runFetch(ctx, req, version).response);

@@ -30,7 +30,7 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 0, max: 10 }
           case -4:
             return ok(p.logStartOffset, -1);
           case -1:
-            return ok(isConsumer ? p.highWatermark : p.logEndOffset, -1);
+            return ok(isConsumer ? (req.isolationLevel === 1 ? p.lastStableOffset : p.highWatermark) : p.logEndOffset, -1);
           case -5:
             return ok(-1, -1);
           case -3: {
@@ -39,7 +39,7 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 0, max: 10 }
           }
           default: {
             const found = p.offsetForTimestamp(lp.timestamp);
-            if (!found || (isConsumer && found.offset >= p.highWatermark)) return ok(-1, -1);
+            if (!found || (isConsumer && found.offset >= (req.isolationLevel === 1 ? p.lastStableOffset : p.highWatermark))) return ok(-1, -1);
             return ok(found.offset, found.timestamp);
           }
         }

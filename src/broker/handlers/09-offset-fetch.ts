@@ -1,6 +1,9 @@
 // OffsetFetch: v0-9. Behaviour: committed offsets of one group (v0-7) or several (v8+); all of a
 // group's offsets when the topic list is null; -1 where nothing is committed. v0 reads what v0
 // commits stored (Kafka kept those in ZooKeeper; Samsa keeps every offset in __consumer_offsets).
+// With require_stable (v7+, KIP-447) a partition whose offset waits in an open transaction is
+// UNSTABLE_OFFSET_COMMIT (retriable), so a consumer never resumes from an offset that
+// transaction may still replace. A group coordinated by another broker is NOT_COORDINATOR.
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/index.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
@@ -15,7 +18,7 @@ interface PartitionOffset {
   errorCode: number;
 }
 
-function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null) {
+function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
   const g = coordinator.group(groupId);
   const out = new Map<string, PartitionOffset[]>();
   const push = (topic: string, p: PartitionOffset) => {
@@ -32,7 +35,12 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Arra
     for (const t of topics) {
       out.set(t.name, []);
       for (const p of t.partitionIndexes) {
-        const o = g?.offsets.get(g.offsetKey(t.name, p));
+        const key = g?.offsetKey(t.name, p);
+        if (requireStable && g && coordinator.hasPendingTxnOffset(g, key!)) {
+          push(t.name, { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+          continue;
+        }
+        const o = g?.offsets.get(key!);
         push(t.name, o
           ? { partitionIndex: p, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 }
           : { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 });
@@ -50,10 +58,10 @@ export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 0, max: 9 },
         ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID }
         : !ctx.groups.coordinator.isCoordinatorFor(g.groupId)
           ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.NOT_COORDINATOR }
-          : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics), errorCode: ErrorCode.NONE }),
+          : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE }),
     };
   }
   if (req.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID, groups: [] };
   if (!ctx.groups.coordinator.isCoordinatorFor(req.groupId)) return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NOT_COORDINATOR, groups: [] };
-  return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
+  return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics, ctx.header.apiVersion >= 7 && req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
 });

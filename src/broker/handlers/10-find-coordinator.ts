@@ -1,18 +1,27 @@
-// FindCoordinator: v0-6. Behaviour: a group's coordinator is the leader of its partition of
-// __consumer_offsets (created on first use; every partition is this broker's on a single node);
-// v4+ answers a batch of keys. Transaction coordinators (key type 1) are not offered yet.
+// FindCoordinator: v0-6. Behaviour: a group's coordinator (key type 0) is the leader of its
+// partition of __consumer_offsets, a transactional id's (key type 1) this broker on a single
+// node; the internal topic behind the key type (__consumer_offsets, __transaction_state) is
+// created on first use. v4+ answers a batch of keys. An empty key is INVALID_REQUEST, an unknown
+// key type INVALID_REQUEST, as in Kafka. A cluster does not coordinate transactions yet:
+// COORDINATOR_NOT_AVAILABLE (docs/compatibility.md).
 import { ErrorCode } from '../../protocol/errors.js';
 import { FindCoordinator } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../offsets-topic.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
 
 function coordinatorFor(ctx: RequestContext, key: string, keyType: number, storage: string | null) {
   const none = { key, nodeId: -1, host: '', port: -1 };
-  if (keyType !== GROUP_KEY) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet' };
-  if (key === '') return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group id must not be empty' };
+  if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}` };
+  if (key === '') return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: keyType === GROUP_KEY ? 'Group id must not be empty' : 'Transactional id must not be empty' };
   if (storage !== null) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: storage };
+  if (keyType === TRANSACTION_KEY) {
+    if (ctx.cluster) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not coordinated in cluster mode yet' };
+    const { id: nodeId, host, port } = ctx.metadata.self;
+    return { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null };
+  }
   const image = ctx.metadata.image;
   const partition = image.topic(OFFSETS_TOPIC)?.partitions[ctx.groups.coordinator.partitionFor(key)];
   const leader = partition && partition.leader >= 0 ? image.broker(partition.leader) : undefined;
@@ -21,9 +30,11 @@ function coordinatorFor(ctx: RequestContext, key: string, keyType: number, stora
 }
 
 export const findCoordinatorHandler = defineHandler(FindCoordinator, { min: 0, max: 6 }, async (ctx, req) => {
-  // Kafka answers COORDINATOR_NOT_AVAILABLE while __consumer_offsets cannot be created (fewer
-  // live brokers than offsets.topic.replication.factor); clients retry.
-  const storage = await ctx.groups.ensureStorage().then(() => null, (err: unknown) => (err as Error).message);
+  // Kafka answers COORDINATOR_NOT_AVAILABLE while the internal topic cannot be created (fewer
+  // live brokers than its replication factor); clients retry.
+  const ensure = req.keyType === TRANSACTION_KEY ? (ctx.cluster ? Promise.resolve() : ctx.txn.ensureStorage()) : req.keyType === GROUP_KEY ? ctx.groups.ensureStorage() : Promise.resolve();
+  const what = req.keyType === TRANSACTION_KEY ? 'The transaction state topic could not be created' : null;
+  const storage = await ensure.then(() => null, (err: unknown) => what ?? (err as Error).message);
   if (ctx.header.apiVersion >= 4) {
     return {
       throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '', port: -1,

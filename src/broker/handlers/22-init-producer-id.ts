@@ -1,4 +1,4 @@
-// InitProducerId: v0-5, for idempotent producers (no transactional id).
+// InitProducerId: v0-5, for idempotent producers (no transactional id) and transactional ones.
 // Behaviour:
 // - Every request without a transactional id gets a new producer id with epoch 0, as Kafka's
 //   TransactionCoordinator answers a null transactional id ("always blindly accept the request
@@ -11,11 +11,12 @@
 //   manager answers when it has no block; clients retry.
 // - v3+: a producer id without an epoch, or an epoch without an id, is INVALID_REQUEST (Kafka's
 //   KafkaApis check).
-// - A transactional id is refused with UNSUPPORTED_VERSION until transactions are built: that is
-//   what Kafka answers when a broker cannot serve transactions (KafkaApis.ensureInterBrokerVersion
-//   before 0.11), and the Java client treats it as fatal in initTransactions(), so an application
-//   learns at once instead of retrying a retriable code until max.block.ms. An empty
-//   transactional id is INVALID_REQUEST, as in Kafka.
+// - With a transactional id the transaction coordinator answers (its __transaction_state is
+//   created first): the id keeps its producer id and gets the next epoch, which fences older
+//   producers of the same id (an ongoing transaction of theirs is aborted first). v0-3 clients
+//   get INVALID_PRODUCER_EPOCH where Kafka 2.7+ answers PRODUCER_FENCED (KafkaApis' mapping).
+//   An empty transactional id is INVALID_REQUEST; a timeout above transaction.max.timeout.ms is
+//   INVALID_TRANSACTION_TIMEOUT.
 import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
@@ -36,9 +37,19 @@ export const initProducerIdHandler = defineHandler(
   { min: 0, max: 5 },
   async (ctx, req): Promise<InitProducerIdResponse> => {
     if (req.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
-    if (req.transactionalId !== null) return refused(ErrorCode.UNSUPPORTED_VERSION);
     if (ctx.header.apiVersion >= 3 && (req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH)) {
       return refused(ErrorCode.INVALID_REQUEST);
+    }
+    if (req.transactionalId !== null) {
+      try {
+        await ctx.txn.ensureStorage();
+      } catch {
+        return refused(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+      const expected = ctx.header.apiVersion >= 3 && req.producerId !== NO_PRODUCER_ID ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : null;
+      const out = await ctx.txn.coordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const errorCode = out.errorCode === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 4 ? ErrorCode.INVALID_PRODUCER_EPOCH : out.errorCode;
+      return { throttleTimeMs: 0, errorCode, producerId: out.producerId, producerEpoch: out.producerEpoch };
     }
     let producerId: number;
     try {

@@ -4,7 +4,8 @@
 // timestamp of the last batch — as Kafka's ReplicaManager.activeProducerState does, on leaders
 // and followers alike. An invalid topic name is INVALID_TOPIC_EXCEPTION, an unknown topic or
 // partition UNKNOWN_TOPIC_OR_PARTITION (with Kafka's message), a partition hosted elsewhere
-// NOT_LEADER_OR_FOLLOWER. No transaction is ever ongoing yet: currentTxnStartOffset is -1.
+// NOT_LEADER_OR_FOLLOWER. currentTxnStartOffset is the first offset of the producer's open transaction on
+// the partition, -1 when none.
 import { topicNameProblem } from '../../cluster/topic-names.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { DescribeProducers } from '../../protocol/messages/index.js';

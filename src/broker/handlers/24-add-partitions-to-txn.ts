@@ -1,0 +1,55 @@
+// AddPartitionsToTxn: v0-5. Behaviour: the transaction coordinator adds the partitions to the
+// producer's transaction (starting it), all or nothing: a partition of an unknown topic is
+// UNKNOWN_TOPIC_OR_PARTITION and every other one OPERATION_NOT_ATTEMPTED, as in Kafka. v4+ carry
+// several transactions (the batched form brokers send); with verify_only a transaction is only
+// checked, partition by partition (KIP-890 part 1: INVALID_TXN_STATE for one not in it).
+// PRODUCER_FENCED is INVALID_PRODUCER_EPOCH for v0-1 clients.
+import { ErrorCode } from '../../protocol/errors.js';
+import { AddPartitionsToTxn } from '../../protocol/messages/index.js';
+import type { ResponseOf } from '../../protocol/schema.js';
+import type { TopicPartitions } from '../../txn/transaction-coordinator.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+
+type TopicResult = ResponseOf<typeof AddPartitionsToTxn>['resultsByTopicV3AndBelow'][number];
+
+function everyPartition(topics: ReadonlyArray<{ name: string; partitions: number[] }>, code: (topic: string, p: number) => number): TopicResult[] {
+  return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
+}
+
+function addOne(ctx: RequestContext, transactionalId: string, producerId: number, producerEpoch: number, topics: ReadonlyArray<{ name: string; partitions: number[] }>, verifyOnly: boolean): TopicResult[] {
+  const coordinator = ctx.txn.coordinator;
+  const tps: TopicPartitions[] = topics.map((t) => ({ topic: t.name, partitions: t.partitions }));
+  if (verifyOnly) {
+    const codes = new Map(coordinator.verifyPartitions(transactionalId, producerId, producerEpoch, tps).map((r) => [`${r.topic}\u0000${r.partition}`, r.errorCode]));
+    return everyPartition(topics, (t, p) => codes.get(`${t}\u0000${p}`) ?? ErrorCode.INVALID_TXN_STATE);
+  }
+  const image = ctx.metadata.image;
+  const unknown = (t: string, p: number) => p < 0 || p >= (image.topic(t)?.partitions.length ?? 0);
+  if (topics.some((t) => t.partitions.some((p) => unknown(t.name, p)))) {
+    return everyPartition(topics, (t, p) => (unknown(t, p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
+  let code = coordinator.addPartitions(transactionalId, producerId, producerEpoch, tps);
+  if (code === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 2) code = ErrorCode.INVALID_PRODUCER_EPOCH;
+  return everyPartition(topics, () => code);
+}
+
+export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, { min: 0, max: 5 }, async (ctx, req) => {
+  await ctx.txn.ensureStorage();
+  if (ctx.header.apiVersion >= 4) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      resultsByTransaction: req.transactions.map((t) => ({
+        transactionalId: t.transactionalId,
+        topicResults: addOne(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
+      })),
+      resultsByTopicV3AndBelow: [],
+    };
+  }
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    resultsByTransaction: [],
+    resultsByTopicV3AndBelow: addOne(ctx, req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, req.v3AndBelowTopics, false),
+  };
+});

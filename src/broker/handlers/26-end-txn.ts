@@ -1,0 +1,15 @@
+// EndTxn: v0-4 (v5 is KIP-890 part 2, an epoch bump per transaction, not served). Behaviour: the
+// coordinator writes PrepareCommit/PrepareAbort, the markers to every partition of the
+// transaction (here, at once) and CompleteCommit/CompleteAbort; a retry of a completed EndTxn is
+// answered NONE, the other outcome INVALID_TXN_STATE. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH
+// for v0-1 clients.
+import { ErrorCode } from '../../protocol/errors.js';
+import { EndTxn } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const endTxnHandler = defineHandler(EndTxn, { min: 0, max: 4 }, async (ctx, req) => {
+  await ctx.txn.ensureStorage();
+  let errorCode = ctx.txn.coordinator.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+  if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
+  return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+});

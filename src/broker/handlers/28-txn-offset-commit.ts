@@ -1,0 +1,48 @@
+// TxnOffsetCommit: v0-4. Behaviour: offsets committed inside the producer's transaction, written
+// to the group's __consumer_offsets partition as a transactional batch of the producer and kept
+// pending until the transaction's marker: a commit makes them the group's offsets, an abort drops
+// them. The partition must be in the transaction (AddOffsetsToTxn first: INVALID_TXN_STATE
+// otherwise, KIP-890 part 1); the producer's id and epoch must be current (PRODUCER_FENCED,
+// INVALID_PRODUCER_ID_MAPPING). v3+ (KIP-447): a member id and generation, when given, must be
+// the group's (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID).
+import { ErrorCode } from '../../protocol/errors.js';
+import { TxnOffsetCommit } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+import { CoordinatorAppendError, OFFSETS_TOPIC } from '../offsets-topic.js';
+
+export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, { min: 0, max: 4 }, async (ctx, req) => {
+  await ctx.groups.ensureStorage();
+  await ctx.txn.ensureStorage();
+  const groups = ctx.groups.coordinator;
+  const image = ctx.metadata.image;
+  let allowed = groups.txnCommitAllowed(req.groupId, req.memberId, req.generationId, req.groupInstanceId);
+  if (allowed === ErrorCode.NONE) {
+    allowed = ctx.txn.coordinator.checkOngoing(req.transactionalId, req.producerId, req.producerEpoch);
+    if (allowed === ErrorCode.NONE && !ctx.txn.coordinator.verifyPartition(req.transactionalId, req.producerId, req.producerEpoch, OFFSETS_TOPIC, groups.partitionFor(req.groupId))) {
+      allowed = ErrorCode.INVALID_TXN_STATE;
+    }
+  }
+  const maxMetadata = ctx.config.int('offset.metadata.max.bytes');
+  const accepted: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }> = [];
+  const topics = req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => {
+      let errorCode: number = allowed;
+      if (errorCode === ErrorCode.NONE) {
+        if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' });
+      }
+      return { partitionIndex: p.partitionIndex, errorCode };
+    }),
+  }));
+  if (accepted.length > 0) {
+    try {
+      groups.commitTxnOffsets(req.groupId, { producerId: req.producerId, producerEpoch: req.producerEpoch }, accepted);
+    } catch (err) {
+      const code = err instanceof CoordinatorAppendError ? (err.tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : err.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH ? ErrorCode.PRODUCER_FENCED : ErrorCode.UNKNOWN_SERVER_ERROR) : ErrorCode.UNKNOWN_SERVER_ERROR;
+      for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+    }
+  }
+  return { throttleTimeMs: 0, topics };
+});
