@@ -774,6 +774,37 @@ function groupCommands(): Command {
   return group;
 }
 
+// ---------------------------------------------------------------- dev
+
+function devCommands(): Command {
+  const dev = new Command('dev').description('local setups for development: a whole cluster on this machine');
+  dev.command('cluster')
+    .description('start ZooKeeper and N brokers on this machine, data under one folder; Ctrl-C stops them all')
+    .option('--brokers <n>', 'number of brokers (ids 1..n)', '3')
+    .option('--dir <path>', 'folder for every broker\'s data, ZooKeeper\'s and the logs', './samsa-cluster')
+    .option('--port <port>', 'port of broker 1; broker N listens on port + N - 1', '9092')
+    .option('--host <host>', 'address the brokers and ZooKeeper listen on', '127.0.0.1')
+    .option('--zookeeper-port <port>', 'port of the ZooKeeper started', '2181')
+    .option('--zookeeper <host:port>', 'use this running ZooKeeper (with an optional /chroot) instead of starting one')
+    .addHelpText('after', '\nExample:\n  samsa dev cluster --brokers 3\n  kcat -b 127.0.0.1:9092 -L\n')
+    .action(async (o: { brokers: string; dir: string; port: string; host: string; zookeeperPort: string; zookeeper?: string }) => {
+      const { runDevCluster, DevClusterError } = await import('./dev-cluster.js');
+      const int = (v: string, name: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new CliError(`${name} must be a port or count, got "${v}"`);
+        return n;
+      };
+      try {
+        const code = await runDevCluster({ brokers: int(o.brokers, '--brokers'), dir: o.dir, port: int(o.port, '--port'), host: o.host, zookeeperPort: int(o.zookeeperPort, '--zookeeper-port'), ...(o.zookeeper ? { zookeeper: o.zookeeper } : {}) }, (l) => out(l + '\n'));
+        if (code !== 0) throw new CliError('a broker of the cluster stopped');
+      } catch (err) {
+        if (err instanceof DevClusterError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+  return dev;
+}
+
 // ---------------------------------------------------------------- cluster
 
 function clusterCommands(): Command {
@@ -1000,6 +1031,7 @@ function program(): Command {
   p.addCommand(clusterCommands());
   p.addCommand(perfCommands());
   p.addCommand(profileCommands());
+  p.addCommand(devCommands());
   const configure = (c: Command) => {
     c.exitOverride();
     // A stray word is more often a mistake (a second topic where one is taken, a value without
