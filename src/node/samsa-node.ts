@@ -95,6 +95,8 @@ export class SamsaNode {
     let judgesLeftovers = false;
     if (zkConnect) {
       const sessionTimeoutMs = config.int('zookeeper.session.timeout.ms');
+      const clusterMetadata = new BrokerMetadata('', this.nodeId, () => this.zk!.brokerEpoch);
+      this.clusterMetadata = clusterMetadata;
       this.zk = new ZkBroker({
         connect: zkConnect,
         sessionTimeoutMs,
@@ -103,10 +105,9 @@ export class SamsaNode {
         listenerName: parseListener(config.advertisedListeners[0]!).name,
         clock: this.clock,
         log: rootLog.child({ component: 'cluster' }),
-      });
+        controllerLog: rootLog.child({ component: 'controller' }),
+      }, clusterMetadata);
       const zk = this.zk;
-      this.clusterMetadata = new BrokerMetadata('', this.nodeId, () => zk.brokerEpoch);
-      zk.metadata = this.clusterMetadata;
       this.controller = new ZkAdmin({ metadata: this.clusterMetadata, zk: () => zk.zk, defaults, clock: this.clock, propagationTimeoutMs: 30_000 });
     } else {
       let store: LocalMetadataStore;
@@ -330,7 +331,6 @@ export class SamsaNode {
   private async joinCluster(): Promise<void> {
     const zk = this.zk!;
     const clusterId = await zk.connect();
-    this.clusterMetadata!.clusterId = clusterId;
     await zk.register(this.advertised());
     const waitMs = Math.max(30_000, 2 * this.config.int('zookeeper.session.timeout.ms'));
     const joined = await new Promise<boolean>((resolve) => {

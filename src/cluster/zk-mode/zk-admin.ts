@@ -80,6 +80,8 @@ export class ZkAdmin implements Controller {
         { op: 'create', path: ZkPaths.configTopic(t.name), data: encodeEntityConfig(t.configs) },
         { op: 'create', path: ZkPaths.topic(t.name), data: encodeTopicAssignment({ topicId: t.id, partitions: t.partitions.map((p) => [...p.replicas]) }) },
       ];
+      // Brokers learn configs from change notifications: one for a topic created with configs.
+      if (Object.keys(t.configs).length > 0) ops.push({ op: 'create', path: ZkPaths.configChangePrefix, data: encodeConfigChange('topics', t.name), mode: 'persistentSequential' });
       try {
         await this.opts.zk().multi(ops);
       } catch (err) {
@@ -91,7 +93,7 @@ export class ZkAdmin implements Controller {
       }
       const ready = await this.until((img) => {
         const now = img.topic(t.name);
-        return now !== undefined && now.id === t.id && now.partitions.length === t.partitions.length && now.partitions.every((p) => p.leader >= 0);
+        return now !== undefined && now.id === t.id && now.partitions.length === t.partitions.length && now.partitions.every((p) => p.leader >= 0) && sameConfigs(now.configs, t.configs);
       });
       if (!ready) return { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: `Topic '${t.name}' was created but its leaders were not known within ${this.opts.propagationTimeoutMs} ms.`, topic: t };
       return { ...r, topic: this.image.topic(t.name) ?? t };

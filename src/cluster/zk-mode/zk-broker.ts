@@ -9,7 +9,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { ZkCode, ZooKeeperClient, isZkError, parseConnectString } from '../zookeeper/index.js';
 import type { BrokerInfo } from '../metadata-image.js';
-import { BrokerMetadata } from './broker-metadata.js';
+import type { BrokerMetadata } from './broker-metadata.js';
 import { KafkaController } from './kafka-controller.js';
 import { TOP_LEVEL_PATHS, ZkPaths, decodeClusterId, decodeConfigChange, decodeEntityConfig, encodeBrokerRegistration, encodeClusterId } from './znodes.js';
 
@@ -21,6 +21,7 @@ export interface ZkBrokerOptions {
   listenerName: string;
   clock: Clock;
   log: Logger;
+  controllerLog: Logger;
 }
 
 const CHANGE_PREFIX = 'config_change_';
@@ -33,10 +34,13 @@ export class ZkBroker {
   private lastConfigChange = -1;
   private sessionGeneration = 0;
   readonly controller: KafkaController;
-  metadata: BrokerMetadata | null = null;
 
-  constructor(private readonly opts: ZkBrokerOptions) {
-    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.log.child({ component: 'controller' }), listenerName: opts.listenerName });
+  constructor(
+    private readonly opts: ZkBrokerOptions,
+    /** What this broker knows of the cluster; the topic configs read from ZooKeeper go into it. */
+    private readonly metadata: BrokerMetadata,
+  ) {
+    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName });
   }
 
   get zk(): ZooKeeperClient {
@@ -60,7 +64,7 @@ export class ZkBroker {
       if (!isZkError(err, ZkCode.NODEEXISTS)) throw err;
     }
     const clusterId = decodeClusterId((await this.zk.getData(ZkPaths.clusterId)).data);
-    this.metadata = new BrokerMetadata(clusterId, this.opts.brokerId, () => this.epoch);
+    this.metadata.clusterId = clusterId;
     return clusterId;
   }
 
@@ -211,9 +215,9 @@ export class ZkBroker {
     const path = ZkPaths.configTopic(name);
     try {
       const { data } = await this.zk.getData(path);
-      this.metadata!.setTopicConfigs(name, decodeEntityConfig(path, data));
+      this.metadata.setTopicConfigs(name, decodeEntityConfig(path, data));
     } catch (err) {
-      if (isZkError(err, ZkCode.NONODE)) this.metadata!.setTopicConfigs(name, {});
+      if (isZkError(err, ZkCode.NONODE)) this.metadata.setTopicConfigs(name, {});
       else throw err;
     }
   }
