@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { CreateTopics } from '../../src/protocol/messages/index.js';
+import { CreateTopics, Fetch, Produce } from '../../src/protocol/messages/index.js';
+import { buildBatch } from '../../src/record/builder.js';
 import { runOk, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { ZK_CLI, ZkCluster } from '../helpers/zk-cluster.js';
@@ -87,6 +88,33 @@ describe('cluster mode: 3 brokers and ZooKeeper', { skip: !zookeeperAvailable() 
     const state = JSON.parse((await zk.getData('/brokers/topics/spread/partitions/0/state')).data.toString()) as { leader: number; isr: number[]; leader_epoch: number; controller_epoch: number };
     assert.equal(state.leader, assignment.partitions['0']![0]);
     assert.equal(state.leader_epoch, 0);
+  });
+
+  test('Produce and Fetch to a broker that does not lead the partition: NOT_LEADER_OR_FOLLOWER naming the leader and its address (KIP-951)', async () => {
+    const md = await kcatMetadata(cluster.broker(1).bootstrap, 'spread');
+    const p0 = md.topics.find((t) => t.topic === 'spread')!.partitions.find((p) => p.partition === 0)!;
+    const other = [1, 2, 3].find((id) => id !== p0.leader)!;
+    const leader = cluster.broker(p0.leader);
+    const wire = await WireClient.connect(cluster.broker(other).bootstrap);
+    try {
+      const pr = await wire.request(Produce, 10, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'spread', partitionData: [{ index: 0, records: buildBatch([{ key: null, value: Buffer.from('x') }]) }] }] });
+      const part = pr.responses[0]!.partitionResponses[0]!;
+      assert.equal(part.errorCode, 6);
+      assert.deepEqual(part.currentLeader, { leaderId: p0.leader, leaderEpoch: 0 });
+      assert.deepEqual(pr.nodeEndpoints, [{ nodeId: p0.leader, host: leader.host, port: leader.port, rack: null }]);
+      const topicId = (await (await cluster.zkClient()).getData('/brokers/topics/spread')).data.toString().match(/"topic_id":"([^"]+)"/)![1]!;
+      const fr = await wire.request(Fetch, 16, {
+        clusterId: null, replicaId: -1, replicaState: { replicaId: -1, replicaEpoch: -1 }, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: '', topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+      const fp = fr.responses[0]!.partitions[0]!;
+      assert.equal(fp.errorCode, 6);
+      assert.deepEqual(fp.currentLeader, { leaderId: p0.leader, leaderEpoch: 0 });
+      assert.deepEqual(fr.nodeEndpoints, [{ nodeId: p0.leader, host: leader.host, port: leader.port, rack: null }]);
+    } finally {
+      wire.close();
+    }
   });
 
   test('kcat produces through broker 1 and consumes everything back through broker 3', async () => {

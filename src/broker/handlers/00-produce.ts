@@ -17,6 +17,7 @@ import { maxRecordsSectionBytes } from '../../record/records.js';
 import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import { autoCreateTopics } from '../auto-create.js';
 import { CloseConnection } from '../dispatcher.js';
+import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { Partition, TxnVerifier } from '../partition.js';
 
@@ -122,7 +123,11 @@ function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<s
     if (failed.length > 0) throw new CloseConnection(`acks=0 produce failed (${failed.join(', ')})`);
     return null;
   }
-  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  const hints = new LeaderHints(ctx.metadata.image);
+  for (const t of responses) {
+    for (const p of t.partitionResponses) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) p.currentLeader = hints.leaderOf(t.name, p.index);
+  }
+  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: hints.nodeEndpoints() };
   return req.acks === -1 ? awaitReplication(ctx, req, appended, response) : response;
 }
 

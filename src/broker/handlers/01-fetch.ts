@@ -19,6 +19,7 @@ import type { RequestOf, ResponseOf } from '../../protocol/schema.js';
 import type { RecordsData } from '../../protocol/writer.js';
 import { downConvertBatches } from '../../record/legacy.js';
 import { leaderEpochError } from '../epoch-check.js';
+import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 
@@ -154,7 +155,7 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
     return { topic: topic?.name ?? ft.topic, topicId: topic?.id ?? (version >= 13 ? ft.topicId : NO_ID), partitions };
   });
   return {
-    response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] },
+    response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: leaderHints(ctx, responses) },
     bytes,
     partitions: touched,
     hasError,
@@ -188,6 +189,15 @@ function downConverted(p: Partition, offset: number, limit: number, upTo: number
     offset = conv.nextOffset;
   }
   return Buffer.alloc(0);
+}
+
+/** KIP-951: partitions answered NOT_LEADER_OR_FOLLOWER name their current leader; its address goes with the response. */
+function leaderHints(ctx: RequestContext, responses: FetchResponse['responses']): FetchResponse['nodeEndpoints'] {
+  const hints = new LeaderHints(ctx.metadata.image);
+  for (const t of responses) {
+    for (const p of t.partitions) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && t.topic) p.currentLeader = hints.leaderOf(t.topic, p.partitionIndex);
+  }
+  return hints.nodeEndpoints();
 }
 
 function topLevelError(errorCode: number): FetchResponse {
