@@ -225,7 +225,7 @@ export class KafkaController {
     await this.readBrokers();
     const zk = this.opts.zk();
     const { children } = await zk.getChildren(ZkPaths.topics, { watch: this.watcher(() => this.onTopicChange()) });
-    for (const name of children) await this.readTopic(name);
+    await Promise.all(children.map((name) => this.readTopic(name)));
     this.channel.setBrokers(this.liveInfos());
     const changed = await this.settlePartitions(this.allPartitions());
     // A new controller tells every broker everything: it cannot know what they missed.
@@ -289,10 +289,14 @@ export class KafkaController {
     }
     const old = this.topics.get(name);
     const t: TopicCtx = old && old.id === id ? old : { id, replicas: [], states: [] };
-    for (let p = t.states.length; p < a.partitions.length; p++) {
-      t.replicas[p] = a.partitions[p]!;
-      t.states[p] = await this.readState(name, p);
-    }
+    // The states are read together: a controller taking over 10,000 partitions waits for one
+    // round of pipelined reads, not 10,000 round trips.
+    const from = t.states.length;
+    const states = await Promise.all(a.partitions.slice(from).map((_, i) => this.readState(name, from + i)));
+    states.forEach((s, i) => {
+      t.replicas[from + i] = a.partitions[from + i]!;
+      t.states[from + i] = s;
+    });
     this.topics.set(name, t);
     return t;
   }
