@@ -1,6 +1,7 @@
 import type { Controller } from '../cluster/controller.js';
 import type { BrokerInfo, MetadataImage } from '../cluster/metadata-image.js';
 import type { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
+import type { KafkaController } from '../cluster/zk-mode/kafka-controller.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { TransactionCoordinator } from '../txn/transaction-coordinator.js';
@@ -66,6 +67,8 @@ export interface RequestContext {
   readonly admin: Controller;
   /** Cluster mode: the metadata the controller's requests update. Null on a single node, which has no controller. */
   readonly cluster: BrokerMetadata | null;
+  /** Cluster mode: this broker's controller (acting when elected), for the requests only a controller serves. */
+  readonly controller: Pick<KafkaController, 'alterPartition' | 'topicNameById'> | null;
   readonly groups: GroupsPort;
   readonly txn: TransactionsPort;
   readonly producerIds: ProducerIdsPort;

@@ -38,12 +38,17 @@ export interface AppendOptions {
    * transaction ended can never leave a transaction open here.
    */
   verifier?: TxnVerifier;
+  /** The produce's acks: with -1 the write is refused while the ISR is below min.insync.replicas. */
+  requiredAcks?: number;
 }
 
 /** What the leader knows of another replica (filled by follower fetches once replication exists). */
 export interface ReplicaProgress {
   logEndOffset: number;
   lastCaughtUpMs: number;
+  /** The leader's log end offset and the time of this replica's previous fetch (Kafka's lastFetchLeaderLogEndOffset). */
+  lastFetchLeaderLogEndOffset: number;
+  lastFetchMs: number;
 }
 
 /** Topic settings the append path acts on, kept current by config changes. */
@@ -55,6 +60,8 @@ export interface PartitionSettings {
   requireKeys: boolean;
   /** message.downconversion.enable: Fetch v0-3 consumers are served message formats v0/v1. */
   downConversion: boolean;
+  /** min.insync.replicas: acks=all needs this many in-sync replicas. */
+  minInsyncReplicas: number;
 }
 
 export class Partition {
@@ -65,7 +72,17 @@ export class Partition {
   replicas: readonly number[] = [];
   isr: readonly number[] = [];
   readonly replicaProgress = new Map<number, ReplicaProgress>();
-  settings: PartitionSettings = { maxMessageBytes: 1048588, codec: null, requireKeys: false, downConversion: true };
+  /**
+   * An ISR change sent to the controller and not answered yet (Kafka's pending ISR state): the
+   * high watermark is computed over both ISRs until it is settled, so it never counts on a
+   * replica an expansion has not committed nor drops one a shrink has not committed.
+   */
+  pendingIsr: readonly number[] | null = null;
+  /** Where this leader's epoch began (Kafka's leaderEpochStartOffset): a follower joins the ISR only past it. */
+  private leaderEpochStartOffset = 0;
+  /** Called when a follower caught up and may join the ISR (cluster mode wires it to AlterPartition). */
+  onIsrExpand: ((p: Partition, newIsr: number[]) => void) | null = null;
+  settings: PartitionSettings = { maxMessageBytes: 1048588, codec: null, requireKeys: false, downConversion: true, minInsyncReplicas: 1 };
   /**
    * Bytes appended and bytes below the high watermark, counted from this process's start: a long
    * poll waits for committed bytes (what a consumer can read), not for appended ones.
@@ -136,9 +153,32 @@ export class Partition {
       this.log.assignEpochStartOffset(state.leaderEpoch, this.log.logEndOffset);
     }
     const now = this.now();
+    this.leaderEpochStartOffset = this.log.logEndOffset;
+    this.pendingIsr = null;
     this.replicaProgress.clear();
-    for (const r of state.replicas) if (r !== this.nodeId) this.replicaProgress.set(r, { logEndOffset: -1, lastCaughtUpMs: now });
+    for (const r of state.replicas) if (r !== this.nodeId) this.replicaProgress.set(r, { logEndOffset: -1, lastCaughtUpMs: now, lastFetchLeaderLogEndOffset: -1, lastFetchMs: now });
     this.maybeIncrementLeaderHW();
+  }
+
+  /**
+   * Same leader, same epoch, a new ISR (an AlterPartition this leader sent, or the controller's
+   * view of it): the state is taken as it is and the high watermark may move.
+   */
+  updateIsr(state: PartitionState): void {
+    this.applyState(state);
+    this.pendingIsr = null;
+    const now = this.now();
+    for (const r of state.replicas) {
+      if (r !== this.nodeId && !this.replicaProgress.has(r)) this.replicaProgress.set(r, { logEndOffset: -1, lastCaughtUpMs: now, lastFetchLeaderLogEndOffset: -1, lastFetchMs: now });
+    }
+    if (!this.maybeIncrementLeaderHW()) this.onChange(this);
+  }
+
+  /** ISR members other than this leader that have not caught up within `maxLagMs` (Kafka's getOutOfSyncReplicas). */
+  outOfSyncReplicas(maxLagMs: number): number[] {
+    if (this.role !== 'leader' || this.pendingIsr) return [];
+    const now = this.now();
+    return this.isr.filter((r) => r !== this.nodeId && now - (this.replicaProgress.get(r)?.lastCaughtUpMs ?? 0) > maxLagMs);
   }
 
   /** Another broker leads; this replica follows (the fetcher that copies its log comes with replication). */
@@ -163,7 +203,8 @@ export class Partition {
   maybeIncrementLeaderHW(): boolean {
     if (this.role !== 'leader') return false;
     let hw = this.log.logEndOffset;
-    for (const id of this.isr) {
+    const isr = this.pendingIsr ? [...new Set([...this.isr, ...this.pendingIsr])] : this.isr;
+    for (const id of isr) {
       if (id === this.nodeId) continue;
       hw = Math.min(hw, this.replicaProgress.get(id)?.logEndOffset ?? -1);
     }
@@ -187,6 +228,10 @@ export class Partition {
     const v = validateProducePayload(records);
     if (!v.ok) return { ok: false, errorCode: v.errorCode, message: v.message };
     if (v.batchCount === 0) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'no record batch in the produce request' };
+    if (opts.requiredAcks === -1 && this.isr.length < this.settings.minInsyncReplicas) {
+      // Kafka's appendRecordsToLeader: nothing is written that could not reach enough replicas.
+      return { ok: false, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: `The size of the current ISR [${this.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${this.settings.minInsyncReplicas} for partition ${this.topic}-${this.index}` };
+    }
     if (origin === 'client') {
       // Kafka's LogValidator: one batch per partition from a v2 producer, and never a control batch.
       if (v.batchCount > 1) return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3 are only allowed to contain exactly one record batch' };
@@ -300,9 +345,19 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const progress = this.replicaProgress.get(replicaId);
     if (this.role !== 'leader' || !progress) return false;
+    const now = this.now();
+    const leo = this.log.logEndOffset;
+    // Caught up: at the log end now, or at least where the log ended at its previous fetch.
+    if (fetchOffset >= leo) progress.lastCaughtUpMs = now;
+    else if (fetchOffset >= progress.lastFetchLeaderLogEndOffset) progress.lastCaughtUpMs = Math.max(progress.lastCaughtUpMs, progress.lastFetchMs);
+    progress.lastFetchLeaderLogEndOffset = leo;
+    progress.lastFetchMs = now;
     progress.logEndOffset = fetchOffset;
-    if (fetchOffset >= this.log.logEndOffset) progress.lastCaughtUpMs = this.now();
-    return this.maybeIncrementLeaderHW();
+    const moved = this.maybeIncrementLeaderHW();
+    if (!this.isr.includes(replicaId) && this.pendingIsr === null && this.onIsrExpand && fetchOffset >= this.log.highWatermark && fetchOffset >= this.leaderEpochStartOffset) {
+      this.onIsrExpand(this, [...this.isr, replicaId]);
+    }
+    return moved;
   }
 
   /**
@@ -346,6 +401,16 @@ export class Partition {
   /** A follower whose log ends below the leader's log start begins again there, empty. */
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
+  }
+
+  /**
+   * What an acks=all write up to `requiredOffset` is answered (Kafka's checkEnoughReplicasReachOffset):
+   * null while the high watermark is below it; then NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when
+   * the ISR shrank below min.insync.replicas meanwhile.
+   */
+  replicationOutcome(requiredOffset: number): number | null {
+    if (this.log.highWatermark < requiredOffset) return null;
+    return this.isr.length < this.settings.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE;
   }
 
   /** Consumers read below the high watermark; followers (replicaId >= 0) up to the log end. */

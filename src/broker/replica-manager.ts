@@ -23,6 +23,8 @@ import { Partition, type PartitionSettings } from './partition.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import { toLogConfig } from './topic-log-config.js';
 
+const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
 
 const keyOf = (topic: string, index: number) => `${topic}\u0000${index}`;
@@ -37,6 +39,8 @@ export interface ReplicaManagerOptions {
   fs?: FileSystem;
   /** Cluster mode: the fetchers that copy followed partitions from their leaders. */
   fetchers?: ReplicaFetcherManager;
+  /** Cluster mode: a leader's follower caught up and may join the ISR. */
+  onIsrExpand?: (p: Partition, newIsr: number[]) => void;
 }
 
 export class ReplicaManager {
@@ -87,7 +91,7 @@ export class ReplicaManager {
     const eff = effectiveTopicConfig(this.opts.config, t.configs);
     return {
       eff,
-      settings: { maxMessageBytes: Number(eff['max.message.bytes']), codec: topicCodec(eff['compression.type']!), requireKeys: hasPolicy(eff, 'compact'), downConversion: eff['message.downconversion.enable'] !== 'false' },
+      settings: { maxMessageBytes: Number(eff['max.message.bytes']), codec: topicCodec(eff['compression.type']!), requireKeys: hasPolicy(eff, 'compact'), downConversion: eff['message.downconversion.enable'] !== 'false', minInsyncReplicas: Number(eff['min.insync.replicas']) },
     };
   }
 
@@ -107,14 +111,26 @@ export class ReplicaManager {
         const producerState = this.loadProducerState(log);
         p = new Partition(t.name, t.id, i, log, this.opts.nodeId, () => this.opts.clock.now(), (x) => this.opts.delayed.checkAndComplete(x.key), producerState);
         log.onRoll = (baseOffset) => producerState.takeSnapshot(baseOffset, false);
+        if (this.opts.onIsrExpand) p.onIsrExpand = this.opts.onIsrExpand;
         const hw = this.checkpointed.get(`${t.name}-${i}`);
         if (hw !== undefined) log.updateHighWatermark(hw);
         this.partitions.set(key, p);
       }
       p.settings = settings;
       const leads = state.leader === this.opts.nodeId;
-      // A delta names every partition of a changed topic: only a changed state is a transition.
-      if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch && p.partitionEpoch === state.partitionEpoch) return;
+      // A delta names every partition of a changed topic: only a changed state is a transition,
+      // and a new ISR under the same leader and epoch is not a new leadership.
+      if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch) {
+        if (p.partitionEpoch === state.partitionEpoch && sameIds(p.isr, state.isr) && sameIds(p.replicas, state.replicas)) return;
+        if (leads) {
+          p.updateIsr(state);
+          return;
+        }
+        if (p.leaderId === state.leader) {
+          p.makeFollower(state);
+          return;
+        }
+      }
       if (leads) {
         this.opts.fetchers?.unfollow(p);
         p.makeLeader(state);

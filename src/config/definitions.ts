@@ -29,6 +29,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'zookeeper.connect', type: 'string', default: null, doc: 'ZooKeeper ensemble host:port[,host:port...][/chroot]: runs the broker as a member of a cluster', readOnly: true },
   { name: 'zookeeper.session.timeout.ms', type: 'int', default: 18000, doc: 'ZooKeeper session timeout: how long a silent broker stays registered', min: 1, readOnly: true },
   { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, doc: 'How long to wait for the first ZooKeeper session (default: the session timeout)', min: 1, readOnly: true },
+  { name: 'replica.lag.time.max.ms', type: 'long', default: 30000, doc: 'A follower that has not caught up for this long leaves the ISR', min: 1, readOnly: true },
   { name: 'replica.fetch.wait.max.ms', type: 'int', default: 500, doc: 'Longest wait of a follower fetch for new records', min: 0, readOnly: true },
   { name: 'replica.fetch.min.bytes', type: 'int', default: 1, doc: 'Bytes a follower fetch waits for', min: 1, readOnly: true },
   { name: 'replica.fetch.max.bytes', type: 'int', default: 1048576, doc: 'Bytes a follower fetches per partition per request', min: 0, readOnly: true },

@@ -22,6 +22,7 @@ import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/transaction-log.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../broker/offsets-topic.js';
 import type { Partition } from '../broker/partition.js';
+import { IsrChanges } from '../broker/isr-changes.js';
 import { ReplicaFetcherManager } from '../broker/replica-fetcher.js';
 import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
@@ -53,6 +54,8 @@ export class SamsaNode {
   /** Cluster mode: membership of the ZooKeeper cluster, and the metadata the controller sends. */
   readonly zk: ZkBroker | null = null;
   readonly clusterMetadata: BrokerMetadata | null = null;
+  /** Cluster mode: this broker's ISR changes as a leader (AlterPartition to the controller). */
+  private readonly isrChanges: IsrChanges | null;
   readonly logs: LogManager;
   readonly cleaner: LogCleaner;
   readonly delayed: DelayedOperations;
@@ -156,7 +159,25 @@ export class SamsaNode {
           log: rootLog.child({ component: 'replica-fetcher' }),
         })
       : undefined;
-    this.replicas = new ReplicaManager({ nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock, ...(opts.fs ? { fs: opts.fs } : {}), ...(fetchers ? { fetchers } : {}) });
+    this.isrChanges = this.zk
+      ? new IsrChanges({
+          nodeId: this.nodeId,
+          brokerEpoch: () => this.zk!.brokerEpoch,
+          image: () => this.controller.image,
+          metadata: this.clusterMetadata!,
+          partitions: () => this.replicas.allPartitions(),
+          maxLagMs: config.int('replica.lag.time.max.ms'),
+          clock: this.clock,
+          log: rootLog.child({ component: 'isr' }),
+        })
+      : null;
+    const isr = this.isrChanges;
+    this.replicas = new ReplicaManager({
+      nodeId: this.nodeId, config, logs: this.logs, cleaner: this.cleaner, delayed: this.delayed, clock: this.clock,
+      ...(opts.fs ? { fs: opts.fs } : {}),
+      ...(fetchers ? { fetchers } : {}),
+      ...(isr ? { onIsrExpand: (p: Partition, newIsr: number[]) => isr.propose(p, newIsr) } : {}),
+    });
     this.replicas.applyImage(this.controller.image);
     this.controller.onDelta((d) => this.replicas.applyDelta(d));
     this.offsetsTopic = new OffsetsTopic(
@@ -256,6 +277,7 @@ export class SamsaNode {
       partitions: this.replicas,
       admin: this.controller,
       cluster: this.clusterMetadata,
+      controller: this.zk?.controller ?? null,
       groups,
       txn,
       producerIds: this.producerIds,
@@ -306,8 +328,10 @@ export class SamsaNode {
       this.log,
     );
     this.boundPort = await this.listener.listen();
-    if (this.zk) await this.joinCluster();
-    else this.local!.updateSelf(this.advertised());
+    if (this.zk) {
+      await this.joinCluster();
+      this.isrChanges!.start();
+    } else this.local!.updateSelf(this.advertised());
     this.groups.start();
     this.txn.start();
     this.replicas.startCheckpoints(this.config.int('replica.high.watermark.checkpoint.interval.ms'));
@@ -355,6 +379,7 @@ export class SamsaNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.cleanerTimer?.cancel();
+      this.isrChanges?.stop();
       await this.zk?.stop();
       if (this.listener) await this.listener.close();
       this.delayed.expireAll();

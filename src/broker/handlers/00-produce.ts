@@ -64,7 +64,7 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
           if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
           records = up.batch;
         }
-        const out = p.appendRecordsToLeader(records, 'client', txnOpts);
+        const out = p.appendRecordsToLeader(records, 'client', { ...txnOpts, requiredAcks: req.acks });
         if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
         const response: PartitionResponse = {
           index: pd.index,
@@ -86,10 +86,20 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
 
 /** acks=-1: answers once every appended partition's high watermark passed its records, or at timeoutMs. */
 function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Appended[], response: ProduceResponse): ProduceResponse | Promise<ProduceResponse | null> {
-  const satisfied = (a: Appended) => ctx.partitions.partition(a.p.topic, a.p.index) === a.p && a.p.highWatermark >= a.requiredOffset;
-  if (appended.every(satisfied)) return response;
+  const satisfied = (a: Appended) => ctx.partitions.partition(a.p.topic, a.p.index) === a.p && a.p.replicationOutcome(a.requiredOffset) !== null;
+  const answerSatisfied = () => {
+    for (const a of appended) {
+      const outcome = satisfied(a) ? a.p.replicationOutcome(a.requiredOffset)! : ErrorCode.NONE;
+      if (outcome !== ErrorCode.NONE) Object.assign(a.response, partitionError(a.response.index, outcome));
+    }
+  };
+  if (appended.every(satisfied)) {
+    answerSatisfied();
+    return response;
+  }
   return new Promise((resolve) => {
     const settle = (expired: boolean) => {
+      answerSatisfied();
       for (const a of appended) {
         if (satisfied(a)) continue;
         const gone = ctx.partitions.partition(a.p.topic, a.p.index) !== a.p || !a.p.isLeader;

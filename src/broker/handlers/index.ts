@@ -28,6 +28,7 @@ import { alterConfigsHandler } from './33-alter-configs.js';
 import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { alterPartitionHandler } from './56-alter-partition.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 import { describeProducersHandler } from './61-describe-producers.js';
 import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
@@ -69,6 +70,7 @@ export const ALL_HANDLERS: readonly Handler[] = [
   describeLogDirsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  alterPartitionHandler,
   describeClusterHandler,
   describeProducersHandler,
   addPartitionsToTxnHandler,

@@ -151,6 +151,19 @@ export class BrokerMetadata {
     return { errorCode: ErrorCode.NONE, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE })) };
   }
 
+  /**
+   * The controller accepted this leader's AlterPartition: the partition's new ISR and epoch, taken
+   * only for the same leader epoch and a newer partition epoch than held.
+   */
+  applyIsrChange(topic: string, partition: number, s: { leader: number; leaderEpoch: number; isr: readonly number[]; partitionEpoch: number }): void {
+    const t = this.topics.get(topic);
+    const old = t?.partitions.get(partition);
+    if (!t || !old || old.leaderEpoch !== s.leaderEpoch || old.leader !== s.leader || s.partitionEpoch <= old.partitionEpoch) return;
+    t.partitions.set(partition, { ...old, isr: [...s.isr], partitionEpoch: s.partitionEpoch });
+    t.image = null;
+    this.publish();
+  }
+
   /** A topic's dynamic configs as read from /config/topics/<t>. */
   setTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): void {
     const old = this.configs.get(topic);

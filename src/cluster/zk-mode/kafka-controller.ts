@@ -8,6 +8,7 @@
  * tells the brokers in one LeaderAndIsr and one UpdateMetadata per broker per event.
  */
 import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../../protocol/errors.js';
 import { LeaderAndIsr, StopReplica, UpdateMetadata } from '../../protocol/messages/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
@@ -36,6 +37,25 @@ export interface KafkaControllerOptions {
   log: Logger;
   /** Brokers' listener name to address them by (the inter-broker listener). */
   listenerName: string;
+}
+
+export interface AlterPartitionItem {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  newIsr: readonly number[];
+  partitionEpoch: number;
+}
+
+export interface AlterPartitionResult extends AlterPartitionItem {
+  errorCode: number;
+  leaderId: number;
+  isr: readonly number[];
+}
+
+export interface AlterPartitionAnswer {
+  errorCode: number;
+  partitions: AlterPartitionResult[];
 }
 
 /** A write refused because /controller_epoch moved on: another controller was elected. */
@@ -484,6 +504,85 @@ export class KafkaController {
       await this.fencedMulti(ops);
       this.opts.log.info({ topic: name }, 'deleted topic');
     }
+  }
+
+  // ---- AlterPartition ------------------------------------------------------------------------
+
+  /**
+   * A leader's ISR change (Kafka's processAlterPartition in ZooKeeper mode): accepted only from
+   * the partition's leader, in its current leader and partition epochs, with live replicas of the
+   * partition; written with the controller epoch check, then announced with UpdateMetadata.
+   */
+  alterPartition(brokerId: number, brokerEpoch: number, items: readonly AlterPartitionItem[]): Promise<AlterPartitionAnswer> {
+    return new Promise((resolve) => {
+      if (!this.active) return resolve({ errorCode: ErrorCode.NOT_CONTROLLER, partitions: [] });
+      this.enqueue(async () => {
+        if (!this.active) return resolve({ errorCode: ErrorCode.NOT_CONTROLLER, partitions: [] });
+        const b = this.brokers.get(brokerId);
+        if (!b || (brokerEpoch >= 0 && brokerEpoch !== b.epoch)) return resolve({ errorCode: ErrorCode.STALE_BROKER_EPOCH, partitions: [] });
+        const answers: AlterPartitionResult[] = [];
+        const ops: MultiOp[] = [];
+        const writes: Array<{ item: AlterPartitionItem; state: PartitionCtx }> = [];
+        for (const item of items) {
+          const t = this.topics.get(item.topic);
+          const cur = t?.states[item.partition];
+          const fail = (errorCode: number) => answers.push({ ...item, errorCode, leaderId: cur?.leader ?? -1, leaderEpoch: cur?.leaderEpoch ?? -1, isr: cur?.isr ?? [], partitionEpoch: cur?.zkVersion ?? -1 });
+          if (!t || !cur) {
+            fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            continue;
+          }
+          if (cur.leader !== brokerId) {
+            fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            continue;
+          }
+          if (item.leaderEpoch !== cur.leaderEpoch) {
+            fail(item.leaderEpoch < cur.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
+            continue;
+          }
+          if (item.partitionEpoch !== cur.zkVersion) {
+            fail(ErrorCode.INVALID_UPDATE_VERSION);
+            continue;
+          }
+          const replicas = t.replicas[item.partition]!;
+          if (!item.newIsr.includes(brokerId) || item.newIsr.some((r) => !replicas.includes(r) || !this.brokers.has(r))) {
+            fail(ErrorCode.INELIGIBLE_REPLICA);
+            continue;
+          }
+          if (sameList(item.newIsr, cur.isr)) {
+            fail(ErrorCode.NONE);
+            continue;
+          }
+          const state: PartitionCtx = { ...cur, isr: [...item.newIsr], controllerEpoch: this.epoch };
+          ops.push({ op: 'setData', path: ZkPaths.partitionState(item.topic, item.partition), data: encodePartitionState(state), version: cur.zkVersion });
+          writes.push({ item, state });
+        }
+        if (ops.length > 0) {
+          // One write per request; a state that moved meanwhile fails it all, and the leader retries.
+          const results = await this.fencedMulti(ops).catch((err: unknown) => {
+            if (err instanceof FencedError) throw err;
+            for (const w of writes) answers.push({ ...w.item, errorCode: ErrorCode.INVALID_UPDATE_VERSION, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+            return null;
+          });
+          if (results) {
+            writes.forEach((w, i) => {
+              const r = results[i];
+              w.state.zkVersion = r && r.op === 'setData' ? r.stat.version : w.state.zkVersion + 1;
+              this.topics.get(w.item.topic)!.states[w.item.partition] = w.state;
+              answers.push({ ...w.item, errorCode: ErrorCode.NONE, leaderId: w.state.leader, leaderEpoch: w.state.leaderEpoch, isr: w.state.isr, partitionEpoch: w.state.zkVersion });
+            });
+            this.opts.log.info({ broker: brokerId, changes: writes.map((w) => `${w.item.topic}-${w.item.partition} isr [${w.state.isr.join(',')}]`) }, 'ISR changed');
+            this.sendUpdateMetadata([...this.brokers.keys()], writes.map((w) => ({ topic: w.item.topic, partition: w.item.partition })));
+          }
+        }
+        resolve({ errorCode: ErrorCode.NONE, partitions: answers });
+      });
+    });
+  }
+
+  /** The topic named by an id (AlterPartition v2+ names topics by id). */
+  topicNameById(id: string): string | undefined {
+    for (const [name, t] of this.topics) if (t.id === id) return name;
+    return undefined;
   }
 
   // ---- requests to brokers -------------------------------------------------------------------

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""A confluent-kafka producer for the replication tests: acks=all, idempotence on, retrying
+through leader changes; prints one JSON line per delivery report.
+
+usage: acked_producer.py BOOTSTRAP TOPIC COUNT RATE
+  produce COUNT records with the values v-<i> at about RATE per second; each delivery report is
+  printed as {"p": partition, "o": offset, "v": value} or {"err": "...", "v": value}.
+"""
+import json
+import sys
+import time
+
+from confluent_kafka import Producer
+
+
+def main():
+    bootstrap, topic, count, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    p = Producer({
+        'bootstrap.servers': bootstrap,
+        'acks': 'all',
+        'enable.idempotence': True,
+        'message.timeout.ms': 120000,
+        'linger.ms': 5,
+        'retry.backoff.ms': 100,
+        'topic.metadata.refresh.interval.ms': 1000,
+    })
+
+    def report(err, m):
+        if err is not None:
+            print(json.dumps({'err': str(err), 'v': m.value().decode()}), flush=True)
+        else:
+            print(json.dumps({'p': m.partition(), 'o': m.offset(), 'v': m.value().decode()}), flush=True)
+
+    start = time.time()
+    for i in range(count):
+        while True:
+            try:
+                p.produce(topic, value=('v-%d' % i).encode(), key=('k%d' % (i % 17)).encode(), on_delivery=report)
+                break
+            except BufferError:
+                p.poll(0.05)
+        p.poll(0)
+        ahead = start + (i + 1) / rate - time.time()
+        if ahead > 0:
+            time.sleep(ahead)
+    left = p.flush(150)
+    if left:
+        print(json.dumps({'err': '%d not delivered' % left}), flush=True)
+
+
+if __name__ == '__main__':
+    main()
