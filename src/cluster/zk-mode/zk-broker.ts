@@ -62,7 +62,10 @@ export class ZkBroker {
       if (!isZkError(err, ZkCode.NODEEXISTS)) throw err;
     }
     const clusterId = decodeClusterId((await this.zk.getData(ZkPaths.clusterId)).data);
-    this.metadata = new BrokerMetadata(clusterId, this.opts.brokerId, () => this.epoch);
+    // The node hands in the metadata its requests are served from: the configs read here must
+    // land there, not in a copy of their own.
+    if (this.metadata) this.metadata.clusterId = clusterId;
+    else this.metadata = new BrokerMetadata(clusterId, this.opts.brokerId, () => this.epoch);
     return clusterId;
   }
 
