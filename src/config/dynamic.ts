@@ -24,7 +24,7 @@ const WITHOUT_EFFECT: readonly ConfigDef[] = [
   { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: 134217728, doc: 'Without effect: the cleaner sizes its own offset map' },
   { name: 'log.cleaner.io.buffer.size', type: 'int', default: 524288, doc: 'Without effect: the cleaner sizes its own buffers', min: 0 },
   { name: 'log.cleaner.io.buffer.load.factor', type: 'double', default: 0.9, doc: 'Without effect: the cleaner sizes its own offset map' },
-  { name: 'log.cleaner.io.max.bytes.per.second', type: 'double', default: 1.7976931348623157e308, doc: 'Without effect: the cleaner is not throttled' },
+  { name: 'log.cleaner.io.max.bytes.per.second', type: 'double', default: '1.7976931348623157E308', doc: 'Without effect: the cleaner is not throttled' },
   { name: 'log.preallocate', type: 'boolean', default: false, doc: 'Without effect: segment files grow as they are written' },
   { name: 'log.roll.jitter.ms', type: 'long', default: null, doc: 'Without effect: segments roll at segment.ms exactly' },
   { name: 'compression.gzip.level', type: 'int', default: -1, doc: 'Without effect: batches are re-compressed at the codec library\'s default level' },
