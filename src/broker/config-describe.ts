@@ -1,7 +1,8 @@
 // Shared by DescribeConfigs / AlterConfigs / IncrementalAlterConfigs: Kafka's resource types,
 // config sources and types, and how this broker's topic and broker settings are described.
-import { BrokerConfig } from '../config/broker-config.js';
-import { BROKER_CONFIGS, type ConfigType, type ConfigValue } from '../config/definitions.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, type ConfigDef, type ConfigType, type ConfigValue } from '../config/definitions.js';
+import { DYNAMIC_WITHOUT_EFFECT, brokerConfigSynonyms, dynamicBrokerConfig } from '../config/dynamic.js';
 import type { TopicImage } from '../cluster/metadata-image.js';
 import { TOPIC_CONFIGS, TOPIC_CONFIG_DOCS, configString } from '../config/topic-configs.js';
 
@@ -31,26 +32,55 @@ export interface DescribedConfig {
   documentation: string | null;
 }
 
-let defaults: BrokerConfig | null = null;
-const defaultBrokerConfig = (): BrokerConfig => (defaults ??= new BrokerConfig());
-
 export function configValueString(v: ConfigValue | undefined): string | null {
   return v === null || v === undefined ? null : configString(v);
+}
+
+type Synonym = DescribedConfig['synonyms'][number];
+
+/**
+ * Kafka's ConfigHelper.configSynonyms: every synonym of `name` that has a value, layer by layer —
+ * this broker's dynamic value, the cluster-wide dynamic default, the static setting, the
+ * built-in default — with the synonyms that take precedence over `name` itself dropped (describing
+ * log.retention.hours does not list log.retention.ms).
+ */
+function brokerSynonyms(config: BrokerConfig, name: string, perBroker: boolean): Synonym[] {
+  const names = brokerConfigSynonyms(name);
+  const out: Synonym[] = [];
+  const dynamicLayers: Array<[Readonly<Record<string, string>>, number]> = [
+    [perBroker ? config.dynamicConfigs('broker') : {}, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [config.dynamicConfigs('default'), ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+  ];
+  for (const [layer, source] of dynamicLayers) {
+    for (const n of names) if (layer[n] !== undefined) out.push({ name: n, value: layer[n]!, source });
+  }
+  for (const n of names) {
+    if (BROKER_CONFIG_BY_NAME.has(n) && config.staticSource(n) !== 'default') out.push({ name: n, value: configValueString(config.staticValue(n)), source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  for (const n of names) {
+    const def = BROKER_CONFIG_BY_NAME.get(n) ?? DYNAMIC_WITHOUT_EFFECT.get(n);
+    if (def && def.default !== null) out.push({ name: n, value: configValueString(def.default), source: ConfigSource.DEFAULT_CONFIG });
+  }
+  const own = out.findIndex((s) => s.name === name);
+  return own < 0 ? [] : out.slice(own);
 }
 
 /** Every topic config with its effective value and where it comes from (Kafka's order of precedence). */
 export function describeTopicConfigs(config: BrokerConfig, t: TopicImage, synonyms: boolean, docs: boolean): DescribedConfig[] {
   return TOPIC_CONFIGS.map((def) => {
-    const syn: DescribedConfig['synonyms'] = [];
     const own = t.configs[def.name];
+    const value = own ?? def.default(config);
+    const syn: Synonym[] = [];
     if (own !== undefined) syn.push({ name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    const brokerSet = def.brokerSynonym !== null && config.source(def.brokerSynonym) !== 'default';
-    if (brokerSet) syn.push({ name: def.brokerSynonym!, value: def.default(config), source: ConfigSource.STATIC_BROKER_CONFIG });
-    syn.push({ name: def.brokerSynonym ?? def.name, value: def.default(defaultBrokerConfig()), source: ConfigSource.DEFAULT_CONFIG });
-    const source = own !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSet ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+    if (def.brokerSynonym !== null) {
+      if (BROKER_CONFIG_BY_NAME.has(def.brokerSynonym) || DYNAMIC_WITHOUT_EFFECT.has(def.brokerSynonym)) syn.push(...brokerSynonyms(config, def.brokerSynonym, true));
+      // A broker default Samsa has no setting for (log.message.format.version): Kafka's built-in value.
+      else syn.push({ name: def.brokerSynonym, value: def.default(config), source: ConfigSource.DEFAULT_CONFIG });
+    }
+    const source = syn[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     return {
       name: def.name,
-      value: own ?? def.default(config),
+      value,
       readOnly: false,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
@@ -62,18 +92,19 @@ export function describeTopicConfigs(config: BrokerConfig, t: TopicImage, synony
   });
 }
 
-/** The broker's own settings: static (file, environment, flags) or defaults; none is dynamic here. */
-export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, docs: boolean): DescribedConfig[] {
-  return BROKER_CONFIGS.map((def) => {
-    const source = config.source(def.name) === 'default' ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
-    const value = configValueString(config.get(def.name));
-    const syn: DescribedConfig['synonyms'] = [];
-    if (source === ConfigSource.STATIC_BROKER_CONFIG) syn.push({ name: def.name, value, source });
-    syn.push({ name: def.name, value: configValueString(def.default), source: ConfigSource.DEFAULT_CONFIG });
+/**
+ * A broker resource as Kafka describes it. This broker (`perBroker`): every setting, with its
+ * layers; the cluster-wide default (resource name ''): only the dynamic defaults that are set,
+ * without per-broker values in the synonyms. Read-only unless the setting is dynamic.
+ */
+export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, docs: boolean, perBroker = true): DescribedConfig[] {
+  const entry = (def: ConfigDef, value: string | null): DescribedConfig => {
+    const syn = brokerSynonyms(config, def.name, perBroker);
+    const source = syn[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     return {
       name: def.name,
       value,
-      readOnly: true,
+      readOnly: dynamicBrokerConfig(def.name) === undefined,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
       isSensitive: false,
@@ -81,7 +112,21 @@ export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, d
       configType: CONFIG_TYPE[def.type],
       documentation: docs ? def.doc : null,
     };
-  });
+  };
+  const defaults = config.dynamicConfigs('default');
+  if (!perBroker) {
+    return Object.entries(defaults).flatMap(([name, value]) => {
+      const def = dynamicBrokerConfig(name);
+      return def ? [entry(def, value)] : [];
+    });
+  }
+  const own = config.dynamicConfigs('broker');
+  // Settings accepted without effect are listed once a dynamic layer sets them.
+  const noEffect = [...DYNAMIC_WITHOUT_EFFECT.values()].filter((d) => own[d.name] !== undefined || defaults[d.name] !== undefined);
+  return [
+    ...BROKER_CONFIGS.map((def) => entry(def, configValueString(config.get(def.name)))),
+    ...noEffect.map((def) => entry(def, own[def.name] ?? defaults[def.name] ?? null)),
+  ];
 }
 
 /** Null when `name` names this broker (or is empty: the cluster-wide default), else Kafka's message. */

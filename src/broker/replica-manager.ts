@@ -84,7 +84,8 @@ export class ReplicaManager {
   applyDelta(delta: MetadataDelta): void {
     for (const t of delta.deletedTopics) this.stopTopic(t);
     for (const t of delta.changedTopics) this.applyTopic(t);
-    for (const t of delta.changedConfigs) this.applySettings(t);
+    // A new dynamic broker value is the default of every topic that has none of its own.
+    for (const t of delta.brokerConfigsChanged ? delta.image.topics() : delta.changedConfigs) this.applySettings(t);
   }
 
   private settingsFor(t: TopicImage): { eff: Record<string, string>; settings: PartitionSettings } {
@@ -146,9 +147,13 @@ export class ReplicaManager {
    * state empty (logged): producers are then accepted at whatever sequence they continue with.
    */
   private loadProducerState(log: Log): ProducerStateManager {
+    const config = this.opts.config;
     const opts = {
       topicPartition: `${log.topic}-${log.partition}`,
-      producerIdExpirationMs: this.opts.config.int('producer.id.expiration.ms'),
+      // Read where it is used: producer.id.expiration.ms is dynamic.
+      get producerIdExpirationMs(): number {
+        return config.int('producer.id.expiration.ms');
+      },
       snapshots: { fs: this.fs, dir: log.dir },
     };
     try {

@@ -55,6 +55,12 @@ export interface Controller {
   createPartitions(increases: readonly PartitionsIncrease[], validateOnly: boolean): Promise<ControllerResult[]>;
   /** Replaces each topic's dynamic configs by the given complete set. */
   alterTopicConfigs(changes: ReadonlyArray<{ name: string; configs: Record<string, string> }>, validateOnly: boolean): Promise<ControllerResult[]>;
+  /**
+   * Replaces the dynamic configs of broker entities — '<default>' (every broker's) or a broker id
+   * — by the given complete sets (empty: none left), as Kafka keeps them in /config/brokers/<entity>.
+   * The names and values were checked by the broker that took the request.
+   */
+  alterBrokerConfigs(changes: ReadonlyArray<{ entity: string; configs: Record<string, string> }>, validateOnly: boolean): Promise<ControllerResult[]>;
   /** The next block of producer ids for `brokerId`, persisted before it is returned. Rejects when it cannot be persisted. */
   allocateProducerIdBlock(brokerId: number): Promise<ProducerIdBlock>;
 }

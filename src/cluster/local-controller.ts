@@ -45,7 +45,8 @@ export class LocalController implements Controller {
     private readonly defaults: () => TopicDefaults,
   ) {
     const live = new Set([self.id]);
-    this.current = new MetadataImage(1, store.clusterId, self.id, [self], [...store.topics()].map((t) => toImage(t, live)));
+    const brokerConfigs = new Map(Object.entries(store.brokerConfigs?.() ?? {}).filter(([, c]) => Object.keys(c).length > 0));
+    this.current = new MetadataImage(1, store.clusterId, self.id, [self], [...store.topics()].map((t) => toImage(t, live)), brokerConfigs);
   }
 
   get image(): MetadataImage {
@@ -144,6 +145,37 @@ export class LocalController implements Controller {
       return outcome(planned);
     });
     return validateOnly ? results : this.failed(results, this.commit(changed));
+  }
+
+  /** Persisted in samsa-metadata.json with one write, then published: the broker applies them from the delta. */
+  async alterBrokerConfigs(changes: ReadonlyArray<{ entity: string; configs: Record<string, string> }>, validateOnly: boolean): Promise<ControllerResult[]> {
+    const ok: ControllerResult[] = changes.map(() => ({ errorCode: ErrorCode.NONE, message: null }));
+    if (validateOnly || changes.length === 0) return ok;
+    const fail = (why: string) => changes.map((): ControllerResult => ({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: why }));
+    if (!this.store.replaceBrokerConfigs) return fail('this metadata store cannot keep broker configs');
+    const previous = this.current;
+    const next = new Map(previous.brokerConfigs);
+    for (const c of changes) {
+      if (Object.keys(c.configs).length === 0) next.delete(c.entity);
+      else next.set(c.entity, { ...c.configs });
+    }
+    try {
+      this.store.replaceBrokerConfigs(Object.fromEntries(next));
+    } catch (err) {
+      return fail(`Cannot write cluster metadata: ${(err as Error).message}`);
+    }
+    try {
+      this.publish(previous.with({ version: previous.version + 1, brokerConfigs: next }));
+      return ok;
+    } catch (err) {
+      const why = `Cannot apply the change: ${(err as Error).message}`;
+      try {
+        this.store.replaceBrokerConfigs(Object.fromEntries(previous.brokerConfigs));
+      } finally {
+        this.publish(previous.with({ version: this.current.version + 1 }));
+      }
+      return fail(why);
+    }
   }
 
   /**

@@ -9,6 +9,11 @@ interface Persisted {
   topics: TopicRecord[];
   /** The first producer id not yet reserved; absent in files written before idempotence: 0. */
   nextProducerId?: number;
+  /**
+   * Dynamic broker configs by entity, Kafka's /config/brokers/<default> and /config/brokers/<id>;
+   * absent in files written before they existed: none.
+   */
+  brokerConfigs?: Record<string, Record<string, string>>;
 }
 
 const FILE = 'samsa-metadata.json';
@@ -21,6 +26,7 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
   private nextProducerId = 0;
+  private dynamicBrokerConfigs: Record<string, Record<string, string>> = {};
 
   constructor(private readonly dir: string, clusterIdIfNew: string, nodeId: number) {
     mkdirSync(dir, { recursive: true });
@@ -38,6 +44,7 @@ export class LocalMetadataStore implements MetadataStore {
       for (const t of data.topics) this.index(t);
       this.created = false;
       this.nextProducerId = data.nextProducerId ?? 0;
+      this.dynamicBrokerConfigs = readBrokerConfigs(path, data.brokerConfigs);
     } else {
       this.clusterId = clusterIdIfNew;
       this.created = true;
@@ -52,7 +59,7 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private save(): void {
-    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId };
+    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId, brokerConfigs: this.dynamicBrokerConfigs };
     writeAtomically(join(this.dir, FILE), JSON.stringify(data));
   }
 
@@ -88,6 +95,19 @@ export class LocalMetadataStore implements MetadataStore {
     for (const t of topics) this.index(t);
     this.save();
   }
+  brokerConfigs(): Record<string, Record<string, string>> {
+    return structuredClone(this.dynamicBrokerConfigs);
+  }
+  replaceBrokerConfigs(configs: Record<string, Record<string, string>>): void {
+    const previous = this.dynamicBrokerConfigs;
+    this.dynamicBrokerConfigs = structuredClone(configs);
+    try {
+      this.save();
+    } catch (err) {
+      this.dynamicBrokerConfigs = previous;
+      throw err;
+    }
+  }
   reserveProducerIds(count: number): number {
     const first = this.nextProducerId;
     this.nextProducerId = first + count;
@@ -99,6 +119,24 @@ export class LocalMetadataStore implements MetadataStore {
     }
     return first;
   }
+}
+
+/** The brokerConfigs member of a metadata file: an object of objects of strings, or absent. */
+function readBrokerConfigs(path: string, raw: unknown): Record<string, Record<string, string>> {
+  if (raw === undefined) return {};
+  const bad = () => new Error(`${path} is not readable metadata (brokerConfigs is not an object of string configs)`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad();
+  const out: Record<string, Record<string, string>> = {};
+  for (const [entity, configs] of Object.entries(raw)) {
+    if (typeof configs !== 'object' || configs === null || Array.isArray(configs)) throw bad();
+    const entry: Record<string, string> = {};
+    for (const [k, v] of Object.entries(configs as Record<string, unknown>)) {
+      if (typeof v !== 'string') throw bad();
+      entry[k] = v;
+    }
+    out[entity] = entry;
+  }
+  return out;
 }
 
 /** Replaces a file atomically and durably (the project's one helper, storage/fs.ts). */

@@ -33,6 +33,12 @@ export interface TopicImage {
   readonly partitions: readonly PartitionState[];
 }
 
+/** Dynamic broker configs by entity: '<default>' (cluster-wide) or a broker id, as stored. */
+export type BrokerConfigsImage = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
+const NO_BROKER_CONFIGS: BrokerConfigsImage = new Map();
+const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+
 export class MetadataImage {
   private readonly byName: ReadonlyMap<string, TopicImage>;
   private readonly byId: ReadonlyMap<string, TopicImage>;
@@ -44,6 +50,8 @@ export class MetadataImage {
     readonly controllerId: number,
     brokers: readonly BrokerInfo[],
     topics: readonly TopicImage[],
+    /** Replaced as a whole when one entity changes, so a delta sees the change by identity. */
+    readonly brokerConfigs: BrokerConfigsImage = NO_BROKER_CONFIGS,
   ) {
     this.brokerById = new Map(brokers.map((b) => [b.id, b]));
     this.byName = new Map(topics.map((t) => [t.name, t]));
@@ -69,6 +77,10 @@ export class MetadataImage {
   broker(id: number): BrokerInfo | undefined {
     return this.brokerById.get(id);
   }
+  /** The dynamic configs of one broker entity ('<default>' or an id); empty when none are set. */
+  brokerConfig(entity: string): Readonly<Record<string, string>> {
+    return this.brokerConfigs.get(entity) ?? NO_CONFIGS;
+  }
   partitionCount(): number {
     let n = 0;
     for (const t of this.byName.values()) n += t.partitions.length;
@@ -76,11 +88,11 @@ export class MetadataImage {
   }
 
   /** A new image with some topics replaced or added (by name) and some removed. */
-  with(change: { version: number; brokers?: readonly BrokerInfo[]; controllerId?: number; put?: readonly TopicImage[]; remove?: readonly string[] }): MetadataImage {
+  with(change: { version: number; brokers?: readonly BrokerInfo[]; controllerId?: number; put?: readonly TopicImage[]; remove?: readonly string[]; brokerConfigs?: BrokerConfigsImage }): MetadataImage {
     const topics = new Map(this.byName);
     for (const name of change.remove ?? []) topics.delete(name);
     for (const t of change.put ?? []) topics.set(t.name, t);
-    return new MetadataImage(change.version, this.clusterId, change.controllerId ?? this.controllerId, change.brokers ?? this.brokers(), [...topics.values()]);
+    return new MetadataImage(change.version, this.clusterId, change.controllerId ?? this.controllerId, change.brokers ?? this.brokers(), [...topics.values()], change.brokerConfigs ?? this.brokerConfigs);
   }
 }
 
@@ -94,6 +106,8 @@ export interface MetadataDelta {
   readonly changedTopics: readonly TopicImage[];
   /** Topics whose dynamic configs changed. */
   readonly changedConfigs: readonly TopicImage[];
+  /** The dynamic broker configs changed: every topic's defaults may have. */
+  readonly brokerConfigsChanged: boolean;
 }
 
 export function diffImages(previous: MetadataImage, image: MetadataImage): MetadataDelta {
@@ -113,5 +127,5 @@ export function diffImages(previous: MetadataImage, image: MetadataImage): Metad
     if (old.partitions !== t.partitions) changedTopics.push(t);
     if (old.configs !== t.configs) changedConfigs.push(t);
   }
-  return { image, previous, deletedTopics, changedTopics, changedConfigs };
+  return { image, previous, deletedTopics, changedTopics, changedConfigs, brokerConfigsChanged: image.brokerConfigs !== previous.brokerConfigs };
 }

@@ -36,4 +36,8 @@ export interface MetadataStore {
    * idempotent producers.
    */
   reserveProducerIds?(count: number): number;
+  /** Dynamic broker configs by entity ('<default>' or a broker id). A store without them has none. */
+  brokerConfigs?(): Record<string, Record<string, string>>;
+  /** Replaces every entity's dynamic broker configs at once, durably before returning. */
+  replaceBrokerConfigs?(configs: Record<string, Record<string, string>>): void;
 }

@@ -1,14 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, type ConfigValue } from './definitions.js';
+import { dynamicBrokerConfig } from './dynamic.js';
 import { ignoredSetting } from './ignored.js';
 import { ConfigError, parseValue, readPropertiesFile, settingsFromEnv } from './parse.js';
 
-export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'override';
+/** Where a value came from: the static layers (lowest first), then the two dynamic ones. */
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag' | 'override' | 'dynamic-default' | 'dynamic-broker';
 
-/** The broker's effective settings, with where each came from (DescribeConfigs reports it). */
+/** A dynamic layer: the configs of /config/brokers/<default> or /config/brokers/<id>, as stored. */
+export type DynamicLayer = 'default' | 'broker';
+
+/**
+ * The broker's effective settings, with where each came from (DescribeConfigs reports it).
+ * Kafka's layering: this broker's dynamic value over the cluster-wide dynamic default over the
+ * static value (file, environment, flags) over the built-in default. The dynamic layers change
+ * while the broker runs (applyDynamic); everything that reads a setting when it acts sees the
+ * new value.
+ */
 export class BrokerConfig {
   private readonly values = new Map<string, ConfigValue>();
   private readonly sources = new Map<string, ConfigSource>();
+  private readonly dynamicValues = new Map<string, { value: ConfigValue; source: ConfigSource }>();
+  private dynamicLayers: Record<DynamicLayer, Readonly<Record<string, string>>> = { default: {}, broker: {} };
   /** Kafka settings given that mean nothing in Samsa (src/config/ignored.ts), for the start's one warning. */
   readonly ignored: readonly { name: string; source: ConfigSource; why: string }[];
 
@@ -67,11 +80,53 @@ export class BrokerConfig {
     }
   }
 
+  /**
+   * Replaces both dynamic layers. A value that does not parse (written to ZooKeeper by another
+   * tool) or a name that cannot change at runtime is left out; the problems are returned.
+   */
+  applyDynamic(perBroker: Readonly<Record<string, string>>, clusterDefault: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    this.dynamicValues.clear();
+    const layers: Array<[Readonly<Record<string, string>>, ConfigSource]> = [[clusterDefault, 'dynamic-default'], [perBroker, 'dynamic-broker']];
+    for (const [configs, source] of layers) {
+      for (const [name, raw] of Object.entries(configs)) {
+        const def = dynamicBrokerConfig(name);
+        if (!def) {
+          problems.push(`${name} (${source}) cannot be updated dynamically`);
+          continue;
+        }
+        try {
+          const value = parseValue(def, raw, source);
+          if (BROKER_CONFIG_BY_NAME.has(name)) this.dynamicValues.set(name, { value, source });
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          problems.push(e.message);
+        }
+      }
+    }
+    this.dynamicLayers = { default: { ...clusterDefault }, broker: { ...perBroker } };
+    return problems;
+  }
+
+  /** One dynamic layer as stored (also the names accepted without effect). */
+  dynamicConfigs(layer: DynamicLayer): Readonly<Record<string, string>> {
+    return this.dynamicLayers[layer];
+  }
+
   get(name: string): ConfigValue {
+    if (!this.values.has(name)) throw new ConfigError(`unknown setting ${name}`);
+    const dynamic = this.dynamicValues.get(name);
+    return dynamic ? dynamic.value : this.values.get(name)!;
+  }
+  source(name: string): ConfigSource {
+    return this.dynamicValues.get(name)?.source ?? this.sources.get(name) ?? 'default';
+  }
+  /** The value of the static layers (file, environment, flags) or the default, whatever is dynamic. */
+  staticValue(name: string): ConfigValue {
     if (!this.values.has(name)) throw new ConfigError(`unknown setting ${name}`);
     return this.values.get(name)!;
   }
-  source(name: string): ConfigSource {
+  staticSource(name: string): ConfigSource {
     return this.sources.get(name) ?? 'default';
   }
   int(name: string): number {

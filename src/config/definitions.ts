@@ -14,6 +14,11 @@ export interface ConfigDef {
   readonly oneOf?: readonly string[];
   /** Settings Samsa reads but whose behaviour is not built yet are still accepted. */
   readonly readOnly?: boolean;
+  /**
+   * Updatable while the broker runs (Kafka's DynamicBrokerConfig): per broker or as the
+   * cluster-wide default, with IncrementalAlterConfigs/AlterConfigs on the BROKER resource.
+   */
+  readonly dynamic?: boolean;
 }
 
 const LONG_MAX = 9223372036854775807;
@@ -42,35 +47,35 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'delete.topic.enable', type: 'boolean', default: true, doc: 'Allow DeleteTopics' },
   { name: 'log.retention.hours', type: 'int', default: 168, doc: 'Retention by time, hours' },
   { name: 'log.retention.minutes', type: 'int', default: null, doc: 'Retention by time, minutes (over hours)' },
-  { name: 'log.retention.ms', type: 'long', default: null, doc: 'Retention by time, ms (over minutes); -1 keeps forever' },
-  { name: 'log.retention.bytes', type: 'long', default: -1, doc: 'Retention by size per partition; -1 unlimited' },
+  { name: 'log.retention.ms', type: 'long', default: null, doc: 'Retention by time, ms (over minutes); -1 keeps forever', dynamic: true },
+  { name: 'log.retention.bytes', type: 'long', default: -1, doc: 'Retention by size per partition; -1 unlimited', dynamic: true },
   { name: 'log.retention.check.interval.ms', type: 'long', default: 300000, doc: 'How often retention runs', min: 1 },
-  { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll', min: 14 },
+  { name: 'log.segment.bytes', type: 'int', default: 1073741824, doc: 'Segment size before a roll', min: 14, dynamic: true },
   { name: 'log.roll.hours', type: 'int', default: 168, doc: 'Segment age before a roll, hours', min: 1 },
-  { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll, ms (over hours)' },
-  { name: 'log.index.interval.bytes', type: 'int', default: 4096, doc: 'Bytes between offset index entries', min: 0 },
-  { name: 'log.index.size.max.bytes', type: 'int', default: 10485760, doc: 'Index size before a roll', min: 4 },
-  { name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, doc: 'Messages between fsyncs', min: 1 },
-  { name: 'log.flush.interval.ms', type: 'long', default: null, doc: 'Time between fsyncs (none by default: the page cache)' },
+  { name: 'log.roll.ms', type: 'long', default: null, doc: 'Segment age before a roll, ms (over hours)', dynamic: true },
+  { name: 'log.index.interval.bytes', type: 'int', default: 4096, doc: 'Bytes between offset index entries', min: 0, dynamic: true },
+  { name: 'log.index.size.max.bytes', type: 'int', default: 10485760, doc: 'Index size before a roll', min: 4, dynamic: true },
+  { name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, doc: 'Messages between fsyncs', min: 1, dynamic: true },
+  { name: 'log.flush.interval.ms', type: 'long', default: null, doc: 'Time between fsyncs (none by default: the page cache)', dynamic: true },
   { name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX, doc: 'How often the flusher checks' },
-  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime', oneOf: ['CreateTime', 'LogAppendTime'] },
-  { name: 'log.cleanup.policy', type: 'list', default: ['delete'], doc: 'delete, compact or both' },
-  { name: 'log.message.downconversion.enable', type: 'boolean', default: true, doc: 'Down-convert record batches to message format v0/v1 for Fetch v0-3 consumers' },
+  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', doc: 'CreateTime or LogAppendTime', oneOf: ['CreateTime', 'LogAppendTime'], dynamic: true },
+  { name: 'log.cleanup.policy', type: 'list', default: ['delete'], doc: 'delete, compact or both', dynamic: true },
+  { name: 'log.message.downconversion.enable', type: 'boolean', default: true, doc: 'Down-convert record batches to message format v0/v1 for Fetch v0-3 consumers', dynamic: true },
   { name: 'log.cleaner.enable', type: 'boolean', default: true, doc: 'Run the log cleaner for compacted topics' },
-  { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'Cleaner sleep when idle' },
-  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, doc: 'Tombstone retention' },
-  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, doc: 'Dirty ratio before cleaning' },
-  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, doc: 'Minimum age before compaction' },
-  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, doc: 'Maximum age before compaction' },
-  { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted', min: 0 },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: 15000, doc: 'Cleaner sleep when idle', dynamic: true },
+  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: 86400000, doc: 'Tombstone retention', dynamic: true },
+  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: 0.5, doc: 'Dirty ratio before cleaning', dynamic: true },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: 0, doc: 'Minimum age before compaction', dynamic: true },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, doc: 'Maximum age before compaction', dynamic: true },
+  { name: 'message.max.bytes', type: 'int', default: 1048588, doc: 'Largest record batch accepted', min: 0, dynamic: true },
   { name: 'socket.request.max.bytes', type: 'int', default: 104857600, doc: 'Largest request frame accepted', min: 1 },
   // Kafka's default is -1 (unbounded: it reads one request per connection at a time); Samsa reads
   // many per connection, so without a bound a few slow senders of large frames exhaust memory.
   { name: 'queued.max.request.bytes', type: 'long', default: 104857600, doc: 'Bytes of requests of 16 KiB or more being read or awaiting an answer, over all connections, before no more are read; -1 unbounded' },
   { name: 'connections.max.idle.ms', type: 'long', default: 600000, doc: 'Idle connections are closed after this' },
-  { name: 'compression.type', type: 'string', default: 'producer', doc: 'Codec the broker stores with', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] },
-  { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all', min: 1 },
-  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync leaders' },
+  { name: 'compression.type', type: 'string', default: 'producer', doc: 'Codec the broker stores with', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], dynamic: true },
+  { name: 'min.insync.replicas', type: 'int', default: 1, doc: 'Replicas that must acknowledge acks=all', min: 1, dynamic: true },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync leaders', dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets', min: 1, readOnly: true },
   { name: 'offsets.topic.replication.factor', type: 'int', default: 3, doc: 'Replication of __consumer_offsets in a cluster (a single node keeps one copy)', min: 1, readOnly: true },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets', min: 1 },
@@ -83,12 +88,12 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: 2147483647, doc: 'Members per group', min: 1 },
   { name: 'transaction.max.timeout.ms', type: 'int', default: 900000, doc: 'Largest transaction timeout', min: 1 },
   { name: 'transactional.id.expiration.ms', type: 'int', default: 604800000, doc: 'Idle transactional ids expire after this', min: 1 },
-  { name: 'transaction.partition.verification.enable', type: 'boolean', default: true, doc: 'A transactional batch that opens its producer\'s transaction on a partition is accepted only if the coordinator has the partition in that transaction (KIP-890)' },
+  { name: 'transaction.partition.verification.enable', type: 'boolean', default: true, doc: 'A transactional batch that opens its producer\'s transaction on a partition is accepted only if the coordinator has the partition in that transaction (KIP-890)', dynamic: true },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: 50, doc: 'Partitions of __transaction_state', min: 1, readOnly: true },
   { name: 'transaction.state.log.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __transaction_state', min: 1 },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: 10000, doc: 'How often transactions past their timeout are aborted', min: 1 },
   { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: 3600000, doc: 'How often expired transactional ids are removed', min: 1 },
-  { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'An idempotent producer whose last batch is older than this is forgotten', min: 1 },
+  { name: 'producer.id.expiration.ms', type: 'int', default: 86400000, doc: 'An idempotent producer whose last batch is older than this is forgotten', min: 1, dynamic: true },
   { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: 600000, doc: 'How often idle producers are looked for', min: 1 },
   { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: 5000, doc: 'How often high watermarks are checkpointed', min: 1 },
   // Each partition keeps its active segment's .log open, so the limit in effect is also at most

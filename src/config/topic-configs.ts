@@ -32,8 +32,15 @@ const throttledReplicas = (v: string) =>
   v === '' || v === '*' || /^\s*\d+\s*:\s*\d+\s*(,\s*\d+\s*:\s*\d+\s*)*$/.test(v) ? null : 'must be *, empty, or a list of partition:broker';
 
 /** A Kafka 3.9 topic setting Samsa accepts (so tools and clients that set it keep working) but does not act on. */
-const accepted = (name: string, brokerSynonym: string | null, type: TopicConfigDef['type'], value: string, check: (v: string) => string | null, noEffect: string): TopicConfigDef =>
-  ({ name, brokerSynonym, type, default: () => value, check, noEffect });
+const accepted = (name: string, brokerSynonym: string | null, type: TopicConfigDef['type'], value: string, check: (v: string) => string | null, noEffect: string): TopicConfigDef => ({
+  name,
+  brokerSynonym,
+  type,
+  // Its broker default can be set dynamically (also without effect): topics without their own value show it.
+  default: (b) => (brokerSynonym === null ? value : b.dynamicConfigs('broker')[brokerSynonym] ?? b.dynamicConfigs('default')[brokerSynonym] ?? value),
+  check,
+  noEffect,
+});
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', brokerSynonym: 'log.cleanup.policy', type: 'list', default: fromBroker('log.cleanup.policy'),

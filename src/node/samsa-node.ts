@@ -13,6 +13,8 @@ import { LocalMetadataStore } from '../cluster/local-store.js';
 import type { BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
 import { BrokerConfig, newClusterId, parseListener } from '../config/broker-config.js';
 import { effectiveTopicConfig } from '../config/topic-configs.js';
+import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
+import type { MetadataImage } from '../cluster/metadata-image.js';
 import { Dispatcher } from '../broker/dispatcher.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
@@ -124,6 +126,13 @@ export class SamsaNode {
       this.local = new LocalController(store, this.advertised(), defaults);
       this.controller = this.local;
     }
+    // The dynamic broker configs are layered into `config` before the partitions see a delta, so
+    // topics without their own value follow a new broker value at once.
+    const applyBrokerConfigs = (image: MetadataImage): void => {
+      const problems = config.applyDynamic(image.brokerConfig(String(this.nodeId)), image.brokerConfig(DEFAULT_BROKER_ENTITY));
+      if (problems.length) this.log.warn({ problems }, `dynamic broker configs left out: ${problems.join('; ')}`);
+    };
+    applyBrokerConfigs(this.controller.image);
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
     this.logs = LogManager.open({
       dir,
@@ -179,7 +188,10 @@ export class SamsaNode {
       ...(isr ? { onIsrExpand: (p: Partition, newIsr: number[]) => isr.propose(p, newIsr) } : {}),
     });
     this.replicas.applyImage(this.controller.image);
-    this.controller.onDelta((d) => this.replicas.applyDelta(d));
+    this.controller.onDelta((d) => {
+      if (d.brokerConfigsChanged) applyBrokerConfigs(d.image);
+      this.replicas.applyDelta(d);
+    });
     this.offsetsTopic = new OffsetsTopic(
       this.replicas,
       () => this.controller.image,
@@ -338,13 +350,14 @@ export class SamsaNode {
     this.replicas.startProducerExpiration();
     this.logs.startBackgroundTasks({ retentionCheckMs: this.config.int('log.retention.check.interval.ms') });
     if (this.config.bool('log.cleaner.enable')) {
-      const backoff = Math.max(1, this.config.int('log.cleaner.backoff.ms'));
+      // Read before every wait: log.cleaner.backoff.ms is dynamic.
+      const backoff = () => Math.max(1, this.config.int('log.cleaner.backoff.ms'));
       const pass = (): void => {
         void this.runCleaner().finally(() => {
-          if (!this.stopping) this.cleanerTimer = this.clock.schedule(backoff, pass);
+          if (!this.stopping) this.cleanerTimer = this.clock.schedule(backoff(), pass);
         });
       };
-      this.cleanerTimer = this.clock.schedule(backoff, pass);
+      this.cleanerTimer = this.clock.schedule(backoff(), pass);
     }
   }
 

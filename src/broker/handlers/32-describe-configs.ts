@@ -1,8 +1,10 @@
 // DescribeConfigs: v0-4. Behaviour: topic resources list every supported topic config with its
 // effective value and source (DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG),
 // synonyms when asked (v1+), config type and documentation (v3+); broker resources (this node's
-// id) list the broker settings, all read-only since no broker config is dynamic yet; the empty
-// broker name (cluster-wide dynamic defaults) has none. Unknown keys are left out, as Kafka does.
+// id) list the broker settings with their source (DYNAMIC_BROKER_CONFIG,
+// DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG), read-only unless dynamic;
+// the empty broker name lists the cluster-wide dynamic defaults that are set. Topic configs'
+// synonyms carry the broker layers behind them. Unknown keys are left out, as Kafka does.
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeConfigs } from '../../protocol/messages/index.js';
 import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../config-describe.js';
@@ -29,8 +31,7 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, m
       if (r.resourceType === ResourceType.BROKER) {
         const problem = brokerResourceProblem(ctx.metadata.nodeId, r.resourceName);
         if (problem) return result(ErrorCode.INVALID_REQUEST, problem, []);
-        if (r.resourceName === '') return result(ErrorCode.NONE, null, []);
-        return result(ErrorCode.NONE, null, describeBrokerConfigs(ctx.config, synonyms, docs));
+        return result(ErrorCode.NONE, null, describeBrokerConfigs(ctx.config, synonyms, docs, r.resourceName !== ''));
       }
       if (r.resourceType === ResourceType.BROKER_LOGGER) {
         const problem = brokerResourceProblem(ctx.metadata.nodeId, r.resourceName);

@@ -1,7 +1,9 @@
 // AlterConfigs: v0-2. Behaviour: a topic's dynamic configs are replaced as a whole by the ones
 // given (unmentioned ones return to their defaults), checked (INVALID_CONFIG names the problem),
 // persisted and applied to the live logs; validateOnly checks without changing anything. Broker
-// resources: no broker setting is dynamic yet, so any change is refused with INVALID_CONFIG.
+// resources (this broker's id, or '' for the cluster-wide default) likewise: the given dynamic
+// broker configs replace the entity's whole set; settings Kafka cannot change at runtime are
+// refused with INVALID_REQUEST "Cannot update these configs dynamically".
 import { AlterConfigs } from '../../protocol/messages/index.js';
 import { alterResources } from '../config-alter.js';
 import { defineHandler } from '../handler.js';

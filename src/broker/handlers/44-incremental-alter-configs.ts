@@ -2,12 +2,14 @@
 // APPEND (2) and SUBTRACT (3) for list configs (cleanup.policy), starting from the effective
 // value; the result is checked as a whole (INVALID_CONFIG), persisted and applied live unless
 // validateOnly. APPEND/SUBTRACT on a non-list config and unknown operations are INVALID_REQUEST,
-// as in Kafka. Broker resources: nothing is dynamic yet (INVALID_CONFIG).
+// as in Kafka. Broker resources (this broker's id, or '' for the cluster-wide default): the same
+// operations on the entity's dynamic configs, starting from the stored value or the built-in
+// default; the new set is checked as Kafka's DynamicBrokerConfig does (config-alter.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import { IncrementalAlterConfigs } from '../../protocol/messages/index.js';
 import { alterResources, type AlterOutcome } from '../config-alter.js';
 import { defineHandler } from '../handler.js';
-import { TOPIC_CONFIG_BY_NAME } from '../../config/topic-configs.js';
+import { ResourceType } from '../config-describe.js';
 
 const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -16,11 +18,12 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
     resourceType: r.resourceType,
     resourceName: r.resourceName,
     names: r.configs.map((c) => c.name),
-    compute: (current: Record<string, string>, effective: Record<string, string>): Record<string, string> | AlterOutcome => {
+    compute: (current, effective, configDef): Record<string, string> | AlterOutcome => {
       const next = { ...current };
       for (const c of r.configs) {
-        const def = TOPIC_CONFIG_BY_NAME.get(c.name);
-        if (!def) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${c.name}` } satisfies AlterOutcome;
+        const def = configDef(c.name);
+        // An unknown broker config name is refused with the whole new set (config-alter.ts).
+        if (!def && r.resourceType === ResourceType.TOPIC) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${c.name}` } satisfies AlterOutcome;
         switch (c.configOperation) {
           case OP.SET:
             if (c.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for: ${c.name}` };
@@ -31,7 +34,7 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
             break;
           case OP.APPEND:
           case OP.SUBTRACT: {
-            if (def.type !== 'list') {
+            if (def?.type !== 'list') {
               const verb = c.configOperation === OP.APPEND ? 'append' : 'subtract';
               return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Config value ${verb} is not allowed for config key: ${c.name}` };
             }

@@ -6,7 +6,7 @@
  * to an earlier registration of this broker, change nothing (KIP-380).
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { MetadataImage, diffImages, type BrokerInfo, type MetadataDelta, type PartitionState, type TopicImage } from '../metadata-image.js';
+import { MetadataImage, diffImages, type BrokerConfigsImage, type BrokerInfo, type MetadataDelta, type PartitionState, type TopicImage } from '../metadata-image.js';
 
 /** Kafka's LeaderAndIsr.LeaderDuringDelete: UpdateMetadata's mark of a partition being deleted. */
 export const LEADER_DURING_DELETE = -2;
@@ -50,6 +50,8 @@ export class BrokerMetadata {
   private current: MetadataImage;
   private readonly topics = new Map<string, TopicEntry>();
   private readonly configs = new Map<string, Readonly<Record<string, string>>>();
+  /** This broker's and the cluster-wide dynamic broker configs, from /config/brokers. */
+  private brokerConfigs: BrokerConfigsImage = new Map();
   private brokers: BrokerInfo[] = [];
   private controllerId = -1;
   /** The newest controller epoch seen; requests below it are from a deposed controller. */
@@ -174,6 +176,16 @@ export class BrokerMetadata {
     this.publish();
   }
 
+  /** A broker entity's dynamic configs as read from /config/brokers/<entity> ('<default>' or this broker's id). */
+  setBrokerConfigs(entity: string, configs: Readonly<Record<string, string>>): void {
+    if (sameConfigs(this.brokerConfigs.get(entity) ?? {}, configs)) return;
+    const next = new Map(this.brokerConfigs);
+    if (Object.keys(configs).length === 0) next.delete(entity);
+    else next.set(entity, configs);
+    this.brokerConfigs = next;
+    this.publish();
+  }
+
   topicConfigs(topic: string): Readonly<Record<string, string>> {
     return this.configs.get(topic) ?? {};
   }
@@ -218,7 +230,7 @@ export class BrokerMetadata {
       }
       images.push(t.image);
     }
-    const next = new MetadataImage(this.current.version + 1, this.clusterId, this.controllerId, this.brokers, images);
+    const next = new MetadataImage(this.current.version + 1, this.clusterId, this.controllerId, this.brokers, images, this.brokerConfigs);
     const delta = diffImages(this.current, next);
     this.current = next;
     for (const l of this.listeners) l(delta);

@@ -180,6 +180,32 @@ export class ZkAdmin implements Controller {
   }
 
   /**
+   * Kafka's AdminZkClient.changeBrokerConfig: /config/brokers/<entity> replaced, with a
+   * brokers/<entity> change notification every broker reads; answered once this broker has
+   * read the new configs back (the entity is always this broker's own or <default>).
+   */
+  async alterBrokerConfigs(changes: ReadonlyArray<{ entity: string; configs: Record<string, string> }>, validateOnly: boolean): Promise<ControllerResult[]> {
+    if (validateOnly) return changes.map(() => ({ errorCode: ErrorCode.NONE, message: null }));
+    return Promise.all(changes.map(async (c): Promise<ControllerResult> => {
+      const zk = this.opts.zk();
+      const path = ZkPaths.configBroker(c.entity);
+      const data = encodeEntityConfig(c.configs);
+      try {
+        const exists = await zk.exists(path);
+        await zk.multi([
+          exists ? { op: 'setData', path, data } : { op: 'create', path, data },
+          { op: 'create', path: ZkPaths.configChangePrefix, data: encodeConfigChange('brokers', c.entity), mode: 'persistentSequential' },
+        ]);
+      } catch (err) {
+        return zkFailure(err);
+      }
+      const applied = await this.until((img) => sameConfigs(img.brokerConfig(c.entity), c.configs));
+      if (!applied) return { errorCode: ErrorCode.REQUEST_TIMED_OUT, message: `The configs of broker entity ${c.entity} were written but not read back within ${this.opts.propagationTimeoutMs} ms.` };
+      return { errorCode: ErrorCode.NONE, message: null };
+    }));
+  }
+
+  /**
    * The next block after /latest_producer_id_block, claimed with a write conditioned on the
    * version read, so two brokers asking at once never get the same block.
    */

@@ -2,9 +2,11 @@
  * One broker's membership of a ZooKeeper cluster: the session (a new one after an expiry, as
  * Kafka's KafkaZkClient reinitializes), the ephemeral registration whose creation zxid is the
  * broker epoch (KIP-380), the controller campaign, and the topic configs read from
- * /config/topics as /config/changes announces them.
+ * /config/topics and the dynamic broker configs from /config/brokers/<default> and
+ * /config/brokers/<id> as /config/changes announces them.
  */
 import { newClusterId } from '../../config/broker-config.js';
+import { DEFAULT_BROKER_ENTITY } from '../../config/dynamic.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { ZkCode, ZooKeeperClient, isZkError, parseConnectString } from '../zookeeper/index.js';
@@ -182,10 +184,12 @@ export class ZkBroker {
     }
   }
 
-  /** Every topic's configs, then each change as /config/changes announces it. */
+  /** Every topic's configs and this broker's dynamic ones, then each change as /config/changes announces it. */
   private async loadConfigs(): Promise<void> {
     const { children } = await this.zk.getChildren(ZkPaths.configTopics);
     for (const name of children) await this.readTopicConfig(name);
+    await this.readBrokerConfig(DEFAULT_BROKER_ENTITY);
+    await this.readBrokerConfig(String(this.opts.brokerId));
     const changes = await this.zk.getChildren(ZkPaths.configChanges, { watch: () => void this.onConfigChanges() });
     this.lastConfigChange = Math.max(this.lastConfigChange, ...changes.children.map(sequenceOf));
   }
@@ -200,6 +204,8 @@ export class ZkBroker {
         try {
           const change = decodeConfigChange(path, (await this.zk.getData(path)).data);
           if (change.entityType === 'topics') await this.readTopicConfig(change.name);
+          // Kafka's brokers take the changes of their own entity and of <default>, no other.
+          else if (change.entityType === 'brokers' && (change.name === DEFAULT_BROKER_ENTITY || change.name === String(this.opts.brokerId))) await this.readBrokerConfig(change.name);
         } catch (err) {
           if (!isZkError(err, ZkCode.NONODE)) this.opts.log.warn({ err, path }, 'cannot read a config change');
         }
@@ -218,6 +224,17 @@ export class ZkBroker {
       this.metadata.setTopicConfigs(name, decodeEntityConfig(path, data));
     } catch (err) {
       if (isZkError(err, ZkCode.NONODE)) this.metadata.setTopicConfigs(name, {});
+      else throw err;
+    }
+  }
+
+  private async readBrokerConfig(entity: string): Promise<void> {
+    const path = ZkPaths.configBroker(entity);
+    try {
+      const { data } = await this.zk.getData(path);
+      this.metadata.setBrokerConfigs(entity, decodeEntityConfig(path, data));
+    } catch (err) {
+      if (isZkError(err, ZkCode.NONODE)) this.metadata.setBrokerConfigs(entity, {});
       else throw err;
     }
   }

@@ -16,6 +16,9 @@ export const ZkPaths = {
   controllerEpoch: '/controller_epoch',
   configTopics: '/config/topics',
   configTopic: (name: string) => `/config/topics/${name}`,
+  configBrokers: '/config/brokers',
+  /** A broker entity's dynamic configs: '<default>' (cluster-wide) or a broker id. */
+  configBroker: (entity: string) => `/config/brokers/${entity}`,
   configChanges: '/config/changes',
   configChangePrefix: '/config/changes/config_change_',
   deleteTopics: '/admin/delete_topics',
@@ -25,7 +28,7 @@ export const ZkPaths = {
 } as const;
 
 /** Persistent paths every broker makes sure of at start (Kafka's KafkaZkClient.createTopLevelPaths). */
-export const TOP_LEVEL_PATHS = ['/brokers', ZkPaths.brokerIds, ZkPaths.topics, '/config', ZkPaths.configTopics, ZkPaths.configChanges, '/admin', ZkPaths.deleteTopics, '/cluster', '/isr_change_notification'] as const;
+export const TOP_LEVEL_PATHS = ['/brokers', ZkPaths.brokerIds, ZkPaths.topics, '/config', ZkPaths.configTopics, ZkPaths.configBrokers, ZkPaths.configChanges, '/admin', ZkPaths.deleteTopics, '/cluster', '/isr_change_notification'] as const;
 
 /** An unreadable znode: its path and what is wrong with it. */
 export class ZnodeFormatError extends Error {
