@@ -91,6 +91,10 @@ export class ReplicaManager {
     };
   }
 
+  /** ISR changes of partitions this broker leads, since the process started. */
+  isrShrinks = 0;
+  isrExpands = 0;
+
   private applyTopic(t: TopicImage): void {
     const { eff, settings } = this.settingsFor(t);
     const logConfig = toLogConfig(eff);
@@ -115,6 +119,11 @@ export class ReplicaManager {
       const leads = state.leader === this.opts.nodeId;
       // A delta names every partition of a changed topic: only a changed state is a transition.
       if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch && p.partitionEpoch === state.partitionEpoch) return;
+      // Kafka's IsrShrinksPerSec / IsrExpandsPerSec, counted by the leader that keeps leading.
+      if (!fresh && leads && p.isLeader && p.leaderEpoch === state.leaderEpoch) {
+        if (state.isr.length < p.isr.length) this.isrShrinks++;
+        else if (state.isr.length > p.isr.length) this.isrExpands++;
+      }
       if (leads) {
         this.opts.fetchers?.unfollow(p);
         p.makeLeader(state);
