@@ -19,6 +19,10 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || missing+=(golang-github-shopify-sarama-dev)
 [ -d /usr/share/gocode/src/github.com/segmentio/kafka-go ] || missing+=(golang-github-segmentio-kafka-go-dev)
 [ -x /usr/bin/Burrow ] || missing+=(burrow)
+# Prometheus' own text-format parser (prometheus/common's expfmt, through prom2json) reads the
+# /metrics scrape in test/metrics/, and Debian's Chromium runs the web console's browser tests.
+[ -d /usr/share/gocode/src/github.com/prometheus/prom2json ] || missing+=(golang-github-prometheus-prom2json-dev)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # A current librdkafka for the interop tests (Debian's is 2.0): node-rdkafka builds the one it
 # bundles from source (about a minute), kept out of the project's own dependencies so that
 # `npm install` stays quick. Its optional codecs and SASL come from these -dev packages.

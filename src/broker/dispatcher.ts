@@ -37,6 +37,11 @@ export class Dispatcher {
       .map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }));
   }
 
+  /** The name of an API key (its handler's), for metrics labels. */
+  apiName(apiKey: number): string {
+    return this.handlers.get(apiKey)?.api.name ?? `ApiKey${apiKey}`;
+  }
+
   /** The advertised version ranges, straight from the registered handlers. */
   apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
     return this.versions;
@@ -66,15 +71,26 @@ export class Dispatcher {
     finishRequestHeader(r, isFlexible(h.api, version));
     const body = decodeRequestBody(h.api, version, r);
     const ctx: RequestContext = { ...this.ports, header, conn, apiVersions: () => this.versions };
-    const encode = (resp: unknown): Part[] | null =>
-      resp === null ? null : encodeResponseParts(h.api, version, header.correlationId, resp as never);
+    const metrics = this.ports.metrics;
+    const encode = (resp: unknown): Part[] | null => {
+      if (resp === null) return null;
+      // The top-level error code, where the response has one (partition-level errors are counted by their handlers).
+      const code = (resp as { errorCode?: unknown }).errorCode;
+      if (typeof code === 'number' && code !== 0) metrics.requestError(header.apiKey, code);
+      return encodeResponseParts(h.api, version, header.correlationId, resp as never);
+    };
+    const encodeFailed = (err: unknown): Part[] | null => {
+      const resp = this.failed(h, ctx, body, err);
+      metrics.requestError(header.apiKey, ErrorCode.UNKNOWN_SERVER_ERROR);
+      return resp === null ? null : encodeResponseParts(h.api, version, header.correlationId, resp as never);
+    };
     let result: unknown;
     try {
       result = h.handle(ctx, body);
     } catch (err) {
-      return encode(this.failed(h, ctx, body, err));
+      return encodeFailed(err);
     }
-    return result instanceof Promise ? result.then(encode, (err: unknown) => encode(this.failed(h, ctx, body, err))) : encode(result);
+    return result instanceof Promise ? result.then(encode, encodeFailed) : encode(result);
   };
 
   /** The response to a request whose handler threw; rethrows what must close the connection. */

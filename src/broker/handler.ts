@@ -7,6 +7,7 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
+import type { MetricsPort } from '../metrics/broker-metrics.js';
 import type { Clock } from '../util/clock.js';
 import type { ClosableConnection, DelayedOperations } from './delayed-operations.js';
 import type { Partition } from './partition.js';
@@ -74,6 +75,8 @@ export interface RequestContext {
   readonly producerIds: ProducerIdsPort;
   readonly delayed: DelayedOperations;
   readonly clock: Clock;
+  /** Traffic and error counters (/metrics). */
+  readonly metrics: MetricsPort;
   /** The version ranges this broker serves (ApiVersions). */
   apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

@@ -96,6 +96,10 @@ export class ReplicaManager {
     };
   }
 
+  /** ISR changes of partitions this broker leads, since the process started. */
+  isrShrinks = 0;
+  isrExpands = 0;
+
   private applyTopic(t: TopicImage): void {
     const { eff, settings } = this.settingsFor(t);
     const logConfig = toLogConfig(eff);
@@ -124,6 +128,9 @@ export class ReplicaManager {
       if (!fresh && p.isLeader === leads && p.leaderEpoch === state.leaderEpoch) {
         if (p.partitionEpoch === state.partitionEpoch && sameIds(p.isr, state.isr) && sameIds(p.replicas, state.replicas)) return;
         if (leads) {
+          // Kafka's IsrShrinksPerSec / IsrExpandsPerSec, counted by the leader that keeps leading.
+          if (state.isr.length < p.isr.length) this.isrShrinks++;
+          else if (state.isr.length > p.isr.length) this.isrExpands++;
           p.updateIsr(state);
           return;
         }

@@ -5,6 +5,7 @@ import { Admin, EARLIEST, LATEST, ResourceType, type ConfigEntry } from '../clie
 import { KafkaClient, type ClusterMetadata, type TopicInfo } from '../client/client.js';
 import { Fetcher, type ConsumedRecord } from '../client/consumer.js';
 import { GroupConsumer } from '../client/group.js';
+import { describeGroupLag } from '../client/group-lag.js';
 import { Producer } from '../client/producer.js';
 import { ClientError } from '../client/util.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -531,43 +532,9 @@ function consumeCommand(): Command {
 // ---------------------------------------------------------------- group
 
 async function groupLag(admin: Admin, group: string) {
-  const d = await admin.describeGroup(group);
-  if (d.state === 'Dead') throw new CliError(`group ${group} does not exist`);
-  const committed = await admin.fetchOffsets(group);
-  const owner = new Map<string, { memberId: string; clientId: string; host: string }>();
-  for (const m of d.members) for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}/${p}`, { memberId: m.memberId, clientId: m.clientId, host: m.clientHost });
-  const keys = new Map<string, { topic: string; partition: number }>();
-  for (const c of committed) keys.set(`${c.topic}/${c.partition}`, { topic: c.topic, partition: c.partition });
-  for (const m of d.members) for (const a of m.assignment) for (const p of a.partitions) keys.set(`${a.topic}/${p}`, { topic: a.topic, partition: p });
-  const topics = [...new Set([...keys.values()].map((k) => k.topic))];
-  const ends = new Map<string, number>();
-  const starts = new Map<string, number>();
-  for (const t of topics) {
-    const ps = [...keys.values()].filter((k) => k.topic === t).map((k) => k.partition);
-    const [s, e] = await Promise.all([admin.listOffsets(t, ps, EARLIEST), admin.listOffsets(t, ps, LATEST)]);
-    for (const [p, off] of e) ends.set(`${t}/${p}`, off);
-    for (const [p, off] of s) starts.set(`${t}/${p}`, off);
-  }
-  const rows = [...keys]
-    .map(([k, { topic, partition }]) => {
-      const c = committed.find((x) => x.topic === topic && x.partition === partition);
-      const end = ends.get(k) ?? -1;
-      const o = owner.get(k);
-      return {
-        topic,
-        partition,
-        currentOffset: c ? c.offset : null,
-        logStartOffset: starts.get(k) ?? -1,
-        logEndOffset: end,
-        lag: c ? Math.max(0, end - c.offset) : null,
-        memberId: o?.memberId ?? null,
-        clientId: o?.clientId ?? null,
-        host: o?.host ?? null,
-      };
-    })
-    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-  const totalLag = rows.reduce((s, r) => s + (r.lag ?? 0), 0);
-  return { description: d, rows, totalLag };
+  const lag = await describeGroupLag(admin, group);
+  if (lag === null) throw new CliError(`group ${group} does not exist`);
+  return lag;
 }
 
 // ---------------------------------------------------------------- txn

@@ -64,7 +64,11 @@ export async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   const { host, port } = broker.endpoint;
-  log.info({ listener: `${host}:${port}`, dataDir: broker.config.dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId, startupMs: Math.round(performance.now()) }, `Samsa ready on ${host}:${port}`);
+  const admin = broker.adminUrl;
+  log.info(
+    { listener: `${host}:${port}`, ...(admin ? { admin } : {}), dataDir: broker.config.dataDir, clusterId: broker.clusterId, nodeId: broker.nodeId, startupMs: Math.round(performance.now()) },
+    `Samsa ready on ${host}:${port}${admin ? `; metrics and console on ${admin}` : ''}`,
+  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -74,6 +74,7 @@ export class BrokerConfig {
 
   private validate(): void {
     for (const l of this.listeners) parseListener(l);
+    parseAdminListener(this.get('admin.listeners') as string[]);
     const queued = this.int('queued.max.request.bytes');
     if (this.source('queued.max.request.bytes') !== 'default' && queued > 0 && queued < this.int('socket.request.max.bytes')) {
       throw new ConfigError('queued.max.request.bytes must be larger or equal to socket.request.max.bytes');
@@ -173,6 +174,16 @@ export class BrokerConfig {
     const ms = this.get('log.roll.ms') as number | null;
     return ms ?? this.int('log.roll.hours') * 3_600_000;
   }
+}
+
+/** admin.listeners' first address, or null when it is empty (no HTTP listener). */
+export function parseAdminListener(list: readonly string[]): { host: string; port: number } | null {
+  const s = list.find((x) => x.trim() !== '');
+  if (s === undefined) return null;
+  const m = /^http:\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(s.trim());
+  if (!m) throw new ConfigError(`invalid admin listener "${s}": expected http://host:port`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(m[2]) };
 }
 
 export interface ListenerAddress {

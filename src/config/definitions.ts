@@ -99,6 +99,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   // Each partition keeps its active segment's .log open, so the limit in effect is also at most
   // what the open-file limit leaves after connections and other segments (storage/open-files.ts).
   { name: 'max.broker.partitions', type: 'int', default: 10000, doc: 'Partitions this broker may host (KIP-578), and at most what its open-file limit allows; CreateTopics, CreatePartitions and auto-creation beyond it get POLICY_VIOLATION', min: 1 },
+  // Samsa's own: the HTTP listener of /metrics, /health, /ready and the web console (Redpanda's admin port).
+  { name: 'admin.listeners', type: 'list', default: ['http://127.0.0.1:9644'], doc: 'HTTP addresses of /metrics, /health, /ready and the web console (http://host:port, port 0 picks one); empty turns it off', readOnly: true },
+  { name: 'console.read.only', type: 'boolean', default: false, doc: 'The web console shows everything but changes nothing (no topic creation, deletion, config changes or offset resets)', readOnly: true },
   { name: 'fetch.max.bytes', type: 'int', default: 57671680, doc: 'Largest fetch response', min: 1024 },
 ];
 

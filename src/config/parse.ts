@@ -56,7 +56,7 @@ export function readPropertiesFile(path: string): Map<string, string> {
 
 /** Environment variables that are not broker settings. */
 // SAMSA_SENDFILE, SAMSA_SENDFILE_MIN, SAMSA_NATIVE_CRC, SAMSA_DIRECT_READ, SAMSA_NATIVE_LOCK and SAMSA_NATIVE_ZSTD: switches for the native parts (not broker settings).
-const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ', 'SAMSA_NATIVE_LOCK', 'SAMSA_NATIVE_ZSTD']);
+const RESERVED_ENV = new Set(['SAMSA_LOG_LEVEL', 'SAMSA_LOG_FORMAT', 'SAMSA_BROKERS', 'SAMSA_CONFIG', 'SAMSA_SENDFILE', 'SAMSA_SENDFILE_MIN', 'SAMSA_NATIVE_CRC', 'SAMSA_DIRECT_READ', 'SAMSA_NATIVE_LOCK', 'SAMSA_NATIVE_ZSTD']);
 
 /**
  * SAMSA_LOG_RETENTION_HOURS → log.retention.hours, for every known setting and every Kafka

@@ -30,6 +30,15 @@ import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
+import { AdminServer } from '../console/admin-server.js';
+import { ConsoleApi } from '../console/api.js';
+import { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { createRegistry } from '../metrics/registry.js';
+import { BROKER_CONFIGS } from '../config/definitions.js';
+import { parseAdminListener } from '../config/broker-config.js';
+import { errorInfo } from '../protocol/errors.js';
+import { directReadAddon, loadNative, lockAddon, sendfileAddon } from '../native/index.js';
+import { SAMSA_VERSION } from './version.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
@@ -68,7 +77,13 @@ export class SamsaNode {
   readonly txn: TransactionCoordinator;
   readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
+  /** Counters of the request path, read by /metrics and the console. */
+  readonly metrics = new BrokerMetrics();
   private listener: Listener | null = null;
+  private admin: AdminServer | null = null;
+  private consoleApi: ConsoleApi | null = null;
+  private adminPort = 0;
+  private started = false;
   private boundPort = 0;
   private cleanerTimer: Timer | null = null;
   private stopping: Promise<void> | null = null;
@@ -143,6 +158,7 @@ export class SamsaNode {
       ...(judgesLeftovers ? { topicIdFor: (topic: string) => this.controller.image.topic(topic)?.id } : {}),
       lock: false,
       clock: this.clock,
+      onFlush: (seconds) => this.metrics.logFlush.observe(seconds),
       ...(opts.fs ? { fs: opts.fs } : {}),
     });
     this.cleaner = new LogCleaner({
@@ -295,7 +311,9 @@ export class SamsaNode {
       producerIds: this.producerIds,
       delayed: this.delayed,
       clock: this.clock,
+      metrics: this.metrics,
     }, this.log);
+    this.metrics.onProduceError = produceErrorLog(this.log, this.clock);
   }
 
   get clusterId(): string {
@@ -318,7 +336,25 @@ export class SamsaNode {
     return this.boundPort;
   }
 
+  /** http://host:port of admin.listeners (/metrics, /health, /ready, the console); null when it is off. */
+  get adminUrl(): string | null {
+    const addr = parseAdminListener(this.config.get('admin.listeners') as string[]);
+    if (addr === null || this.admin === null) return null;
+    const host = isWildcardHost(addr.host) ? '127.0.0.1' : addr.host.includes(':') ? `[${addr.host}]` : addr.host;
+    return `http://${host}:${this.adminPort}`;
+  }
+
+  /** What keeps this broker from serving clients; empty when it is ready (/ready). */
+  notReady(): string[] {
+    const why: string[] = [];
+    if (this.stopping) why.push('shutting down');
+    if (!this.listener || !this.started) why.push('starting');
+    if (this.clusterMetadata && this.clusterMetadata.image.broker(this.nodeId) === undefined) why.push('no metadata from the controller yet');
+    return why;
+  }
+
   async start(): Promise<void> {
+    this.log.info({ version: SAMSA_VERSION, node: process.version, native: nativeParts(), settings: changedSettings(this.config) }, `starting Samsa ${SAMSA_VERSION}`);
     if (this.config.ignored.length) {
       const names = this.config.ignored.map((i) => i.name);
       this.log.warn({ ignored: this.config.ignored }, `Kafka settings with no meaning in Samsa are ignored: ${names.join(', ')} (docs/compatibility.md)`);
@@ -335,11 +371,16 @@ export class SamsaNode {
         clock: this.clock,
         maxInflightBytes: 64 * 1024 * 1024,
         maxInflightRequests: 128,
+        observer: {
+          requestDone: (apiKey, queue, local, remote, send) => this.metrics.requestDone(apiKey, queue, local, remote, send),
+          connectionOpened: () => void this.metrics.connectionsAccepted++,
+        },
       },
       this.dispatcher.dispatch,
       this.log,
     );
     this.boundPort = await this.listener.listen();
+    await this.startAdmin();
     if (this.zk) {
       await this.joinCluster();
       this.isrChanges!.start();
@@ -359,6 +400,38 @@ export class SamsaNode {
       };
       this.cleanerTimer = this.clock.schedule(backoff(), pass);
     }
+    this.started = true;
+  }
+
+  /** admin.listeners: /metrics, /health, /ready and the web console. */
+  private async startAdmin(): Promise<void> {
+    const addr = parseAdminListener(this.config.get('admin.listeners') as string[]);
+    if (addr === null) return;
+    const listener = this.listener!;
+    const registry = createRegistry(this.metrics, {
+      nodeId: this.nodeId,
+      image: () => this.controller.image,
+      partitions: () => this.replicas.allPartitions(),
+      partition: (t, i) => this.replicas.partition(t, i),
+      groups: () => this.groups.groups.values(),
+      minInsyncReplicas: (topic) => Number(effectiveTopicConfig(this.config, this.controller.image.topic(topic)?.configs ?? {})['min.insync.replicas'] ?? this.config.int('min.insync.replicas')),
+      connections: () => listener.connectionCount,
+      purgatorySize: () => this.delayed.size,
+      isrShrinks: () => this.replicas.isrShrinks,
+      isrExpands: () => this.replicas.isrExpands,
+      apiName: (key) => this.dispatcher.apiName(key),
+    });
+    this.consoleApi = new ConsoleApi({ bootstrap: () => this.endpoint, readOnly: this.config.bool('console.read.only'), metrics: this.metrics, version: SAMSA_VERSION });
+    this.admin = new AdminServer({
+      host: addr.host,
+      port: addr.port,
+      registry,
+      api: this.consoleApi,
+      live: () => this.stopping === null,
+      notReady: () => this.notReady(),
+      log: rootLog.child({ component: 'admin' }),
+    });
+    this.adminPort = await this.admin.listen();
   }
 
   /**
@@ -401,6 +474,8 @@ export class SamsaNode {
       this.replicas.stop();
       this.logs.close();
       this.dirLock?.release();
+      await this.consoleApi?.close().catch(() => undefined);
+      await this.admin?.close();
     })();
     return this.stopping;
   }
@@ -424,4 +499,35 @@ export class SamsaNode {
   topic(name: string): TopicImage | undefined {
     return this.controller.image.topic(name);
   }
+}
+
+/** The native addon's parts in use (each can be switched off; the broker has a plain path for each). */
+function nativeParts(): Record<string, boolean> {
+  return { addon: loadNative() !== null, sendfile: sendfileAddon() !== null, directRead: directReadAddon() !== null, lock: lockAddon() !== null };
+}
+
+/** Every setting not at its default, with its value (the start's log line). */
+function changedSettings(config: BrokerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const d of BROKER_CONFIGS) if (config.source(d.name) !== 'default') out[d.name] = config.get(d.name);
+  return out;
+}
+
+/** A produce failure's log line, at most one per topic and error every 10 s (with how many were left out). */
+function produceErrorLog(log: SamsaNode['log'], clock: Clock): (topic: string | null, errorCode: number, message: string | null) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  const intervalMs = 10_000;
+  return (topic, errorCode, message) => {
+    const key = `${topic ?? ''}\u0000${errorCode}`;
+    const now = clock.now();
+    const seen = last.get(key);
+    if (seen && now - seen.at < intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    if (last.size > 10_000) last.clear();
+    last.set(key, { at: now, suppressed: 0 });
+    const error = errorInfo(errorCode).name;
+    log.warn({ topic, error, message, suppressed: seen?.suppressed ?? 0 }, `produce to ${topic ?? 'an unknown topic'} failed: ${error}${message ? ` (${message})` : ''}`);
+  };
 }

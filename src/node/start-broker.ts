@@ -10,6 +10,8 @@ export interface StartedBroker {
   /** host:port for clients' bootstrap.servers. */
   bootstrap: string;
   port: number;
+  /** http://host:port of /metrics, /health, /ready and the console (null when admin.listeners is empty). */
+  adminUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -28,9 +30,10 @@ export interface StartBrokerOptions extends SamsaNodeOptions {
 
 /**
  * Settings an embedded broker starts with unless told otherwise. A test's consumer group should
- * not wait three seconds for members that will never come (Testcontainers' Kafka sets the same).
+ * not wait three seconds for members that will never come (Testcontainers' Kafka sets the same);
+ * the HTTP listener takes a free port, so that brokers in one process or on one machine never collide.
  */
-const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = { 'group.initial.rebalance.delay.ms': '0' };
+const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = { 'group.initial.rebalance.delay.ms': '0', 'admin.listeners': 'http://127.0.0.1:0' };
 
 /**
  * Starts a broker inside this process. With no options: an ephemeral port on 127.0.0.1 and the
@@ -60,6 +63,7 @@ export async function startBroker(settings: Record<string, string> = {}, opts: S
     broker: started,
     bootstrap: `${host}:${port}`,
     port,
+    adminUrl: started.adminUrl,
     async stop() {
       await started.stop();
       removeOwnDir();

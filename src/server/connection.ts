@@ -36,6 +36,20 @@ export interface ConnectionLimits {
   sendStallMs?: number;
   /** Time for idle and stall checks; the system clock by default. */
   clock?: Clock;
+  /** Told each request's phases once its response is handed to the socket (the request metrics). */
+  observer?: RequestObserver;
+}
+
+/**
+ * Request timing, in seconds, as Kafka's RequestMetrics split it: queue (read, waiting to be
+ * handled), local (the handler's synchronous part), remote (waiting for replication, a long poll
+ * or another broker), send (the answer waiting for earlier answers on the connection and for
+ * room in the socket's buffer, until it is handed to the socket).
+ */
+export interface RequestObserver {
+  requestDone(apiKey: number, queue: number, local: number, remote: number, send: number): void;
+  connectionOpened?(): void;
+  connectionClosed?(): void;
 }
 
 /**
@@ -63,6 +77,12 @@ interface Slot {
   size: number;
   done: boolean;
   parts: Part[] | null;
+  /** With an observer: the API key and the times (performance.now) the request moved through. */
+  apiKey: number;
+  readAt: number;
+  startAt: number;
+  localEndAt: number;
+  doneAt: number;
 }
 
 /**
@@ -87,6 +107,8 @@ export class Connection implements ConnectionInfo, SpareHolder {
   private closed = false;
   /** Frames read but not yet handled: they wait while too much is unanswered or unsent. */
   private backlog: Buffer[] = [];
+  /** When each backlog frame was read (kept only with an observer). */
+  private backlogTimes: number[] = [];
   private backlogHead = 0;
   private pumping = false;
   /** Bytes claimed from `memory` for frames being read or not yet answered. */
@@ -267,6 +289,10 @@ export class Connection implements ConnectionInfo, SpareHolder {
     // Before handling: memory the handlers release from here on must wake this connection.
     if (this.frames.waiting) this.memory.waitForRelease(this.onMemory);
     for (const frame of frames) this.backlog.push(frame);
+    if (this.limits.observer && frames.length > 0) {
+      const now = performance.now();
+      for (let i = 0; i < frames.length; i++) this.backlogTimes.push(now);
+    }
     this.pump();
     if (this.closed) return;
     if (this.frames.error) {
@@ -285,11 +311,13 @@ export class Connection implements ConnectionInfo, SpareHolder {
       while (this.backlogHead < this.backlog.length && !this.closed) {
         if (this.pending.length >= this.limits.maxInflightRequests || this.unsent > this.maxUnsent) return;
         const frame = this.backlog[this.backlogHead]!;
+        const readAt = this.backlogTimes[this.backlogHead] ?? 0;
         this.backlogHead++;
-        this.handle(frame);
+        this.handle(frame, readAt);
       }
       if (this.backlogHead === this.backlog.length) {
         this.backlog = [];
+        this.backlogTimes = [];
         this.backlogHead = 0;
       }
     } finally {
@@ -305,8 +333,10 @@ export class Connection implements ConnectionInfo, SpareHolder {
     void this.drain(5000).then(() => this.fail(err));
   }
 
-  private handle(frame: Buffer): void {
-    const slot: Slot = { size: frame.length, done: false, parts: null };
+  private handle(frame: Buffer, readAt: number): void {
+    const timed = this.limits.observer !== undefined;
+    const startAt = timed ? performance.now() : 0;
+    const slot: Slot = { size: frame.length, done: false, parts: null, apiKey: timed && frame.length >= 2 ? frame.readInt16BE(0) : -1, readAt, startAt, localEndAt: 0, doneAt: 0 };
     this.pending.push(slot);
     this.inflightBytes += frame.length;
     let result: Part[] | null | Promise<Part[] | null>;
@@ -316,9 +346,13 @@ export class Connection implements ConnectionInfo, SpareHolder {
       this.fail(err);
       return;
     }
+    if (timed) slot.localEndAt = slot.doneAt = performance.now();
     if (result instanceof Promise) {
       result.then(
-        (parts) => this.complete(slot, parts),
+        (parts) => {
+          if (timed) slot.doneAt = performance.now();
+          this.complete(slot, parts);
+        },
         (err: unknown) => this.fail(err),
       );
     } else {
@@ -342,9 +376,12 @@ export class Connection implements ConnectionInfo, SpareHolder {
     // The handler is done with the request's memory (a response pointing into it is counted as unsent).
     if (claimsMemory(slot.size)) this.release(slot.size);
     let any = false;
+    const observer = this.limits.observer;
+    const now = observer ? performance.now() : 0;
     while (this.pending.length > 0 && this.pending[0]!.done) {
       const s = this.pending.shift()!;
       this.inflightBytes -= s.size;
+      if (observer && s.apiKey >= 0) observer.requestDone(s.apiKey, (s.startAt - s.readAt) / 1000, (s.localEndAt - s.startAt) / 1000, (s.doneAt - s.localEndAt) / 1000, (now - s.doneAt) / 1000);
       if (s.parts) {
         for (const p of s.parts) {
           this.out.push(p);

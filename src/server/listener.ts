@@ -28,8 +28,14 @@ export class Listener {
     const memory = (this.requestMemory = new RequestMemory(opts.queuedMaxRequestBytes ?? -1));
     // Paused: a Connection may move the socket to one that reads into memory it chooses.
     this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-      const conn = new Connection(this.nextId++, socket, dispatch, opts, memory, log, (c) => this.connections.delete(c));
+      const conn = new Connection(this.nextId++, socket, dispatch, opts, memory, log, (c) => {
+        this.connections.delete(c);
+        opts.observer?.connectionClosed?.();
+        log.debug({ conn: c.id, remote: c.remote }, 'client disconnected');
+      });
       this.connections.add(conn);
+      opts.observer?.connectionOpened?.();
+      log.debug({ conn: conn.id, remote: conn.remote }, 'client connected');
     });
   }
 

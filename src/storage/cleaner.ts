@@ -261,7 +261,7 @@ export class LogCleaner {
       this.firstDirty.set(logKey(log), mapEnd);
       this.writeCheckpoint(log);
     }
-    this.logger.debug({ topic: log.topic, partition: log.partition, ...stats }, 'cleaned log');
+    this.logger.info({ topic: log.topic, partition: log.partition, ...stats }, `compacted: removed ${stats.recordsIn - stats.recordsOut} records, ${stats.bytesIn - stats.bytesOut} bytes`);
     return stats;
   }
 

@@ -39,6 +39,8 @@ export interface LogManagerOptions {
   topicIdFor?: (topic: string) => string | undefined;
   /** Take the directory's `.lock` (Kafka's); default: when `fs` is the real file system. */
   lock?: boolean;
+  /** Told how long each log flush (fsync of its unflushed segments) took, in seconds. */
+  onFlush?: (seconds: number) => void;
 }
 
 export interface BackgroundIntervals {
@@ -107,6 +109,7 @@ export class LogManager {
   private readonly configFor: (topic: string) => Partial<LogConfig>;
   private readonly time: () => number;
   private readonly clock: Clock;
+  private readonly onFlush: ((seconds: number) => void) | undefined;
   private timers: Timer[] = [];
   private closed = false;
   private dirLock: DirLock | null = null;
@@ -125,6 +128,7 @@ export class LogManager {
     this.fs = opts.fs ?? realFs;
     this.configFor = opts.configFor ?? (() => ({}));
     this.clock = opts.clock ?? systemClock;
+    this.onFlush = opts.onFlush;
     this.time = opts.time ?? (() => this.clock.now());
     this.hadCleanShutdown = clean;
   }
@@ -213,6 +217,7 @@ export class LogManager {
       clock: this.clock,
       // DeleteRecords must survive a restart: checkpoint right away rather than on the next tick.
       onLogStartOffsetChange: () => this.logStartMoved(),
+      ...(this.onFlush ? { onFlush: this.onFlush } : {}),
     });
     const name = partitionDirName(topic, partition);
     this.logs.set(name, l);

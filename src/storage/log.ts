@@ -67,6 +67,8 @@ export interface LogOpenOptions {
   onLogStartOffsetChange?: (log: Log) => void;
   /** The bound on open segment files (default: the process's, from its descriptor limit). */
   openFiles?: OpenFiles;
+  /** Told how long each flush took, in seconds (the log flush latency metric). */
+  onFlush?: (seconds: number) => void;
 }
 
 export interface AppendOptions {
@@ -121,6 +123,7 @@ export class Log {
   private readonly time: () => number;
   private readonly onLogStartChange: ((log: Log) => void) | undefined;
   private readonly openFiles: OpenFiles | undefined;
+  private readonly onFlush: ((seconds: number) => void) | undefined;
   private _highWatermark = 0;
   private pendingDeletes = new Set<{ seg: Segment; timer: Timer | null }>();
   private readonly clock: Clock;
@@ -145,6 +148,7 @@ export class Log {
     this.time = opts.time ?? (() => this.clock.now());
     this.onLogStartChange = opts.onLogStartOffsetChange;
     this.openFiles = opts.openFiles;
+    this.onFlush = opts.onFlush;
     this.lastFlushMs = this.time();
     this.fs.mkdir(this.dir);
     this.epochCache = new LeaderEpochCache(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
@@ -196,11 +200,15 @@ export class Log {
     }
     bases.sort((a, b) => a - b);
     const now = this.time();
+    // After an unclean stop, one line per log says what recovery checked and what it cut off.
+    const recovered = { segments: 0, truncatedBytes: 0, deletedSegments: 0 };
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
       const nextBase = bases[i + 1];
       const unflushed = !clean && (nextBase === undefined || nextBase > recoveryPoint);
       const { segment, truncatedBytes } = this.openSegment(base, unflushed || forceRecover.has(base), now);
+      if (unflushed) recovered.segments++;
+      recovered.truncatedBytes += truncatedBytes;
       // Only the last one stays the active segment: the others' files are let go of as the bound needs.
       this.segments.at(-1)?.markInactive();
       this.segments.push(segment);
@@ -212,6 +220,7 @@ export class Log {
           'corruption in an unflushed segment: truncated it and deleted the unflushed segments after it',
         );
         for (const b of later) this.removeSegmentFiles(b);
+        recovered.deletedSegments = later.length;
         break;
       }
       this.logger.warn(
@@ -223,6 +232,12 @@ export class Log {
       this.segments.push(Segment.open(this.fs, this.dir, checkpointedStart, this.settings(), now, false).segment);
     }
     const active = this.active();
+    if (!clean && recovered.segments > 0) {
+      this.logger.info(
+        { recoveryPoint, segmentsChecked: recovered.segments, truncatedBytes: recovered.truncatedBytes, deletedSegments: recovered.deletedSegments, logEndOffset: active.nextOffset },
+        recovered.truncatedBytes > 0 ? `recovered after an unclean shutdown: truncated ${recovered.truncatedBytes} bytes` : 'recovered after an unclean shutdown: nothing truncated',
+      );
+    }
     this._logEndOffset = active.nextOffset;
     this._logStartOffset = Math.min(Math.max(checkpointedStart, this.segments[0]!.baseOffset), this._logEndOffset);
     this._recoveryPoint = Math.min(recoveryPoint, this._logEndOffset);
@@ -680,7 +695,7 @@ export class Log {
     if (offset > this._logStartOffset) {
       this.setLogStartOffset(offset);
       this.epochCache.truncateFromStart(offset);
-      this.deleteSegmentsWhile((seg, next) => next.baseOffset <= this._logStartOffset);
+      this.deleteSegmentsWhile('DeleteRecords', (seg, next) => next.baseOffset <= this._logStartOffset);
     }
     return this._logStartOffset;
   }
@@ -700,14 +715,14 @@ export class Log {
    */
   deleteOldSegments(now = this.time()): number {
     if (this.closed || this.failure !== null) return 0;
-    let deleted = this.deleteSegmentsWhile((seg, next) => next.baseOffset <= this._logStartOffset);
+    let deleted = this.deleteSegmentsWhile('log start offset', (seg, next) => next.baseOffset <= this._logStartOffset);
     const committed = (next: Segment) => next.baseOffset <= this._highWatermark;
     const retentionMs = this.cfg['retention.ms'];
-    if (retentionMs >= 0) deleted += this.deleteSegmentsWhile((seg, next) => committed(next) && now - seg.largestTimestamp() > retentionMs);
+    if (retentionMs >= 0) deleted += this.deleteSegmentsWhile('retention.ms', (seg, next) => committed(next) && now - seg.largestTimestamp() > retentionMs);
     const retentionBytes = this.cfg['retention.bytes'];
     if (retentionBytes >= 0) {
       let excess = this.size - retentionBytes;
-      deleted += this.deleteSegmentsWhile((seg, next) => {
+      deleted += this.deleteSegmentsWhile('retention.bytes', (seg, next) => {
         if (!committed(next) || excess - seg.size < 0) return false;
         excess -= seg.size;
         return true;
@@ -716,20 +731,25 @@ export class Log {
     return deleted;
   }
 
-  private deleteSegmentsWhile(pred: (seg: Segment, next: Segment) => boolean): number {
-    let n = 0;
+  /** Deletes the oldest segments while `pred` holds; one log line says what went and why. */
+  private deleteSegmentsWhile(reason: string, pred: (seg: Segment, next: Segment) => boolean): number {
+    const bases: number[] = [];
+    let bytes = 0;
     while (this.segments.length > 1 && pred(this.segments[0]!, this.segments[1]!)) {
-      this.deleteSegment(this.segments.shift()!);
-      n++;
+      const seg = this.segments.shift()!;
+      bases.push(seg.baseOffset);
+      bytes += seg.size;
+      this.deleteSegment(seg);
     }
-    if (n > 0) {
+    if (bases.length > 0) {
       const start = this.segments[0]!.baseOffset;
       if (start > this._logStartOffset) {
         this.setLogStartOffset(start);
         this.epochCache.truncateFromStart(start);
       }
+      this.logger.info({ reason, segments: bases, bytes, logStartOffset: this._logStartOffset }, `deleted ${bases.length} segment${bases.length > 1 ? 's' : ''} (${reason})`);
     }
-    return n;
+    return bases.length;
   }
 
   private deleteSegment(seg: Segment): void {
@@ -750,8 +770,10 @@ export class Log {
   /** fsyncs every segment that may hold data past the recovery point; the recovery point becomes the LEO. */
   flush(): void {
     this.checkWritable();
+    const started = this.onFlush ? performance.now() : 0;
     const from = this.segmentIndexFor(this._recoveryPoint);
     for (let i = from; i < this.segments.length; i++) this.segments[i]!.sync();
+    if (this.onFlush) this.onFlush((performance.now() - started) / 1000);
     this._recoveryPoint = this._logEndOffset;
     this.unflushedMessages = 0;
     this.lastFlushMs = this.time();

@@ -21,7 +21,7 @@ for (const mode of ['native', 'pid-file'] as const) {
       assert.equal(await createTopic(c, 'owned', 1), 0);
       assert.equal((await produceBatch(c, 'owned', 0, buildBatch([{ value: 'one' }]))).errorCode, 0);
 
-      const second = await run(process.execPath, [cliPath, 'start', '--log.dirs', first.dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0'], {
+      const second = await run(process.execPath, [cliPath, 'start', '--log.dirs', first.dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--admin.listeners', 'http://127.0.0.1:0'], {
         env: { ...process.env, ...env },
         timeoutMs: 15_000,
       });

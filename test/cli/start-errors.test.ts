@@ -23,7 +23,7 @@ test('a truncated or malformed samsa-metadata.json stops the start with one line
       else if (damage === 'empty') truncateSync(file, 0);
       else writeFileSync(file, damage === 'not an object' ? 'null' : '{"version":1,"clusterId":"x"}');
       const damaged = readFileSync(file);
-      const r = await run(process.execPath, [cliPath, 'start', '--log.dirs', broker.dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0'], { timeoutMs: 15_000 });
+      const r = await run(process.execPath, [cliPath, 'start', '--log.dirs', broker.dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--admin.listeners', 'http://127.0.0.1:0'], { timeoutMs: 15_000 });
       assert.equal(r.code, 1, `${damage}: ${r.stderr}`);
       const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
       assert.equal(lines.length, 1, r.stderr);

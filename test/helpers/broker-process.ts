@@ -159,6 +159,8 @@ export class BrokerProcess {
   log = '';
   /** Milliseconds from spawn to the ready line, of the latest start. */
   startupMs = 0;
+  /** http://host:port of /metrics and the console, from the ready line (null when off). */
+  adminUrl: string | null = null;
 
   private constructor(private readonly opts: BrokerProcessOptions) {
     this.ownsDir = opts.dataDir === undefined;
@@ -193,6 +195,8 @@ export class BrokerProcess {
 
   private async spawn(): Promise<void> {
     const args = [cliPath, 'start', '--log.dirs', this.dataDir, '--listeners', `PLAINTEXT://127.0.0.1:${this.port}`];
+    // The HTTP listener on a free port: brokers of parallel tests must not share 9644.
+    if (this.opts.settings?.['admin.listeners'] === undefined) args.push('--admin.listeners', 'http://127.0.0.1:0');
     for (const [k, v] of Object.entries(this.opts.settings ?? {})) args.push(`--${k}`, v);
     const started = Date.now();
     const limit = this.opts.openFileLimit;
@@ -224,6 +228,7 @@ export class BrokerProcess {
             clearTimeout(timer);
             this.host = m[1]!;
             this.port = Number(m[2]);
+            this.adminUrl = /"admin":"([^"]+)"/.exec(line)?.[1] ?? null;
             this.startupMs = Date.now() - started;
             resolve();
             return;

@@ -18,9 +18,9 @@ export function goAvailable(...packages: string[]): boolean {
   return existsSync(GO) && packages.every((p) => existsSync(join(GOPATH, 'src', p)));
 }
 
-/** The path of the built program test/interop/go/<name>.go. */
-export async function goProgram(name: string): Promise<string> {
-  const src = join(repoRoot, 'test', 'interop', 'go', `${name}.go`);
+/** The path of the built program test/interop/go/<name>.go (or test/<folder>/<name>.go). */
+export async function goProgram(name: string, folder = join('interop', 'go')): Promise<string> {
+  const src = join(repoRoot, 'test', folder, `${name}.go`);
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'samsa-go');
   mkdirSync(dir, { recursive: true });

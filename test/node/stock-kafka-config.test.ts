@@ -64,7 +64,7 @@ test('a stock Kafka 3.9 server.properties starts the broker first time, with one
   const zk = await ZooKeeperEnsemble.start({ servers: 1 });
   writeFileSync(file, STOCK.replace('zookeeper.connect=localhost:2181', `zookeeper.connect=${zk.members[0]!.address}`));
   // Flags win over the file: the data directory and port are the test's, not /tmp/kafka-logs and 9092.
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', file, '--log.dirs', join(dir, 'data'), '--listeners', 'PLAINTEXT://127.0.0.1:0'], {
+  const child = spawn(process.execPath, [cliPath, 'start', '--config', file, '--log.dirs', join(dir, 'data'), '--listeners', 'PLAINTEXT://127.0.0.1:0', '--admin.listeners', 'http://127.0.0.1:0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, SAMSA_LOG_LEVEL: 'info' },
   });

@@ -26,9 +26,9 @@ test('npm pack ships only what a user needs', { skip: npm === null && 'npm not f
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr.includes('Unknown project config'), false, r.stderr);
   const files = (JSON.parse(r.stdout.toString()) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-  const allowed = /^(dist\/src\/.*\.(js|d\.ts)|native\/[^/]+\.[ch]|binding\.gyp|scripts\/install-native\.mjs|docs\/compatibility\.md|README\.md|LICENSE|package\.json)$/;
+  const allowed = /^(dist\/src\/.*\.(js|d\.ts)|dist\/src\/console\/static\/[^/]+\.(html|css)|native\/[^/]+\.[ch]|binding\.gyp|scripts\/install-native\.mjs|docs\/compatibility\.md|README\.md|LICENSE|package\.json)$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
-  for (const f of ['package.json', 'README.md', 'binding.gyp', 'native/addon.c', 'scripts/install-native.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/start.bundle.js']) {
+  for (const f of ['package.json', 'README.md', 'binding.gyp', 'native/addon.c', 'scripts/install-native.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/start.bundle.js', 'dist/src/console/static/index.html', 'dist/src/console/static/app.js', 'dist/src/console/static/app.css']) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
   assert.ok(files.length < 500, `${files.length} files`);
@@ -68,19 +68,25 @@ test('the packed tarball installs into an empty project without a C toolchain, a
     assert.equal(version.stdout.toString(), `${installed.version}\n`, version.stderr);
 
     // The embedding entry point, imported by its package name.
-    const script = "const { startBroker } = await import('samsa'); const b = await startBroker(); process.stdout.write(b.bootstrap + '\\n'); process.on('SIGTERM', () => b.stop().then(() => process.exit(0)));";
+    const script = "const { startBroker } = await import('samsa'); const b = await startBroker(); process.stdout.write(b.bootstrap + ' ' + b.adminUrl + '\\n'); process.on('SIGTERM', () => b.stop().then(() => process.exit(0)));";
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     try {
-      const bootstrap = await new Promise<string>((resolve, reject) => {
+      const [bootstrap, adminUrl] = (await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {
           out += d;
           if (out.includes('\n')) resolve(out.trim());
         });
         child.once('exit', (code) => reject(new Error(`the embedded broker exited ${code}: ${stderr}`)));
-      });
+      })).split(' ') as [string, string];
+      // The installed package serves its console and metrics (built before packing, nothing fetched).
+      const page = await fetch(`${adminUrl}/groups/any`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="module" src="\/assets\/app\.js">/);
+      assert.equal((await fetch(`${adminUrl}/assets/app.js`)).status, 200);
+      assert.match(await (await fetch(`${adminUrl}/metrics`)).text(), /^# TYPE kafka_brokers gauge$/m);
       const md = await run('kcat', ['-b', bootstrap, '-L', '-m', '10']);
       assert.equal(md.code, 0, md.stderr);
       assert.match(md.stdout.toString(), /broker 0 at 127\.0\.0\.1:\d+ \(controller\)/);

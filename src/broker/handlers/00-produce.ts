@@ -47,41 +47,53 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   // partition is checked against the transaction coordinator first.
   // transaction.partition.verification.enable=false accepts it, as Kafka does then.
   const txnOpts = req.transactionalId === null ? undefined : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION };
+  // Records appended by the partition answered last (0 for a failure or an idempotent retry).
+  let appendedRecords = 0;
   const responses = req.topicData.map((td) => {
     const topic = topics.get(td.name);
     return {
       name: td.name,
       partitionResponses: td.partitionData.map((pd): PartitionResponse => {
-        if (badAcks) return partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        if (!topic) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        if (INTERNAL_TOPICS.has(td.name)) return partitionError(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-        const p = ctx.partitions.partition(td.name, pd.index);
-        if (!p) return partitionError(pd.index, pd.index < topic.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
-        let records = pd.records;
-        if (version < 3 && isLegacyMessageSet(records)) {
-          const up = upConvertMessageSet(records, { maxDecompressedBytes: maxRecordsSectionBytes(p.settings.maxMessageBytes) });
-          if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
-          records = up.batch;
-        }
-        const out = p.appendRecordsToLeader(records, 'client', { ...txnOpts, requiredAcks: req.acks });
-        if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
-        const response: PartitionResponse = {
-          index: pd.index,
-          errorCode: ErrorCode.NONE,
-          baseOffset: out.result.baseOffset,
-          logAppendTimeMs: out.result.logAppendTime,
-          logStartOffset: p.logStartOffset,
-          recordErrors: [],
-          errorMessage: null,
-          currentLeader: NO_LEADER,
-        };
-        appended.push({ p, requiredOffset: out.result.lastOffset + 1, response });
-        return response;
+        appendedRecords = 0;
+        const r = appendPartition(td, topic, pd);
+        if (r.errorCode === ErrorCode.NONE) ctx.metrics.produced(td.name, Buffer.isBuffer(pd.records) ? pd.records.length : 0, appendedRecords);
+        // Per topic only for topics that exist: a client naming random topics must not grow the counters.
+        else ctx.metrics.produceFailed(topic ? td.name : null, r.errorCode, r.errorMessage);
+        return r;
       }),
     };
   });
   return { responses, appended };
+
+  function appendPartition(td: ProduceRequest['topicData'][number], topic: TopicImage | undefined, pd: ProduceRequest['topicData'][number]['partitionData'][number]): PartitionResponse {
+    if (badAcks) return partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
+    if (!topic) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (INTERNAL_TOPICS.has(td.name)) return partitionError(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
+    const p = ctx.partitions.partition(td.name, pd.index);
+    if (!p) return partitionError(pd.index, pd.index < topic.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (pd.records === null || !Buffer.isBuffer(pd.records)) return partitionError(pd.index, ErrorCode.INVALID_RECORD, 'no records');
+    let records = pd.records;
+    if (version < 3 && isLegacyMessageSet(records)) {
+      const up = upConvertMessageSet(records, { maxDecompressedBytes: maxRecordsSectionBytes(p.settings.maxMessageBytes) });
+      if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
+      records = up.batch;
+    }
+    const out = p.appendRecordsToLeader(records, 'client', { ...txnOpts, requiredAcks: req.acks });
+    if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
+    if (!out.duplicate) appendedRecords = out.facts.recordCount;
+    const response: PartitionResponse = {
+      index: pd.index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: out.result.baseOffset,
+      logAppendTimeMs: out.result.logAppendTime,
+      logStartOffset: p.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+      currentLeader: NO_LEADER,
+    };
+    appended.push({ p, requiredOffset: out.result.lastOffset + 1, response });
+    return response;
+  }
 }
 
 /** acks=-1: answers once every appended partition's high watermark passed its records, or at timeoutMs. */

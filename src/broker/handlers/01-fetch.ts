@@ -56,6 +56,15 @@ interface FetchPass {
   bytes: number;
   partitions: Partition[];
   hasError: boolean;
+  /** Consumer reads, flat: topic, bytes, offsets. */
+  served: Array<string | number>;
+}
+
+/** Counts what a pass served, once it is the answer (a long poll's first pass is not). */
+function answered(ctx: RequestContext, pass: FetchPass): FetchResponse {
+  const s = pass.served;
+  for (let i = 0; i < s.length; i += 3) ctx.metrics.fetched(s[i] as string, s[i + 1] as number, s[i + 2] as number);
+  return pass.response;
 }
 
 function resolveTopic(ctx: RequestContext, ft: FetchRequest['topics'][number], version: number): TopicImage | undefined {
@@ -84,6 +93,8 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
   let bytes = 0;
   let hasError = false;
   const touched: Partition[] = [];
+  // What consumers are served, flat: topic, bytes, offsets (counted when this pass is the answer).
+  const served: Array<string | number> = [];
   const responses = req.topics.map((ft) => {
     const topic = resolveTopic(ctx, ft, version);
     const unknownCode = version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -127,6 +138,8 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
         records = legacy;
         bytes += legacy.length;
         budget -= legacy.length;
+        // A down-converted read is counted by its bytes; the records in it are not walked again.
+        if (legacy.length > 0) served.push(p.topic, legacy.length, 0);
       } else if (fp.fetchOffset < upTo) {
         const limit = Math.max(0, Math.min(fp.partitionMaxBytes, budget));
         // The range was checked above, so the read cannot be out of range.
@@ -135,6 +148,7 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
           records = { size: read.size, regions: read.ranges };
           bytes += read.size;
           budget -= read.size;
+          if (!isFollower) served.push(p.topic, read.size, read.nextOffset - fp.fetchOffset);
           if (readCommitted) aborted = p.log.collectAbortedTxns(fp.fetchOffset, read.nextOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
         }
       }
@@ -159,6 +173,7 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
     bytes,
     partitions: touched,
     hasError,
+    served,
   };
 }
 
@@ -213,7 +228,7 @@ export const fetchHandler = defineHandler(
     if (version >= 7 && req.sessionEpoch > 0) return topLevelError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
     if (hasDuplicates(req, version)) return topLevelError(ErrorCode.INVALID_REQUEST);
     const first = runFetch(ctx, req, version);
-    if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError || first.partitions.length === 0) return first.response;
+    if (first.bytes >= req.minBytes || req.maxWaitMs <= 0 || first.hasError || first.partitions.length === 0) return answered(ctx, first);
     return waitForData(ctx, req, version, first);
   },
   (_ctx, _req, errorCode) => topLevelError(errorCode),
@@ -234,7 +249,7 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
   const progress = (p: Partition): number => (follower ? p.appendedBytesTotal : readCommitted ? p.stableBytes : p.committedBytes);
   const start = first.partitions.map(progress);
   return new Promise((resolve) => {
-    const answer = () => resolve(runFetch(ctx, req, version).response);
+    const answer = () => resolve(answered(ctx, runFetch(ctx, req, version)));
     const done = ctx.delayed.tryCompleteElseWatch(
       {
         tryComplete: () => {
