@@ -395,12 +395,14 @@ export class Partition {
 
   /** A follower's log cut back to `offset` (it diverged from the leader's). */
   truncateTo(offset: number): void {
-    this.log.truncateTo(offset);
+    if (this.log.truncateTo(offset)) this.producerState.truncateTo(offset);
   }
 
   /** A follower whose log ends below the leader's log start begins again there, empty. */
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
+    this.producerState.truncateTo(-1);
+    this.producerState.removeProducersBelow(offset);
   }
 
   /**

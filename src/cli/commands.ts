@@ -752,9 +752,10 @@ function devCommands(): Command {
     .option('--port <port>', 'port of broker 1; broker N listens on port + N - 1', '9092')
     .option('--host <host>', 'address the brokers and ZooKeeper listen on', '127.0.0.1')
     .option('--zookeeper-port <port>', 'port of the ZooKeeper started', '2181')
+    .option('--admin-port <port>', 'metrics and console port of broker 1; broker N uses port + N - 1 (0: ephemeral)', '9644')
     .option('--zookeeper <host:port>', 'use this running ZooKeeper (with an optional /chroot) instead of starting one')
     .addHelpText('after', '\nExample:\n  samsa dev cluster --brokers 3\n  kcat -b 127.0.0.1:9092 -L\n')
-    .action(async (o: { brokers: string; dir: string; port: string; host: string; zookeeperPort: string; zookeeper?: string }) => {
+    .action(async (o: { brokers: string; dir: string; port: string; host: string; zookeeperPort: string; adminPort: string; zookeeper?: string }) => {
       const { runDevCluster, DevClusterError } = await import('./dev-cluster.js');
       const int = (v: string, name: string) => {
         const n = Number(v);
@@ -762,7 +763,8 @@ function devCommands(): Command {
         return n;
       };
       try {
-        const code = await runDevCluster({ brokers: int(o.brokers, '--brokers'), dir: o.dir, port: int(o.port, '--port'), host: o.host, zookeeperPort: int(o.zookeeperPort, '--zookeeper-port'), ...(o.zookeeper ? { zookeeper: o.zookeeper } : {}) }, (l) => out(l + '\n'));
+        const adminPort = o.adminPort === '0' ? 0 : int(o.adminPort, '--admin-port');
+        const code = await runDevCluster({ brokers: int(o.brokers, '--brokers'), dir: o.dir, port: int(o.port, '--port'), host: o.host, zookeeperPort: int(o.zookeeperPort, '--zookeeper-port'), adminPort, ...(o.zookeeper ? { zookeeper: o.zookeeper } : {}) }, (l) => out(l + '\n'));
         if (code !== 0) throw new CliError('a broker of the cluster stopped');
       } catch (err) {
         if (err instanceof DevClusterError) throw new CliError(err.message);

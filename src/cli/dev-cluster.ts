@@ -16,6 +16,8 @@ export interface DevClusterOptions {
   /** The first broker's port; the others follow. */
   port: number;
   zookeeperPort: number;
+  /** Broker 1's admin (metrics, console) port; the others follow; 0: each an ephemeral one. */
+  adminPort: number;
   /** host:port of a ZooKeeper already running (none is started then). */
   zookeeper?: string;
   host: string;
@@ -92,6 +94,15 @@ export async function runDevCluster(o: DevClusterOptions, print: (line: string) 
     }
     for (const l of logs) l.end();
   };
+  // Ctrl-C while the cluster is still starting stops what was started.
+  let interrupted: (() => void) | null = null;
+  const onEarlySignal = () => {
+    void stopAll().then(() => interrupted?.());
+  };
+  process.on('SIGINT', onEarlySignal);
+  process.on('SIGTERM', onEarlySignal);
+  const early = new Promise<never>((_, reject) => (interrupted = () => reject(new DevClusterError('interrupted while starting'))));
+  early.catch(() => {});
   try {
     let connectString = o.zookeeper;
     if (!connectString) {
@@ -109,7 +120,7 @@ export async function runDevCluster(o: DevClusterOptions, print: (line: string) 
       const port = o.port + id - 1;
       const logFile = createWriteStream(join(dir, `broker-${id}.log`), { flags: 'a' });
       logs.push(logFile);
-      const child = spawn(process.execPath, [cli, 'start', '--broker.id', String(id), '--zookeeper.connect', connectString, '--listeners', `PLAINTEXT://${o.host}:${port}`, '--log.dirs', join(dir, `broker-${id}`)], {
+      const child = spawn(process.execPath, [cli, 'start', '--broker.id', String(id), '--zookeeper.connect', connectString, '--listeners', `PLAINTEXT://${o.host}:${port}`, '--log.dirs', join(dir, `broker-${id}`), '--admin.listeners', `http://${o.host}:${o.adminPort === 0 ? 0 : o.adminPort + id - 1}`], {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: { ...process.env, SAMSA_LOG_LEVEL: process.env['SAMSA_LOG_LEVEL'] ?? 'info' },
       });
@@ -130,7 +141,9 @@ export async function runDevCluster(o: DevClusterOptions, print: (line: string) 
         child.once('exit', (code, signal) => rej(new DevClusterError(`broker ${id} exited (${code ?? signal}) before it was ready; see ${join(dir, `broker-${id}.log`)}`)));
       }));
     }
-    const lines = await Promise.all(ready);
+    const lines = await Promise.race([Promise.all(ready), early]);
+    process.off('SIGINT', onEarlySignal);
+    process.off('SIGTERM', onEarlySignal);
     for (const l of lines) print(l);
     print(`ZooKeeper at ${connectString}; bootstrap: ${Array.from({ length: o.brokers }, (_, i) => `${o.host}:${o.port + i}`).join(',')}`);
     print('Ctrl-C stops the cluster.');
@@ -152,6 +165,8 @@ export async function runDevCluster(o: DevClusterOptions, print: (line: string) 
       }
     });
   } catch (err) {
+    process.off('SIGINT', onEarlySignal);
+    process.off('SIGTERM', onEarlySignal);
     await stopAll();
     throw err;
   }

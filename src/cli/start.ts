@@ -44,7 +44,7 @@ export function parseStartArgs(args: string[]): { file?: string; flags: Map<stri
 }
 
 export async function runStart(args: string[]): Promise<number> {
-  let broker: SamsaNode;
+  let broker: SamsaNode | undefined;
   try {
     const parsed = parseStartArgs(args);
     if (parsed.help) {
@@ -60,7 +60,11 @@ export async function runStart(args: string[]): Promise<number> {
       return 1;
     }
     const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`samsa: cannot start: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}\n`);
+    const where = (e as { address?: string; port?: number }).address ? ` (${(e as { address?: string }).address}:${(e as { port?: number }).port})` : '';
+    process.stderr.write(`samsa: cannot start: ${e.code === 'EADDRINUSE' ? `address already in use${where}` : e.message}\n`);
+    // What started before the failure (the listener, the ZooKeeper session, the data dir's
+    // lock) is let go, so the process ends instead of serving half a broker.
+    await broker?.stop().catch(() => {});
     return 1;
   }
   const { host, port } = broker.endpoint;

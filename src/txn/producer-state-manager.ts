@@ -352,6 +352,32 @@ export class ProducerStateManager {
     return n;
   }
 
+  /**
+   * A follower cut its log back to `offset` (it diverged from the leader): batches and
+   * transactions at or above it are forgotten, as are snapshots past it, so a retry of a batch
+   * that was cut is stored again rather than answered with the offsets it no longer has. The
+   * records the leader sends next replay the state from there.
+   */
+  truncateTo(offset: number): void {
+    for (const [id, e] of this.producers) {
+      while (e.batches.length > 0 && e.batches[e.batches.length - 1]!.lastOffset >= offset) e.batches.pop();
+      if (e.currentTxnFirstOffset >= offset) {
+        this.ongoingTxns.delete(e.currentTxnFirstOffset);
+        e.currentTxnFirstOffset = -1;
+      }
+      if (e.batches.length === 0 && e.currentTxnFirstOffset < 0) this.producers.delete(id);
+    }
+    for (let i = this.unreplicatedTxns.length - 1; i >= 0; i--) if (this.unreplicatedTxns[i]!.lastOffset >= offset) this.unreplicatedTxns.splice(i, 1);
+    const at = this.opts.snapshots;
+    if (!at) return;
+    try {
+      for (const o of listProducerSnapshots(at.fs, at.dir)) if (o > offset) deleteProducerSnapshot(at.fs, at.dir, o);
+    } catch (err) {
+      this.logger.warn({ err }, 'removing producer state snapshots past a truncation failed');
+    }
+    if (this.lastSnapOffset > offset) this.lastSnapOffset = -1;
+  }
+
   /** Kafka's snapshot rows: each producer with its last batch. */
   snapshotEntries(): ProducerSnapshotEntry[] {
     const out: ProducerSnapshotEntry[] = [];

@@ -3,7 +3,9 @@
 // names the file, and the file is left as it was for the operator to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerProcess, cliPath, run } from '../helpers/broker-process.js';
 import { WireClient, createTopic } from '../helpers/wire-client.js';
@@ -36,5 +38,23 @@ test('a truncated or malformed samsa-metadata.json stops the start with one line
     await broker.restart();
   } finally {
     broker.cleanup();
+  }
+});
+
+test('a start that fails after its listener is bound (the admin port taken) exits at once with one line naming the address', { timeout: 60_000 }, async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-start-errors-'));
+  try {
+    // Before, the Kafka listener bound first kept the failed process alive, serving nothing.
+    const r = await run(process.execPath, [cliPath, 'start', '--log.dirs', dir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--admin.listeners', `http://127.0.0.1:${port}`], { timeoutMs: 15_000 });
+    assert.equal(r.timedOut, false, 'the failed start did not exit');
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    assert.deepEqual(lines, [`samsa: cannot start: address already in use (127.0.0.1:${port})`]);
+  } finally {
+    blocker.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
