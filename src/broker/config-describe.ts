@@ -17,7 +17,7 @@ export const ConfigSource = {
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
-const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 };
+const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7, password: 9 };
 
 export interface DescribedConfig {
   name: string;
@@ -66,17 +66,19 @@ export function describeTopicConfigs(config: BrokerConfig, t: TopicImage, synony
 export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, docs: boolean): DescribedConfig[] {
   return BROKER_CONFIGS.map((def) => {
     const source = config.source(def.name) === 'default' ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
-    const value = configValueString(config.get(def.name));
+    // Kafka never reports a password's value.
+    const sensitive = def.type === 'password';
+    const value = sensitive ? null : configValueString(config.get(def.name));
     const syn: DescribedConfig['synonyms'] = [];
     if (source === ConfigSource.STATIC_BROKER_CONFIG) syn.push({ name: def.name, value, source });
-    syn.push({ name: def.name, value: configValueString(def.default), source: ConfigSource.DEFAULT_CONFIG });
+    syn.push({ name: def.name, value: sensitive ? null : configValueString(def.default), source: ConfigSource.DEFAULT_CONFIG });
     return {
       name: def.name,
       value,
       readOnly: true,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
-      isSensitive: false,
+      isSensitive: sensitive,
       synonyms: synonyms ? syn : [],
       configType: CONFIG_TYPE[def.type],
       documentation: docs ? def.doc : null,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realFs, writeFileAtomic } from '../storage/fs.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
+import { applyAclChanges, applyEntityChanges, type AclBinding, type EntityConfigChange, type SecurityStore } from './security-store.js';
 
 interface Persisted {
   version: 1;
@@ -9,6 +10,9 @@ interface Persisted {
   topics: TopicRecord[];
   /** The first producer id not yet reserved; absent in files written before idempotence: 0. */
   nextProducerId?: number;
+  /** SCRAM credentials and quotas by entity path (users/alice, ...), as ZooKeeper's /config holds them. */
+  entityConfigs?: Record<string, Record<string, string>>;
+  acls?: AclBinding[];
 }
 
 const FILE = 'samsa-metadata.json';
@@ -21,6 +25,8 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
   private nextProducerId = 0;
+  private entities = new Map<string, Record<string, string>>();
+  private aclList: AclBinding[] = [];
 
   constructor(private readonly dir: string, clusterIdIfNew: string, nodeId: number) {
     mkdirSync(dir, { recursive: true });
@@ -38,6 +44,8 @@ export class LocalMetadataStore implements MetadataStore {
       for (const t of data.topics) this.index(t);
       this.created = false;
       this.nextProducerId = data.nextProducerId ?? 0;
+      this.entities = new Map(Object.entries(data.entityConfigs ?? {}));
+      this.aclList = data.acls ?? [];
     } else {
       this.clusterId = clusterIdIfNew;
       this.created = true;
@@ -52,7 +60,14 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private save(): void {
-    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId };
+    const data: Persisted = {
+      version: 1,
+      clusterId: this.clusterId,
+      topics: [...this.byName.values()],
+      nextProducerId: this.nextProducerId,
+      ...(this.entities.size > 0 ? { entityConfigs: Object.fromEntries(this.entities) } : {}),
+      ...(this.aclList.length > 0 ? { acls: this.aclList } : {}),
+    };
     writeAtomically(join(this.dir, FILE), JSON.stringify(data));
   }
 
@@ -88,6 +103,27 @@ export class LocalMetadataStore implements MetadataStore {
     for (const t of topics) this.index(t);
     this.save();
   }
+  entityMap(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.entities;
+  }
+  aclBindings(): readonly AclBinding[] {
+    return this.aclList;
+  }
+  /** Changes the security metadata and saves it; nothing changes when the save fails. */
+  changeSecurity(change: (s: { entities: Map<string, Record<string, string>>; acls: AclBinding[] }) => void): void {
+    const before = { entities: this.entities, acls: this.aclList };
+    const next = { entities: new Map(this.entities), acls: [...this.aclList] };
+    change(next);
+    this.entities = next.entities;
+    this.aclList = next.acls;
+    try {
+      this.save();
+    } catch (err) {
+      this.entities = before.entities;
+      this.aclList = before.acls;
+      throw err;
+    }
+  }
   reserveProducerIds(count: number): number {
     const first = this.nextProducerId;
     this.nextProducerId = first + count;
@@ -98,6 +134,34 @@ export class LocalMetadataStore implements MetadataStore {
       throw err;
     }
     return first;
+  }
+}
+
+/** The single node's security metadata, in its metadata file. */
+export class LocalSecurityStore implements SecurityStore {
+  private readonly listeners: Array<() => void> = [];
+  constructor(private readonly store: LocalMetadataStore) {}
+  entityConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.store.entityMap();
+  }
+  async alterEntityConfigs(changes: readonly EntityConfigChange[]): Promise<void> {
+    this.store.changeSecurity((s) => applyEntityChanges(s.entities, changes));
+    this.changed();
+  }
+  acls(): readonly AclBinding[] {
+    return this.store.aclBindings();
+  }
+  async alterAcls(add: readonly AclBinding[], remove: readonly AclBinding[]): Promise<void> {
+    this.store.changeSecurity((s) => {
+      s.acls = applyAclChanges(s.acls, add, remove);
+    });
+    this.changed();
+  }
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  private changed(): void {
+    for (const l of this.listeners) l();
   }
 }
 

@@ -9,9 +9,11 @@ import { LocalController } from '../cluster/local-controller.js';
 import { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
 import { ZkAdmin } from '../cluster/zk-mode/zk-admin.js';
 import { ZkBroker } from '../cluster/zk-mode/zk-broker.js';
-import { LocalMetadataStore } from '../cluster/local-store.js';
-import type { BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
-import { BrokerConfig, newClusterId, parseListener } from '../config/broker-config.js';
+import { LocalMetadataStore, LocalSecurityStore } from '../cluster/local-store.js';
+import type { BrokerEndpoint, BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
+import type { SecurityStore } from '../cluster/security-store.js';
+import { ZkSecurityStore } from '../cluster/zk-mode/zk-security.js';
+import { BrokerConfig, newClusterId } from '../config/broker-config.js';
 import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { Dispatcher } from '../broker/dispatcher.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
@@ -27,6 +29,9 @@ import { ReplicaManager } from '../broker/replica-manager.js';
 import { toCleanerConfig, toLogConfig } from '../broker/topic-log-config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { Listener } from '../server/listener.js';
+import { RequestMemory } from '../server/request-memory.js';
+import { BrokerSecurity, type SecuredListener } from '../server/security/broker-security.js';
+import { SECURITY_PROTOCOL_ID, interBrokerListener, listenerSpecs, type ListenerSpec } from '../server/security/listeners.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
@@ -63,8 +68,14 @@ export class SamsaNode {
   readonly txn: TransactionCoordinator;
   readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
-  private listener: Listener | null = null;
-  private boundPort = 0;
+  /** TLS, SASL, ACLs and quotas. */
+  readonly security: BrokerSecurity;
+  private readonly zkSecurity: ZkSecurityStore | null = null;
+  /** The listener other brokers and the controller use; its address is this broker's in the metadata. */
+  private readonly interBroker: ListenerSpec;
+  private listeners: Listener[] = [];
+  /** Bound port per listener name. */
+  private readonly boundPorts = new Map<string, number>();
   private cleanerTimer: Timer | null = null;
   private stopping: Promise<void> | null = null;
   private readonly dirLock: DirLock | null;
@@ -93,6 +104,13 @@ export class SamsaNode {
     };
     const zkConnect = config.get('zookeeper.connect') as string | null;
     let judgesLeftovers = false;
+    let securityStore: SecurityStore;
+    try {
+      this.interBroker = interBrokerListener(config, listenerSpecs(config));
+    } catch (err) {
+      this.dirLock?.release();
+      throw err;
+    }
     if (zkConnect) {
       const sessionTimeoutMs = config.int('zookeeper.session.timeout.ms');
       this.zk = new ZkBroker({
@@ -100,11 +118,14 @@ export class SamsaNode {
         sessionTimeoutMs,
         connectionTimeoutMs: (config.get('zookeeper.connection.timeout.ms') as number | null) ?? sessionTimeoutMs,
         brokerId: this.nodeId,
-        listenerName: parseListener(config.advertisedListeners[0]!).name,
+        listenerName: this.interBroker.name,
         clock: this.clock,
         log: rootLog.child({ component: 'cluster' }),
       });
       const zk = this.zk;
+      this.zkSecurity = new ZkSecurityStore(() => zk.zk, rootLog.child({ component: 'security' }), this.clock);
+      zk.onEntityChange = (path) => this.zkSecurity!.entityChanged(path);
+      securityStore = this.zkSecurity;
       this.clusterMetadata = new BrokerMetadata('', this.nodeId, () => zk.brokerEpoch);
       zk.metadata = this.clusterMetadata;
       this.controller = new ZkAdmin({ metadata: this.clusterMetadata, zk: () => zk.zk, defaults, clock: this.clock, propagationTimeoutMs: 30_000 });
@@ -119,6 +140,13 @@ export class SamsaNode {
       judgesLeftovers = !store.created;
       this.local = new LocalController(store, this.advertised(), defaults);
       this.controller = this.local;
+      securityStore = new LocalSecurityStore(store);
+    }
+    try {
+      this.security = new BrokerSecurity(config, securityStore, () => this.clock.now(), rootLog.child({ component: 'security' }));
+    } catch (err) {
+      this.dirLock?.release();
+      throw err;
     }
     const topicConfig = (name: string) => effectiveTopicConfig(config, this.controller.image.topic(name)?.configs ?? {});
     this.logs = LogManager.open({
@@ -245,7 +273,7 @@ export class SamsaNode {
         return node.advertised();
       },
       dataDir: dir,
-      listenerName: parseListener(config.advertisedListeners[0]!).name,
+      listenerName: this.interBroker.name,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
     const txn: TransactionsPort = { coordinator: this.txn, ensureStorage: () => this.txnStateTopic.ensure() };
@@ -260,6 +288,13 @@ export class SamsaNode {
       producerIds: this.producerIds,
       delayed: this.delayed,
       clock: this.clock,
+      security: {
+        aclsEnabled: this.security.authorizer !== null,
+        authorize: (who, op, type, name) => this.security.authorize(who, op, type, name),
+        authorizeByResourceType: (who, op, type) => this.security.authorizeByResourceType(who, op, type),
+        store: securityStore,
+        quotas: this.security.quotas,
+      },
     }, this.log);
   }
 
@@ -269,9 +304,20 @@ export class SamsaNode {
 
   /** The address clients are told to use (a listener on every interface is advertised as the machine's address). */
   advertised(): BrokerInfo {
-    const adv = parseListener(this.config.advertisedListeners[0]!);
-    const host = isWildcardHost(adv.host) ? (this.wildcardAddress ??= machineAddress()) : adv.host;
-    return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: (this.config.get('broker.rack') as string | null) ?? null };
+    const specs = listenerSpecs(this.config);
+    const endpoints: BrokerEndpoint[] = specs.map((l) => ({ listener: l.name, ...this.advertisedAddress(l), securityProtocol: SECURITY_PROTOCOL_ID[l.protocol] }));
+    const self = this.advertisedAddress(this.interBroker);
+    return { id: this.nodeId, host: self.host, port: self.port, rack: (this.config.get('broker.rack') as string | null) ?? null, ...(endpoints.length > 1 ? { endpoints } : {}) };
+  }
+
+  private advertisedAddress(l: ListenerSpec): { host: string; port: number } {
+    const host = isWildcardHost(l.advertisedHost) ? (this.wildcardAddress ??= machineAddress()) : l.advertisedHost;
+    return { host, port: l.advertisedPort === 0 ? (this.boundPorts.get(l.name) ?? 0) : l.advertisedPort };
+  }
+
+  /** Bound port of each listener, by name. */
+  get listenerPorts(): ReadonlyMap<string, number> {
+    return this.boundPorts;
   }
 
   get endpoint(): { nodeId: number; host: string; port: number } {
@@ -279,8 +325,9 @@ export class SamsaNode {
     return { nodeId: a.id, host: a.host, port: a.port };
   }
 
+  /** The inter-broker listener's bound port. */
   get port(): number {
-    return this.boundPort;
+    return this.boundPorts.get(this.interBroker.name) ?? 0;
   }
 
   async start(): Promise<void> {
@@ -288,23 +335,12 @@ export class SamsaNode {
       const names = this.config.ignored.map((i) => i.name);
       this.log.warn({ ignored: this.config.ignored }, `Kafka settings with no meaning in Samsa are ignored: ${names.join(', ')} (docs/compatibility.md)`);
     }
-    const l = parseListener(this.config.listeners[0]!);
-    this.listener = new Listener(
-      {
-        host: l.host,
-        port: l.port,
-        maxIdleMs: this.config.int('connections.max.idle.ms'),
-        maxFrameBytes: this.config.int('socket.request.max.bytes'),
-        queuedMaxRequestBytes: this.config.queuedMaxRequestBytes,
-        sendStallMs: this.config.int('connections.max.idle.ms'),
-        clock: this.clock,
-        maxInflightBytes: 64 * 1024 * 1024,
-        maxInflightRequests: 128,
-      },
-      this.dispatcher.dispatch,
-      this.log,
-    );
-    this.boundPort = await this.listener.listen();
+    const memory = new RequestMemory(this.config.queuedMaxRequestBytes);
+    for (const secured of this.security.listeners) {
+      const listener = this.newListener(secured, memory);
+      this.listeners.push(listener);
+      this.boundPorts.set(secured.spec.name, await listener.listen());
+    }
     if (this.zk) await this.joinCluster();
     else this.local!.updateSelf(this.advertised());
     this.groups.start();
@@ -323,6 +359,26 @@ export class SamsaNode {
     }
   }
 
+  private newListener(secured: SecuredListener, memory: RequestMemory): Listener {
+    return new Listener(
+      {
+        host: secured.spec.host,
+        port: secured.spec.port,
+        maxIdleMs: this.config.int('connections.max.idle.ms'),
+        maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        requestMemory: memory,
+        sendStallMs: this.config.int('connections.max.idle.ms'),
+        clock: this.clock,
+        maxInflightBytes: 64 * 1024 * 1024,
+        maxInflightRequests: 128,
+        security: secured,
+        principalMapper: this.security.principalMapper,
+      },
+      this.dispatcher.dispatch,
+      this.log,
+    );
+  }
+
   /**
    * Connects to ZooKeeper, registers and campaigns, then waits for the controller's first
    * UpdateMetadata naming this broker: before it, this broker could answer Metadata with nothing.
@@ -331,6 +387,7 @@ export class SamsaNode {
     const zk = this.zk!;
     const clusterId = await zk.connect();
     this.clusterMetadata!.clusterId = clusterId;
+    await this.zkSecurity!.start();
     await zk.register(this.advertised());
     const waitMs = Math.max(30_000, 2 * this.config.int('zookeeper.session.timeout.ms'));
     const joined = await new Promise<boolean>((resolve) => {
@@ -356,7 +413,8 @@ export class SamsaNode {
     this.stopping ??= (async () => {
       this.cleanerTimer?.cancel();
       await this.zk?.stop();
-      if (this.listener) await this.listener.close();
+      await Promise.all(this.listeners.map((l) => l.close()));
+      this.zkSecurity?.stop();
       this.delayed.expireAll();
       this.groups.stop();
       this.txn.stop();

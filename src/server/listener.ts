@@ -1,8 +1,12 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { Connection, type ConnectionLimits, type Dispatch } from './connection.js';
 import { RequestMemory } from './request-memory.js';
+import type { SecuredListener } from './security/broker-security.js';
+import { rfc2253Subject, userPrincipal, type SslPrincipalMapper } from './security/principal.js';
+import { Session, type ListenerSecurity } from './security/session.js';
 
 export interface ListenerOptions extends ConnectionLimits {
   host: string;
@@ -11,7 +15,15 @@ export interface ListenerOptions extends ConnectionLimits {
   maxIdleMs: number;
   /** queued.max.request.bytes, shared by every connection; ≤ 0 or absent: unbounded. */
   queuedMaxRequestBytes?: number;
+  /** The listener's name, protocol, TLS and SASL settings; absent: PLAINTEXT. */
+  security?: SecuredListener;
+  /** Maps a TLS client certificate's subject to a user name (ssl.principal.mapping.rules). */
+  principalMapper?: SslPrincipalMapper;
+  /** Request bytes in flight over every listener, shared; absent: this listener's own. */
+  requestMemory?: RequestMemory;
 }
+
+const PLAINTEXT: ListenerSecurity = { name: 'PLAINTEXT', protocol: 'PLAINTEXT', sasl: null };
 
 /** The TCP listener: accepts connections, closes idle ones, and drains them on shutdown. */
 export class Listener {
@@ -25,12 +37,42 @@ export class Listener {
 
   constructor(private readonly opts: ListenerOptions, dispatch: Dispatch, private readonly log: Logger) {
     this.clock = opts.clock ?? systemClock;
-    const memory = (this.requestMemory = new RequestMemory(opts.queuedMaxRequestBytes ?? -1));
+    const memory = (this.requestMemory = opts.requestMemory ?? new RequestMemory(opts.queuedMaxRequestBytes ?? -1));
+    const security = opts.security?.security ?? PLAINTEXT;
+    const tls = opts.security?.tls ?? null;
+    const context: SecureContext | null = tls ? createSecureContext(tls.options) : null;
     // Paused: a Connection may move the socket to one that reads into memory it chooses.
-    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-      const conn = new Connection(this.nextId++, socket, dispatch, opts, memory, log, (c) => this.connections.delete(c));
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+      const session = new Session(security, accepted.remoteAddress ?? '', () => this.clock.now());
+      let socket: Socket = accepted;
+      if (context && tls) {
+        // TLS listeners read through the TLS socket (no zero-copy, no direct reads).
+        const secure = new TLSSocket(accepted, { isServer: true, secureContext: context, requestCert: tls.options.requestCert ?? false, rejectUnauthorized: tls.options.rejectUnauthorized ?? false });
+        secure.once('secure', () => this.onSecure(secure, session, tls.clientAuth));
+        socket = secure;
+      }
+      const conn = new Connection(this.nextId++, socket, dispatch, opts, memory, log, (c) => this.connections.delete(c), session);
       this.connections.add(conn);
     });
+  }
+
+  /** A verified client certificate names the principal of an SSL connection (SASL_SSL: SASL does). */
+  private onSecure(socket: TLSSocket, session: Session, clientAuth: string): void {
+    const cert = socket.getPeerX509Certificate();
+    if (!cert) return;
+    if (!socket.authorized) {
+      // ssl.client.auth=requested: no certificate is fine, one that does not verify is not.
+      this.log.info({ remote: socket.remoteAddress, err: String(socket.authorizationError) }, 'refusing a TLS client certificate that does not verify');
+      socket.destroy();
+      return;
+    }
+    if (clientAuth === 'none' || session.listener.sasl) return;
+    try {
+      session.principal = userPrincipal(this.opts.principalMapper ? this.opts.principalMapper.map(rfc2253Subject(cert)) : rfc2253Subject(cert));
+    } catch (err) {
+      this.log.info({ remote: socket.remoteAddress, err: (err as Error).message }, 'refusing a TLS client: no principal for its certificate');
+      socket.destroy();
+    }
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
