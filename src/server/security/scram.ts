@@ -116,7 +116,9 @@ export class ScramServer {
       if (i < 0) throw new ScramError('invalid SCRAM client-final message');
       const withoutProof = msg.slice(0, i);
       const attrs = attributes(withoutProof);
-      if (attrs.get('r') !== this.nonce) throw new ScramError('Invalid client nonce in the final client message.');
+      // Kafka checks that the nonce ends with the server's (ScramSaslServer), not equality:
+      // librdkafka up to 2.x sends the client nonce twice, and Kafka accepts it.
+      if (!(attrs.get('r') ?? '').endsWith(this.nonce)) throw new ScramError('Invalid client nonce in the final client message.');
       const proof = Buffer.from(msg.slice(i + 3), 'base64');
       const m = this.mechanism;
       const cred = this.credential!;
