@@ -1,5 +1,6 @@
 // The common part of AlterConfigs and IncrementalAlterConfigs: each resource's outcome, with the
 // topic changes of one request handed to the controller together.
+import { AclOp, allowedCluster, allowedTopic } from './authz.js';
 import { BROKER_CONFIG_BY_NAME } from '../config/definitions.js';
 import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -38,6 +39,12 @@ export async function alterResources(ctx: RequestContext, resources: readonly Al
   const changes: Array<{ name: string; configs: Record<string, string> }> = [];
   const changeOf: number[] = [];
   for (const r of resources) {
+    // ALTER_CONFIGS on the topic, or on the cluster for the broker's own settings.
+    const resourceAllowed = r.resourceType === ResourceType.TOPIC ? allowedTopic(ctx, AclOp.ALTER_CONFIGS, r.resourceName) : allowedCluster(ctx, AclOp.ALTER_CONFIGS);
+    if (!resourceAllowed) {
+      outcomes.push({ errorCode: r.resourceType === ResourceType.TOPIC ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      continue;
+    }
     const dup = r.names.find((n, i) => r.names.indexOf(n) !== i);
     if (dup !== undefined) {
       outcomes.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` });

@@ -5,9 +5,11 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { UpdateMetadata } from '../../protocol/messages/index.js';
 import type { ControllerPartitionState } from '../../cluster/zk-mode/broker-metadata.js';
 import type { BrokerInfo } from '../../cluster/metadata-image.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const updateMetadataHandler = defineHandler(UpdateMetadata, { min: 0, max: 8 }, (ctx, req) => {
+  if (!allowedCluster(ctx, AclOp.CLUSTER_ACTION)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
   const cluster = ctx.cluster;
   if (!cluster) return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH };
   const v = ctx.header.apiVersion;
