@@ -2,7 +2,7 @@
 // consumer_byte_rate and request_percentage per (user, client id) entity, resolved most specific
 // first (user+client, user+default client, user, default user+client, default user+default
 // client, default user, client, default client). Rates are measured over quota.window.num samples
-// of quota.window.size.seconds; a request over its quota is answered at once with
+// of quota.window.size.seconds (without Kafka's initial allowance of a whole window); a request over its quota is answered at once with
 // throttle_time_ms and its connection is muted for that long (KIP-219).
 import { DEFAULT_ENTITY, sanitizeEntityName } from '../../cluster/security-store.js';
 
@@ -42,10 +42,10 @@ class SampledRate {
       total += this.values[i]!;
       oldest = Math.min(oldest, this.starts[i]!);
     }
-    let elapsed = now - oldest;
-    const full = Math.floor(elapsed / this.windowMs);
-    const minFull = this.samples - 1;
-    if (full < minFull) elapsed += (minFull - full) * this.windowMs;
+    // Kafka counts a window of at least samples-1 full samples, which lets a new client send
+    // that many seconds' worth at once; here the window is at least one sample long, so a
+    // flooding client is held to its rate from its first second (docs/compatibility.md).
+    const elapsed = Math.max(now - oldest, this.windowMs);
     return { rate: (total * 1000) / Math.max(1, elapsed), windowMs: elapsed };
   }
 }
