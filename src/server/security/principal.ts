@@ -18,25 +18,11 @@ export function principalName(principal: string): string | null {
 
 /**
  * A certificate subject as Java's X500Principal.getName() writes it (RFC 2253): the most specific
- * RDN first, attributes separated by commas, special characters escaped. Node lists the subject
- * one RDN per line, in certificate order (least specific first).
+ * RDN first, separated by commas. Node lists the subject one RDN per line in certificate order
+ * (least specific first), each already escaped as RFC 2253 asks (OpenSSL's ESC_2253).
  */
 export function rfc2253Subject(cert: X509Certificate): string {
-  const lines = cert.subject.split('\n').filter((l) => l !== '');
-  return lines
-    .reverse()
-    .map((rdn) => rdn.split('+').map(escapeAva).join('+'))
-    .join(',');
-}
-
-function escapeAva(ava: string): string {
-  const eq = ava.indexOf('=');
-  if (eq < 0) return ava;
-  const value = ava.slice(eq + 1);
-  let out = value.replace(/([,+"\\<>;])/g, '\\$1');
-  if (out.startsWith(' ') || out.startsWith('#')) out = '\\' + out;
-  if (out.endsWith(' ') && !out.endsWith('\\ ')) out = out.slice(0, -1) + '\\ ';
-  return `${ava.slice(0, eq)}=${out}`;
+  return cert.subject.split('\n').filter((l) => l !== '').reverse().join(',');
 }
 
 interface Rule {
