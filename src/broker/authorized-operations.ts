@@ -1,7 +1,7 @@
 // The authorized-operations bit sets of Metadata v8+, DescribeGroups v3+, DescribeCluster and
 // DescribeTopicPartitions: bit n set for Kafka's AclOperation code n. Without an authorizer
 // Kafka answers every operation the resource type supports (AclEntry.supportedOperations);
-// an authorizer will narrow these to what the principal is allowed.
+// with an authorizer, `allowed` narrows them to what the principal may do.
 
 /** Kafka's AclOperation codes. */
 export const AclOperation = {
@@ -31,7 +31,15 @@ const SUPPORTED = {
 
 export type AclResourceType = keyof typeof SUPPORTED;
 
-/** The field's value for a resource: its operation set when asked for, else "not requested". */
-export function authorizedOperations(resource: AclResourceType, requested: boolean): number {
-  return requested ? SUPPORTED[resource] : OPERATIONS_NOT_REQUESTED;
+const OPS = {
+  topic: [A.READ, A.WRITE, A.CREATE, A.DESCRIBE, A.DELETE, A.ALTER, A.DESCRIBE_CONFIGS, A.ALTER_CONFIGS],
+  group: [A.READ, A.DESCRIBE, A.DELETE],
+  cluster: [A.CREATE, A.CLUSTER_ACTION, A.DESCRIBE_CONFIGS, A.ALTER_CONFIGS, A.IDEMPOTENT_WRITE, A.ALTER, A.DESCRIBE],
+} as const;
+
+/** The field's value for a resource: its operation set (those `allowed`) when asked for, else "not requested". */
+export function authorizedOperations(resource: AclResourceType, requested: boolean, allowed?: (op: number) => boolean): number {
+  if (!requested) return OPERATIONS_NOT_REQUESTED;
+  if (!allowed) return SUPPORTED[resource];
+  return bits(OPS[resource].filter((op) => allowed(op)));
 }

@@ -5,6 +5,7 @@ import { DYNAMIC_WITHOUT_EFFECT, brokerEntity, dynamicBrokerConfig } from '../co
 import { ignoredSetting } from '../config/ignored.js';
 import { ConfigError, parseValue } from '../config/parse.js';
 import { effectiveTopicConfig, TOPIC_CONFIG_BY_NAME } from '../config/topic-configs.js';
+import { AclOp, allowedCluster, allowedTopic } from './authz.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { brokerResourceProblem, configValueString, ResourceType } from './config-describe.js';
 import type { RequestContext } from './handler.js';
@@ -74,6 +75,12 @@ export async function alterResources(ctx: RequestContext, resources: readonly Al
   const brokerChanges: Array<{ entity: string; configs: Record<string, string> }> = [];
   const brokerChangeOf: number[] = [];
   for (const r of resources) {
+    // ALTER_CONFIGS on the topic, or on the cluster for the broker's own settings.
+    const resourceAllowed = r.resourceType === ResourceType.TOPIC ? allowedTopic(ctx, AclOp.ALTER_CONFIGS, r.resourceName) : allowedCluster(ctx, AclOp.ALTER_CONFIGS);
+    if (!resourceAllowed) {
+      outcomes.push({ errorCode: r.resourceType === ResourceType.TOPIC ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      continue;
+    }
     const dup = r.names.find((n, i) => r.names.indexOf(n) !== i);
     if (dup !== undefined) {
       outcomes.push({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${dup}` });

@@ -18,7 +18,7 @@ export const ConfigSource = {
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
-const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7 };
+const CONFIG_TYPE: Record<ConfigType, number> = { boolean: 1, string: 2, int: 3, long: 5, double: 6, list: 7, password: 9 };
 
 export interface DescribedConfig {
   name: string;
@@ -98,8 +98,11 @@ export function describeTopicConfigs(config: BrokerConfig, t: TopicImage, synony
  * without per-broker values in the synonyms. Read-only unless the setting is dynamic.
  */
 export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, docs: boolean, perBroker = true): DescribedConfig[] {
-  const entry = (def: ConfigDef, value: string | null): DescribedConfig => {
-    const syn = brokerSynonyms(config, def.name, perBroker);
+  const entry = (def: ConfigDef, shown: string | null): DescribedConfig => {
+    // Kafka never reports a password's value.
+    const sensitive = def.type === 'password';
+    const value = sensitive ? null : shown;
+    const syn = brokerSynonyms(config, def.name, perBroker).map((x) => (sensitive ? { ...x, value: null } : x));
     const source = syn[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
     return {
       name: def.name,
@@ -107,7 +110,7 @@ export function describeBrokerConfigs(config: BrokerConfig, synonyms: boolean, d
       readOnly: dynamicBrokerConfig(def.name) === undefined,
       isDefault: source === ConfigSource.DEFAULT_CONFIG,
       configSource: source,
-      isSensitive: false,
+      isSensitive: sensitive,
       synonyms: synonyms ? syn : [],
       configType: CONFIG_TYPE[def.type],
       documentation: docs ? def.doc : null,

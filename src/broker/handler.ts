@@ -9,6 +9,10 @@ import type { RequestHeader } from '../protocol/header.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { MetricsPort } from '../metrics/broker-metrics.js';
 import type { Clock } from '../util/clock.js';
+import type { SecurityStore } from '../cluster/security-store.js';
+import type { Requester } from '../server/security/authorizer.js';
+import type { ClientQuotaManager } from '../server/security/quotas.js';
+import type { Session } from '../server/security/session.js';
 import type { ClosableConnection, DelayedOperations } from './delayed-operations.js';
 import type { Partition } from './partition.js';
 
@@ -17,6 +21,20 @@ export interface ClientConnection extends ClosableConnection {
   readonly id: number;
   /** host:port of the client. */
   readonly remote: string;
+  /** The listener, the principal and the SASL state of the connection. */
+  readonly session: Session;
+  /** Mutes the connection for a client over its quota (KIP-219). */
+  muteFor(ms: number): void;
+}
+
+/** ACLs, SCRAM credentials and quotas: what the security requests read and change. */
+export interface SecurityPort {
+  /** An authorizer is configured (authorizer.class.name); without one every request is allowed and the ACL APIs answer SECURITY_DISABLED. */
+  readonly aclsEnabled: boolean;
+  authorize(who: Requester, operation: number, resourceType: number, name: string): boolean;
+  authorizeByResourceType(who: Requester, operation: number, resourceType: number): boolean;
+  readonly store: SecurityStore;
+  readonly quotas: ClientQuotaManager;
 }
 
 /** The partitions this broker hosts. */
@@ -77,6 +95,7 @@ export interface RequestContext {
   readonly clock: Clock;
   /** Traffic and error counters (/metrics). */
   readonly metrics: MetricsPort;
+  readonly security: SecurityPort;
   /** The version ranges this broker serves (ApiVersions). */
   apiVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realFs, writeFileAtomic } from '../storage/fs.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
+import { applyAclChanges, applyEntityChanges, type AclBinding, type EntityConfigChange, type SecurityStore } from './security-store.js';
 
 interface Persisted {
   version: 1;
@@ -14,6 +15,9 @@ interface Persisted {
    * absent in files written before they existed: none.
    */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** SCRAM credentials and quotas by entity path (users/alice, ...), as ZooKeeper's /config holds them. */
+  entityConfigs?: Record<string, Record<string, string>>;
+  acls?: AclBinding[];
 }
 
 const FILE = 'samsa-metadata.json';
@@ -27,6 +31,8 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly byId = new Map<string, TopicRecord>();
   private nextProducerId = 0;
   private dynamicBrokerConfigs: Record<string, Record<string, string>> = {};
+  private entities = new Map<string, Record<string, string>>();
+  private aclList: AclBinding[] = [];
 
   constructor(private readonly dir: string, clusterIdIfNew: string, nodeId: number) {
     mkdirSync(dir, { recursive: true });
@@ -45,6 +51,8 @@ export class LocalMetadataStore implements MetadataStore {
       this.created = false;
       this.nextProducerId = data.nextProducerId ?? 0;
       this.dynamicBrokerConfigs = readBrokerConfigs(path, data.brokerConfigs);
+      this.entities = new Map(Object.entries(data.entityConfigs ?? {}));
+      this.aclList = data.acls ?? [];
     } else {
       this.clusterId = clusterIdIfNew;
       this.created = true;
@@ -59,7 +67,15 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private save(): void {
-    const data: Persisted = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: this.nextProducerId, brokerConfigs: this.dynamicBrokerConfigs };
+    const data: Persisted = {
+      version: 1,
+      clusterId: this.clusterId,
+      topics: [...this.byName.values()],
+      nextProducerId: this.nextProducerId,
+      brokerConfigs: this.dynamicBrokerConfigs,
+      ...(this.entities.size > 0 ? { entityConfigs: Object.fromEntries(this.entities) } : {}),
+      ...(this.aclList.length > 0 ? { acls: this.aclList } : {}),
+    };
     writeAtomically(join(this.dir, FILE), JSON.stringify(data));
   }
 
@@ -108,6 +124,27 @@ export class LocalMetadataStore implements MetadataStore {
       throw err;
     }
   }
+  entityMap(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.entities;
+  }
+  aclBindings(): readonly AclBinding[] {
+    return this.aclList;
+  }
+  /** Changes the security metadata and saves it; nothing changes when the save fails. */
+  changeSecurity(change: (s: { entities: Map<string, Record<string, string>>; acls: AclBinding[] }) => void): void {
+    const before = { entities: this.entities, acls: this.aclList };
+    const next = { entities: new Map(this.entities), acls: [...this.aclList] };
+    change(next);
+    this.entities = next.entities;
+    this.aclList = next.acls;
+    try {
+      this.save();
+    } catch (err) {
+      this.entities = before.entities;
+      this.aclList = before.acls;
+      throw err;
+    }
+  }
   reserveProducerIds(count: number): number {
     const first = this.nextProducerId;
     this.nextProducerId = first + count;
@@ -137,6 +174,34 @@ function readBrokerConfigs(path: string, raw: unknown): Record<string, Record<st
     out[entity] = entry;
   }
   return out;
+}
+
+/** The single node's security metadata, in its metadata file. */
+export class LocalSecurityStore implements SecurityStore {
+  private readonly listeners: Array<() => void> = [];
+  constructor(private readonly store: LocalMetadataStore) {}
+  entityConfigs(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.store.entityMap();
+  }
+  async alterEntityConfigs(changes: readonly EntityConfigChange[]): Promise<void> {
+    this.store.changeSecurity((s) => applyEntityChanges(s.entities, changes));
+    this.changed();
+  }
+  acls(): readonly AclBinding[] {
+    return this.store.aclBindings();
+  }
+  async alterAcls(add: readonly AclBinding[], remove: readonly AclBinding[]): Promise<void> {
+    this.store.changeSecurity((s) => {
+      s.acls = applyAclChanges(s.acls, add, remove);
+    });
+    this.changed();
+  }
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
 }
 
 /** Replaces a file atomically and durably (the project's one helper, storage/fs.ts). */

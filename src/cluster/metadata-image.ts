@@ -6,9 +6,26 @@
 
 export interface BrokerInfo {
   readonly id: number;
+  /** The address on the inter-broker listener. */
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Every advertised listener of the broker; absent: only host and port (one listener). */
+  readonly endpoints?: readonly BrokerEndpoint[];
+}
+
+export interface BrokerEndpoint {
+  readonly listener: string;
+  readonly host: string;
+  readonly port: number;
+  /** Kafka's SecurityProtocol id (0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL). */
+  readonly securityProtocol: number;
+}
+
+/** The address clients on `listener` are given for a broker (Kafka answers each listener with its own endpoints). */
+export function endpointOn(b: BrokerInfo, listener: string): { host: string; port: number } {
+  const e = b.endpoints?.find((x) => x.listener === listener);
+  return e ? { host: e.host, port: e.port } : { host: b.host, port: b.port };
 }
 
 /** One partition's replicas and leadership; replicas[0] is the preferred leader. */

@@ -24,6 +24,8 @@ export class BrokerConfig {
   private dynamicLayers: Record<DynamicLayer, Readonly<Record<string, string>>> = { default: {}, broker: {} };
   /** Kafka settings given that mean nothing in Samsa (src/config/ignored.ts), for the start's one warning. */
   readonly ignored: readonly { name: string; source: ConfigSource; why: string }[];
+  /** listener.name.<listener>.<setting> values, by lower-case listener name, as Kafka prefixes them. */
+  private readonly perListener = new Map<string, Map<string, ConfigValue>>();
 
   /**
    * Every unknown name and every bad value of every layer is reported in one error, so that a
@@ -39,6 +41,12 @@ export class BrokerConfig {
     const ignored = new Map<string, { name: string; source: ConfigSource; why: string }>();
     for (const [source, settings] of layers) {
       for (const [name, raw] of settings) {
+        const prefixed = LISTENER_PREFIX.exec(name);
+        if (prefixed) {
+          const problem = this.setListenerValue(prefixed[1]!.toLowerCase(), prefixed[2]!, raw, source);
+          if (problem) invalid.push(problem);
+          continue;
+        }
         const def = BROKER_CONFIG_BY_NAME.get(name);
         if (!def) {
           const why = ignoredSetting(name);
@@ -60,6 +68,38 @@ export class BrokerConfig {
     if (problems.length) throw new ConfigError(problems.join('; '));
     this.ignored = [...ignored.values()];
     this.validate();
+  }
+
+  private setListenerValue(listener: string, setting: string, raw: string | ConfigValue, source: ConfigSource): string | null {
+    const full = `listener.name.${listener}.${setting}`;
+    let value: ConfigValue;
+    if (JAAS_SETTING.test(setting)) {
+      value = typeof raw === 'string' ? raw.trim() : raw;
+    } else {
+      const def = BROKER_CONFIG_BY_NAME.get(setting);
+      if (!def || !LISTENER_SETTINGS.some((p) => setting.startsWith(p))) return `unknown setting ${full} (${source}): only ssl.*, sasl.* and connections.max.reauth.ms settings and <mechanism>.sasl.jaas.config take a listener prefix`;
+      try {
+        value = typeof raw === 'string' ? parseValue(def, raw, source) : raw;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.message.replace(setting, full);
+      }
+    }
+    let m = this.perListener.get(listener);
+    if (!m) this.perListener.set(listener, (m = new Map()));
+    m.set(setting, value);
+    return null;
+  }
+
+  /**
+   * A setting as a listener sees it: listener.name.<listener>.<name> when set, else <name>
+   * (Kafka's ListenerName.configPrefix). `<mechanism>.sasl.jaas.config` exists only prefixed.
+   */
+  listenerValue(listener: string, name: string): ConfigValue {
+    const own = this.perListener.get(listener.toLowerCase());
+    if (own?.has(name)) return own.get(name)!;
+    if (JAAS_SETTING.test(name)) return null;
+    return this.get(name);
   }
 
   /** Layers lowest first: config file, then environment, then command-line flags. */
@@ -185,6 +225,13 @@ export function parseAdminListener(list: readonly string[]): { host: string; por
   const host = m[1]!.replace(/^\[|\]$/g, '');
   return { host: host === '' ? '0.0.0.0' : host, port: Number(m[2]) };
 }
+
+/** listener.name.<listener>.<setting>. */
+const LISTENER_PREFIX = /^listener\.name\.([A-Za-z0-9_-]+)\.(.+)$/;
+/** <mechanism>.sasl.jaas.config, e.g. plain.sasl.jaas.config, scram-sha-256.sasl.jaas.config. */
+const JAAS_SETTING = /^[a-z0-9-]+\.sasl\.jaas\.config$/;
+/** Settings a listener may override. */
+const LISTENER_SETTINGS = ['ssl.', 'sasl.', 'connections.max.reauth.ms'];
 
 export interface ListenerAddress {
   name: string;

@@ -2,7 +2,7 @@
  * Broker settings with Kafka's names and defaults. A value may be null where Kafka's default is
  * "not set" (then a synonym decides, as log.retention.ms over .minutes over .hours).
  */
-export type ConfigType = 'int' | 'long' | 'string' | 'boolean' | 'list' | 'double';
+export type ConfigType = 'int' | 'long' | 'string' | 'boolean' | 'list' | 'double' | 'password';
 export type ConfigValue = number | string | boolean | string[] | null;
 
 export interface ConfigDef {
@@ -102,6 +102,35 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   // Samsa's own: the HTTP listener of /metrics, /health, /ready and the web console (Redpanda's admin port).
   { name: 'admin.listeners', type: 'list', default: ['http://127.0.0.1:9644'], doc: 'HTTP addresses of /metrics, /health, /ready and the web console (http://host:port, port 0 picks one); empty turns it off', readOnly: true },
   { name: 'console.read.only', type: 'boolean', default: false, doc: 'The web console shows everything but changes nothing (no topic creation, deletion, config changes or offset resets)', readOnly: true },
+  // ---- security: listeners, TLS, SASL, the authorizer and quotas (src/server/security/) ----
+  { name: 'listener.security.protocol.map', type: 'list', default: ['PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT', 'SASL_SSL:SASL_SSL'], doc: 'Listener name to security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)', readOnly: true },
+  { name: 'inter.broker.listener.name', type: 'string', default: null, doc: 'The listener brokers and the controller address each other on (default: the one security.inter.broker.protocol names, else the first)', readOnly: true },
+  { name: 'security.inter.broker.protocol', type: 'string', default: 'PLAINTEXT', doc: 'Security protocol of the inter-broker listener when inter.broker.listener.name is not set', oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'], readOnly: true },
+  { name: 'ssl.keystore.type', type: 'string', default: 'JKS', doc: 'PEM or PKCS12 (JKS is read by Java only)', readOnly: true },
+  { name: 'ssl.keystore.location', type: 'string', default: null, doc: 'PEM file with the private key and certificate chain, or a PKCS12 file', readOnly: true },
+  { name: 'ssl.keystore.password', type: 'password', default: null, doc: 'Password of the PKCS12 keystore (PEM: of the key when ssl.key.password is not set)', readOnly: true },
+  { name: 'ssl.key.password', type: 'password', default: null, doc: 'Password of the private key (encrypted PEM key)', readOnly: true },
+  { name: 'ssl.keystore.key', type: 'password', default: null, doc: 'PEM private key, inline', readOnly: true },
+  { name: 'ssl.keystore.certificate.chain', type: 'password', default: null, doc: 'PEM certificate chain, inline', readOnly: true },
+  { name: 'ssl.truststore.type', type: 'string', default: 'JKS', doc: 'PEM or PKCS12', readOnly: true },
+  { name: 'ssl.truststore.location', type: 'string', default: null, doc: 'CA certificates client certificates are checked against (PEM or PKCS12)', readOnly: true },
+  { name: 'ssl.truststore.password', type: 'password', default: null, doc: 'Password of a PKCS12 truststore', readOnly: true },
+  { name: 'ssl.truststore.certificates', type: 'password', default: null, doc: 'PEM CA certificates, inline', readOnly: true },
+  { name: 'ssl.client.auth', type: 'string', default: 'none', doc: 'Client certificates: required, requested or none', oneOf: ['required', 'requested', 'none'], readOnly: true },
+  { name: 'ssl.enabled.protocols', type: 'list', default: ['TLSv1.2', 'TLSv1.3'], doc: 'TLS versions accepted', readOnly: true },
+  { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'Kept for Kafka compatibility; ssl.enabled.protocols decides', readOnly: true },
+  { name: 'ssl.cipher.suites', type: 'list', default: [], doc: 'OpenSSL cipher list (empty: Node\'s defaults)', readOnly: true },
+  { name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', doc: 'Rules mapping a certificate subject to a user name (Kafka\'s RULE:pattern/replacement/[LU] syntax)', readOnly: true },
+  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'Host name check of the peer (a client setting: brokers do not check client host names)', readOnly: true },
+  { name: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], doc: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, Kafka\'s default, is not available)', readOnly: true },
+  { name: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism between brokers (brokers talk to each other on a PLAINTEXT or SSL listener)', readOnly: true },
+  { name: 'sasl.server.max.receive.size', type: 'int', default: 524288, doc: 'Largest SASL token accepted before authentication', min: 1, readOnly: true },
+  { name: 'connections.max.reauth.ms', type: 'long', default: 0, doc: 'Session lifetime of a SASL connection (KIP-368): past it, a client must re-authenticate or is disconnected; 0 never', min: 0, readOnly: true },
+  { name: 'authorizer.class.name', type: 'string', default: '', doc: 'kafka.security.authorizer.AclAuthorizer or org.apache.kafka.metadata.authorizer.StandardAuthorizer turns ACLs on; empty: every request is allowed', readOnly: true },
+  { name: 'super.users', type: 'string', default: null, doc: 'Principals allowed everything, separated by semicolons (User:admin;User:CN=broker)', readOnly: true },
+  { name: 'allow.everyone.if.no.acl.found', type: 'boolean', default: false, doc: 'Allow access to resources no ACL names', readOnly: true },
+  { name: 'quota.window.num', type: 'int', default: 11, doc: 'Samples kept for client quota rates', min: 1, readOnly: true },
+  { name: 'quota.window.size.seconds', type: 'int', default: 1, doc: 'Length of one quota sample', min: 1, readOnly: true },
   { name: 'fetch.max.bytes', type: 'int', default: 57671680, doc: 'Largest fetch response', min: 1024 },
 ];
 

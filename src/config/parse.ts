@@ -29,6 +29,8 @@ export function parseValue(def: ConfigDef, raw: string, source: string): ConfigV
       return s === 'true';
     case 'list':
       return s === '' ? [] : s.split(',').map((x) => x.trim());
+    case 'password':
+      return s;
     case 'string':
       if (def.oneOf && !def.oneOf.includes(s)) throw bad(`expected one of ${def.oneOf.join(', ')}`);
       return s;

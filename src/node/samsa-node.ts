@@ -9,9 +9,11 @@ import { LocalController } from '../cluster/local-controller.js';
 import { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
 import { ZkAdmin } from '../cluster/zk-mode/zk-admin.js';
 import { ZkBroker } from '../cluster/zk-mode/zk-broker.js';
-import { LocalMetadataStore } from '../cluster/local-store.js';
-import type { BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
-import { BrokerConfig, newClusterId, parseListener } from '../config/broker-config.js';
+import { LocalMetadataStore, LocalSecurityStore } from '../cluster/local-store.js';
+import type { BrokerEndpoint, BrokerInfo, TopicImage } from '../cluster/metadata-image.js';
+import type { SecurityStore } from '../cluster/security-store.js';
+import { ZkSecurityStore } from '../cluster/zk-mode/zk-security.js';
+import { BrokerConfig, newClusterId } from '../config/broker-config.js';
 import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
@@ -39,6 +41,9 @@ import { parseAdminListener } from '../config/broker-config.js';
 import { errorInfo } from '../protocol/errors.js';
 import { directReadAddon, loadNative, lockAddon, sendfileAddon } from '../native/index.js';
 import { SAMSA_VERSION } from './version.js';
+import { RequestMemory } from '../server/request-memory.js';
+import { BrokerSecurity, type SecuredListener } from '../server/security/broker-security.js';
+import { SECURITY_PROTOCOL_ID, interBrokerListener, listenerSpecs, type ListenerSpec } from '../server/security/listeners.js';
 import { LogCleaner, type CleanStats } from '../storage/cleaner.js';
 import { lockDataDir, type DirLock } from '../storage/dir-lock.js';
 import type { FileSystem } from '../storage/fs.js';
@@ -79,12 +84,18 @@ export class SamsaNode {
   readonly dispatcher: Dispatcher;
   /** Counters of the request path, read by /metrics and the console. */
   readonly metrics = new BrokerMetrics();
-  private listener: Listener | null = null;
   private admin: AdminServer | null = null;
   private consoleApi: ConsoleApi | null = null;
   private adminPort = 0;
   private started = false;
-  private boundPort = 0;
+  /** TLS, SASL, ACLs and quotas. */
+  readonly security: BrokerSecurity;
+  private readonly zkSecurity: ZkSecurityStore | null = null;
+  /** The listener other brokers and the controller use; its address is this broker's in the metadata. */
+  private readonly interBroker: ListenerSpec;
+  private listeners: Listener[] = [];
+  /** Bound port per listener name. */
+  private readonly boundPorts = new Map<string, number>();
   private cleanerTimer: Timer | null = null;
   private stopping: Promise<void> | null = null;
   private readonly dirLock: DirLock | null;
@@ -113,6 +124,13 @@ export class SamsaNode {
     };
     const zkConnect = config.get('zookeeper.connect') as string | null;
     let judgesLeftovers = false;
+    let securityStore: SecurityStore;
+    try {
+      this.interBroker = interBrokerListener(config, listenerSpecs(config));
+    } catch (err) {
+      this.dirLock?.release();
+      throw err;
+    }
     if (zkConnect) {
       const sessionTimeoutMs = config.int('zookeeper.session.timeout.ms');
       const clusterMetadata = new BrokerMetadata('', this.nodeId, () => this.zk!.brokerEpoch);
@@ -122,12 +140,15 @@ export class SamsaNode {
         sessionTimeoutMs,
         connectionTimeoutMs: (config.get('zookeeper.connection.timeout.ms') as number | null) ?? sessionTimeoutMs,
         brokerId: this.nodeId,
-        listenerName: parseListener(config.advertisedListeners[0]!).name,
+        listenerName: this.interBroker.name,
         clock: this.clock,
         log: rootLog.child({ component: 'cluster' }),
         controllerLog: rootLog.child({ component: 'controller' }),
       }, clusterMetadata);
       const zk = this.zk;
+      this.zkSecurity = new ZkSecurityStore(() => zk.zk, rootLog.child({ component: 'security' }), this.clock);
+      zk.onEntityChange = (path) => this.zkSecurity!.entityChanged(path);
+      securityStore = this.zkSecurity;
       this.controller = new ZkAdmin({ metadata: this.clusterMetadata, zk: () => zk.zk, defaults, clock: this.clock, propagationTimeoutMs: 30_000 });
     } else {
       let store: LocalMetadataStore;
@@ -140,6 +161,13 @@ export class SamsaNode {
       judgesLeftovers = !store.created;
       this.local = new LocalController(store, this.advertised(), defaults);
       this.controller = this.local;
+      securityStore = new LocalSecurityStore(store);
+    }
+    try {
+      this.security = new BrokerSecurity(config, securityStore, () => this.clock.now(), rootLog.child({ component: 'security' }));
+    } catch (err) {
+      this.dirLock?.release();
+      throw err;
     }
     // The dynamic broker configs are layered into `config` before the partitions see a delta, so
     // topics without their own value follow a new broker value at once.
@@ -295,7 +323,7 @@ export class SamsaNode {
         return node.advertised();
       },
       dataDir: dir,
-      listenerName: parseListener(config.advertisedListeners[0]!).name,
+      listenerName: this.interBroker.name,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
     const txn: TransactionsPort = { coordinator: this.txn, ensureStorage: () => this.txnStateTopic.ensure() };
@@ -312,6 +340,13 @@ export class SamsaNode {
       delayed: this.delayed,
       clock: this.clock,
       metrics: this.metrics,
+      security: {
+        aclsEnabled: this.security.authorizer !== null,
+        authorize: (who, op, type, name) => this.security.authorize(who, op, type, name),
+        authorizeByResourceType: (who, op, type) => this.security.authorizeByResourceType(who, op, type),
+        store: securityStore,
+        quotas: this.security.quotas,
+      },
     }, this.log);
     this.metrics.onProduceError = produceErrorLog(this.log, this.clock);
   }
@@ -322,9 +357,20 @@ export class SamsaNode {
 
   /** The address clients are told to use (a listener on every interface is advertised as the machine's address). */
   advertised(): BrokerInfo {
-    const adv = parseListener(this.config.advertisedListeners[0]!);
-    const host = isWildcardHost(adv.host) ? (this.wildcardAddress ??= machineAddress()) : adv.host;
-    return { id: this.nodeId, host, port: adv.port === 0 ? this.boundPort : adv.port, rack: (this.config.get('broker.rack') as string | null) ?? null };
+    const specs = listenerSpecs(this.config);
+    const endpoints: BrokerEndpoint[] = specs.map((l) => ({ listener: l.name, ...this.advertisedAddress(l), securityProtocol: SECURITY_PROTOCOL_ID[l.protocol] }));
+    const self = this.advertisedAddress(this.interBroker);
+    return { id: this.nodeId, host: self.host, port: self.port, rack: (this.config.get('broker.rack') as string | null) ?? null, ...(endpoints.length > 1 ? { endpoints } : {}) };
+  }
+
+  private advertisedAddress(l: ListenerSpec): { host: string; port: number } {
+    const host = isWildcardHost(l.advertisedHost) ? (this.wildcardAddress ??= machineAddress()) : l.advertisedHost;
+    return { host, port: l.advertisedPort === 0 ? (this.boundPorts.get(l.name) ?? 0) : l.advertisedPort };
+  }
+
+  /** Bound port of each listener, by name. */
+  get listenerPorts(): ReadonlyMap<string, number> {
+    return this.boundPorts;
   }
 
   get endpoint(): { nodeId: number; host: string; port: number } {
@@ -332,8 +378,9 @@ export class SamsaNode {
     return { nodeId: a.id, host: a.host, port: a.port };
   }
 
+  /** The inter-broker listener's bound port. */
   get port(): number {
-    return this.boundPort;
+    return this.boundPorts.get(this.interBroker.name) ?? 0;
   }
 
   /** http://host:port of admin.listeners (/metrics, /health, /ready, the console); null when it is off. */
@@ -348,7 +395,7 @@ export class SamsaNode {
   notReady(): string[] {
     const why: string[] = [];
     if (this.stopping) why.push('shutting down');
-    if (!this.listener || !this.started) why.push('starting');
+    if (this.listeners.length === 0 || !this.started) why.push('starting');
     if (this.clusterMetadata && this.clusterMetadata.image.broker(this.nodeId) === undefined) why.push('no metadata from the controller yet');
     return why;
   }
@@ -359,27 +406,12 @@ export class SamsaNode {
       const names = this.config.ignored.map((i) => i.name);
       this.log.warn({ ignored: this.config.ignored }, `Kafka settings with no meaning in Samsa are ignored: ${names.join(', ')} (docs/compatibility.md)`);
     }
-    const l = parseListener(this.config.listeners[0]!);
-    this.listener = new Listener(
-      {
-        host: l.host,
-        port: l.port,
-        maxIdleMs: this.config.int('connections.max.idle.ms'),
-        maxFrameBytes: this.config.int('socket.request.max.bytes'),
-        queuedMaxRequestBytes: this.config.queuedMaxRequestBytes,
-        sendStallMs: this.config.int('connections.max.idle.ms'),
-        clock: this.clock,
-        maxInflightBytes: 64 * 1024 * 1024,
-        maxInflightRequests: 128,
-        observer: {
-          requestDone: (apiKey, queue, local, remote, send) => this.metrics.requestDone(apiKey, queue, local, remote, send),
-          connectionOpened: () => void this.metrics.connectionsAccepted++,
-        },
-      },
-      this.dispatcher.dispatch,
-      this.log,
-    );
-    this.boundPort = await this.listener.listen();
+    const memory = new RequestMemory(this.config.queuedMaxRequestBytes);
+    for (const secured of this.security.listeners) {
+      const listener = this.newListener(secured, memory);
+      this.listeners.push(listener);
+      this.boundPorts.set(secured.spec.name, await listener.listen());
+    }
     await this.startAdmin();
     if (this.zk) {
       await this.joinCluster();
@@ -407,7 +439,7 @@ export class SamsaNode {
   private async startAdmin(): Promise<void> {
     const addr = parseAdminListener(this.config.get('admin.listeners') as string[]);
     if (addr === null) return;
-    const listener = this.listener!;
+    const listeners = this.listeners;
     const registry = createRegistry(this.metrics, {
       nodeId: this.nodeId,
       image: () => this.controller.image,
@@ -415,7 +447,7 @@ export class SamsaNode {
       partition: (t, i) => this.replicas.partition(t, i),
       groups: () => this.groups.groups.values(),
       minInsyncReplicas: (topic) => Number(effectiveTopicConfig(this.config, this.controller.image.topic(topic)?.configs ?? {})['min.insync.replicas'] ?? this.config.int('min.insync.replicas')),
-      connections: () => listener.connectionCount,
+      connections: () => listeners.reduce((n, l) => n + l.connectionCount, 0),
       purgatorySize: () => this.delayed.size,
       isrShrinks: () => this.replicas.isrShrinks,
       isrExpands: () => this.replicas.isrExpands,
@@ -434,6 +466,30 @@ export class SamsaNode {
     this.adminPort = await this.admin.listen();
   }
 
+  private newListener(secured: SecuredListener, memory: RequestMemory): Listener {
+    return new Listener(
+      {
+        host: secured.spec.host,
+        port: secured.spec.port,
+        maxIdleMs: this.config.int('connections.max.idle.ms'),
+        maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        requestMemory: memory,
+        sendStallMs: this.config.int('connections.max.idle.ms'),
+        clock: this.clock,
+        maxInflightBytes: 64 * 1024 * 1024,
+        maxInflightRequests: 128,
+        security: secured,
+        principalMapper: this.security.principalMapper,
+        observer: {
+          requestDone: (apiKey, queue, local, remote, send) => this.metrics.requestDone(apiKey, queue, local, remote, send),
+          connectionOpened: () => void this.metrics.connectionsAccepted++,
+        },
+      },
+      this.dispatcher.dispatch,
+      this.log,
+    );
+  }
+
   /**
    * Connects to ZooKeeper, registers and campaigns, then waits for the controller's first
    * UpdateMetadata naming this broker: before it, this broker could answer Metadata with nothing.
@@ -441,6 +497,7 @@ export class SamsaNode {
   private async joinCluster(): Promise<void> {
     const zk = this.zk!;
     const clusterId = await zk.connect();
+    await this.zkSecurity!.start();
     await zk.register(this.advertised());
     const waitMs = Math.max(30_000, 2 * this.config.int('zookeeper.session.timeout.ms'));
     const joined = await new Promise<boolean>((resolve) => {
@@ -467,7 +524,8 @@ export class SamsaNode {
       this.cleanerTimer?.cancel();
       this.isrChanges?.stop();
       await this.zk?.stop();
-      if (this.listener) await this.listener.close();
+      await Promise.all(this.listeners.map((l) => l.close()));
+      this.zkSecurity?.stop();
       this.delayed.expireAll();
       this.groups.stop();
       this.txn.stop();

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { FrameReader, claimsMemory, type FrameBudget } from './frame-reader.js';
 import type { RequestMemory, SpareHolder } from './request-memory.js';
+import type { Session } from './security/session.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -15,6 +16,13 @@ export interface ConnectionInfo {
   readonly isClosed: boolean;
   /** Runs once the connection is closed (requests still waiting are then never answered). */
   whenClosed(listener: () => void): void;
+  /** The listener, principal and SASL state of the connection. */
+  readonly session: Session;
+  /**
+   * Reads and handles no more requests for this long, once the current response is out (a
+   * client over its quota, KIP-219).
+   */
+  muteFor(ms: number): void;
 }
 
 /** What the broker does with one request frame: response parts, or null for no response (acks=0). */
@@ -132,6 +140,9 @@ export class Connection implements ConnectionInfo, SpareHolder {
   private failing = false;
   private readonly native: SendfileAddon | null;
   private readonly fd: number;
+  /** Quota throttling: no request is read or handled before this time. */
+  private mutedUntil = 0;
+  private muteTimer: { cancel(): void } | null = null;
 
   constructor(
     readonly id: number,
@@ -141,6 +152,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
     private readonly memory: RequestMemory,
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
+    readonly session: Session,
   ) {
     this.clock = limits.clock ?? systemClock;
     this.lastActive = this.lastSendProgress = this.clock.now();
@@ -168,6 +180,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
     socket.on('close', () => {
       this.closed = true;
+      this.muteTimer?.cancel();
       this.releaseUnsent();
       this.releaseMemory();
       this.onClose(this);
@@ -309,7 +322,7 @@ export class Connection implements ConnectionInfo, SpareHolder {
     this.pumping = true;
     try {
       while (this.backlogHead < this.backlog.length && !this.closed) {
-        if (this.pending.length >= this.limits.maxInflightRequests || this.unsent > this.maxUnsent) return;
+        if (this.pending.length >= this.limits.maxInflightRequests || this.unsent > this.maxUnsent || this.muted) return;
         const frame = this.backlog[this.backlogHead]!;
         const readAt = this.backlogTimes[this.backlogHead] ?? 0;
         this.backlogHead++;
@@ -323,6 +336,46 @@ export class Connection implements ConnectionInfo, SpareHolder {
     } finally {
       this.pumping = false;
     }
+  }
+
+  private get muted(): boolean {
+    return this.mutedUntil > 0 && this.clock.now() < this.mutedUntil;
+  }
+
+  muteFor(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    const until = this.clock.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    this.muteTimer?.cancel();
+    this.muteTimer = this.clock.schedule(ms, () => {
+      this.muteTimer = null;
+      this.mutedUntil = 0;
+      if (this.closed) return;
+      this.pump();
+      this.updateFlow();
+    });
+    this.updateFlow();
+  }
+
+  /**
+   * Answers what was received so far, then ends the connection gracefully (the last response,
+   * a failed authentication's, must reach the client before the close).
+   */
+  private endAfterAnswers(): void {
+    if (this.closed || this.failing) return;
+    this.failing = true;
+    this.socket.pause();
+    void this.drain(5000).then(() => {
+      if (this.closed) return;
+      const end = (): void => {
+        this.socket.end();
+        const t = setTimeout(() => this.close(), 1000);
+        t.unref();
+      };
+      if (this.sending || this.outHead < this.out.length) this.socket.once('drain', end);
+      else end();
+    });
   }
 
   /** Closes once every request before the bad frame is answered (bounded by the drain wait). */
@@ -347,6 +400,11 @@ export class Connection implements ConnectionInfo, SpareHolder {
       return;
     }
     if (timed) slot.localEndAt = slot.doneAt = performance.now();
+    if (this.session.closeAfterResponse) {
+      // Nothing after this request is handled; the connection ends once it is answered.
+      this.backlogHead = this.backlog.length;
+      queueMicrotask(() => this.endAfterAnswers());
+    }
     if (result instanceof Promise) {
       result.then(
         (parts) => {
@@ -516,7 +574,8 @@ export class Connection implements ConnectionInfo, SpareHolder {
       this.pending.length >= this.limits.maxInflightRequests ||
       this.unsent > this.maxUnsent ||
       this.socket.writableNeedDrain ||
-      this.sending;
+      this.sending ||
+      this.muted;
     if (over && !this.paused) {
       this.paused = true;
       this.socket.pause();

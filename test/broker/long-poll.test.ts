@@ -2,6 +2,7 @@
 // a waiting fetch is answered when the high watermark moves past new records (not before its
 // deadline otherwise), and at max.wait.ms with what there is; an acks=all produce answers at once
 // on a single node. Nothing here sleeps: time moves only when the test says so.
+import { plaintextSession } from '../../src/server/security/session.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { readRecords } from '../../src/record/records.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { splitBatches } from '../helpers/wire-client.js';
 
-const conn = { id: 1, remote: '127.0.0.1:1', readsInPlace: false, isClosed: false, whenClosed() {} };
+const conn = { id: 1, remote: '127.0.0.1:1', readsInPlace: false, isClosed: false, whenClosed() {}, session: plaintextSession(), muteFor() {} };
 
 /** The bytes of a response's parts, file regions read from their files. */
 function flatten(parts: Part[]): Buffer {

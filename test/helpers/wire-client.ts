@@ -10,6 +10,7 @@
  *   c.close();
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { CreateTopics, Fetch, ListOffsets, Produce, decodeResponse, encodeRequest, type ApiSpec, type RequestOf, type ResponseOf } from '../../src/protocol/index.js';
 import { FrameReader } from '../../src/server/frame-reader.js';
 import { readRecords } from '../../src/record/records.js';
@@ -47,17 +48,17 @@ export class WireClient {
   }
 
   /** Connects (bounded by timeoutMs) to "host:port". */
-  static connect(bootstrap: string, opts: { clientId?: string; timeoutMs?: number } = {}): Promise<WireClient> {
+  static connect(bootstrap: string, opts: { clientId?: string; timeoutMs?: number; tls?: ConnectionOptions } = {}): Promise<WireClient> {
     const i = bootstrap.lastIndexOf(':');
     const host = bootstrap.slice(0, i);
     const port = Number(bootstrap.slice(i + 1));
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port });
+      const s = opts.tls ? tlsConnect({ host, port, ...opts.tls }) : connect({ host, port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`connect to ${bootstrap} timed out`));
       }, opts.timeoutMs ?? 5000);
-      s.once('connect', () => {
+      s.once(opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         s.setNoDelay(true);
         resolve(new WireClient(s, opts.clientId ?? 'samsa-test'));

@@ -2,6 +2,7 @@
 // retained batches, sequence wrap-around, expiration on simulated time (the manager alone, and a
 // node's periodic check on a ManualClock), Kafka's snapshot format, and loading from snapshots
 // plus the log after them (torn snapshots, snapshots past the log end, a clean start without any).
+import { plaintextSession } from '../../src/server/security/session.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,7 +106,7 @@ describe('expiration on simulated time', () => {
   describe('a node checks every producer.id.expiration.check.interval.ms', () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-expiry-'));
     const clock = new ManualClock(1_700_000_000_000);
-    const conn = { id: 1, remote: '127.0.0.1:1', readsInPlace: false, isClosed: false, whenClosed() {} };
+    const conn = { id: 1, remote: '127.0.0.1:1', readsInPlace: false, isClosed: false, whenClosed() {}, session: plaintextSession(), muteFor() {} };
     let node: SamsaNode;
     let correlationId = 0;
 

@@ -19,6 +19,7 @@ import { autoCreateTopics } from '../auto-create.js';
 import { CloseConnection } from '../dispatcher.js';
 import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { AclOp, allowedTopic, allowedTxnId, mayCreateTopic } from '../authz.js';
 import type { Partition, TxnVerifier } from '../partition.js';
 
 type ProduceRequest = RequestOf<typeof Produce>;
@@ -39,7 +40,7 @@ interface Appended {
   response: PartitionResponse;
 }
 
-function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): { responses: ProduceResponse['responses']; appended: Appended[] } {
+function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean): { responses: ProduceResponse['responses']; appended: Appended[] } {
   const version = ctx.header.apiVersion;
   const badAcks = req.acks !== 0 && req.acks !== 1 && req.acks !== -1;
   const appended: Appended[] = [];
@@ -66,6 +67,8 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   return { responses, appended };
 
   function appendPartition(td: ProduceRequest['topicData'][number], topic: TopicImage | undefined, pd: ProduceRequest['topicData'][number]['partitionData'][number]): PartitionResponse {
+    if (txnDenied) return partitionError(pd.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (denied.has(td.name)) return partitionError(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     if (badAcks) return partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
     if (!topic) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (INTERNAL_TOPICS.has(td.name)) return partitionError(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
@@ -136,8 +139,8 @@ function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Ap
   });
 }
 
-function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): ProduceResponse | null | Promise<ProduceResponse | null> {
-  const { responses, appended } = appendAll(ctx, req, topics);
+function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean): ProduceResponse | null | Promise<ProduceResponse | null> {
+  const { responses, appended } = appendAll(ctx, req, topics, denied, txnDenied);
   if (req.acks === 0) {
     // Kafka closes the connection when an acks=0 produce fails: the producer gets no response,
     // so the closed connection is how it learns to refresh metadata and retry.
@@ -160,17 +163,20 @@ export const produceHandler = defineHandler(
     const image = ctx.metadata.image;
     const topics = new Map<string, TopicImage>();
     const missing: string[] = [];
+    // Kafka's checks: WRITE on the transactional id, then WRITE on each topic.
+    const txnDenied = req.transactionalId !== null && !allowedTxnId(ctx, AclOp.WRITE, req.transactionalId);
+    const denied = new Set(req.topicData.map((td) => td.name).filter((n) => !allowedTopic(ctx, AclOp.WRITE, n)));
     for (const td of req.topicData) {
       const t = image.topic(td.name);
       if (t) topics.set(td.name, t);
-      else if (!missing.includes(td.name)) missing.push(td.name);
+      else if (!missing.includes(td.name) && !denied.has(td.name) && !txnDenied && mayCreateTopic(ctx, td.name)) missing.push(td.name);
     }
-    if (missing.length === 0 || !ctx.config.bool('auto.create.topics.enable')) return produce(ctx, req, topics);
+    if (missing.length === 0 || !ctx.config.bool('auto.create.topics.enable')) return produce(ctx, req, topics, denied, txnDenied);
     // An asynchronous answer keeps the request frame's memory (it is recycled only after a
     // synchronous one), so the records stay valid while topics are created.
     return autoCreateTopics(ctx, missing).then((created) => {
       for (const [name, t] of created) topics.set(name, t);
-      return produce(ctx, req, topics);
+      return produce(ctx, req, topics, denied, txnDenied);
     });
   },
   (_ctx, req, errorCode) => {

@@ -21,6 +21,7 @@ import { downConvertBatches } from '../../record/legacy.js';
 import { leaderEpochError } from '../epoch-check.js';
 import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { AclOp, allowedCluster, allowedTopic } from '../authz.js';
 import type { Partition } from '../partition.js';
 
 type FetchRequest = RequestOf<typeof Fetch>;
@@ -95,10 +96,18 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
   const touched: Partition[] = [];
   // What consumers are served, flat: topic, bytes, offsets (counted when this pass is the answer).
   const served: Array<string | number> = [];
+  // A follower needs CLUSTER_ACTION, a consumer READ on each topic (Kafka answers both with TOPIC_AUTHORIZATION_FAILED).
+  const followerDenied = isFollower && !allowedCluster(ctx, AclOp.CLUSTER_ACTION);
   const responses = req.topics.map((ft) => {
     const topic = resolveTopic(ctx, ft, version);
     const unknownCode = version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const name = topic?.name ?? (version >= 13 ? null : ft.topic);
+    const denied = followerDenied || (!isFollower && name !== null && !allowedTopic(ctx, AclOp.READ, name));
     const partitions = ft.partitions.map((fp): PartitionData => {
+      if (denied) {
+        hasError = true;
+        return partitionError(fp.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      }
       const p = topic ? ctx.partitions.partition(topic.name, fp.partition) : undefined;
       if (!p || !p.isLeader) {
         hasError = true;

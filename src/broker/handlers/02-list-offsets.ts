@@ -5,6 +5,7 @@
 // latest tiered (none here: -1); any other value finds the first offset with a timestamp >= it.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ListOffsets } from '../../protocol/messages/index.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 import { leaderEpochError } from '../epoch-check.js';
 
@@ -16,6 +17,7 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 0, max: 10 }
       name: t.name,
       partitions: t.partitions.map((lp) => {
         const base = { partitionIndex: lp.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+        if (!allowedTopic(ctx, AclOp.DESCRIBE, t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const p = ctx.partitions.partition(t.name, lp.partitionIndex);
         if (!p || !p.isLeader) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const epochErr = leaderEpochError(p, lp.currentLeaderEpoch);

@@ -5,9 +5,11 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { LeaderAndIsr } from '../../protocol/messages/index.js';
 import type { ControllerPartitionState } from '../../cluster/zk-mode/broker-metadata.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const leaderAndIsrHandler = defineHandler(LeaderAndIsr, { min: 0, max: 7 }, (ctx, req) => {
+  if (!allowedCluster(ctx, AclOp.CLUSTER_ACTION)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [], topics: [] };
   const v = ctx.header.apiVersion;
   const states: ControllerPartitionState[] = [];
   const topicIds = new Map<string, string>();

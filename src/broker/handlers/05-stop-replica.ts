@@ -3,9 +3,11 @@
 // checked as for LeaderAndIsr; a single node refuses with STALE_CONTROLLER_EPOCH.
 import { ErrorCode } from '../../protocol/errors.js';
 import { StopReplica } from '../../protocol/messages/index.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const stopReplicaHandler = defineHandler(StopReplica, { min: 0, max: 4 }, (ctx, req) => {
+  if (!allowedCluster(ctx, AclOp.CLUSTER_ACTION)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [] };
   const v = ctx.header.apiVersion;
   const partitions =
     v >= 3

@@ -4,10 +4,15 @@
 // stores them with the others); v1 carries each partition's commit timestamp, kept as given.
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetCommit } from '../../protocol/messages/index.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 import { CoordinatorAppendError } from '../offsets-topic.js';
 
 export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 0, max: 9 }, async (ctx, req) => {
+  // READ on the group first: a principal without it changes nothing, not even __consumer_offsets.
+  if (!allowedGroup(ctx, AclOp.READ, req.groupId)) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED as number })) })) };
+  }
   await ctx.groups.ensureStorage();
   const coordinator = ctx.groups.coordinator;
   const image = ctx.metadata.image;
@@ -18,7 +23,7 @@ export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 0, max: 9 
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
-      let errorCode: number = allowed;
+      let errorCode: number = allowedTopic(ctx, AclOp.READ, t.name) ? allowed : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       if (errorCode === ErrorCode.NONE) {
         if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetFetch } from '../../protocol/messages/index.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
 import { splitOffsetKey } from '../../group/group.js';
+import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 interface PartitionOffset {
@@ -18,7 +19,7 @@ interface PartitionOffset {
   errorCode: number;
 }
 
-function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean) {
+function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean, describable: (topic: string) => boolean) {
   const g = coordinator.group(groupId);
   const out = new Map<string, PartitionOffset[]>();
   const push = (topic: string, p: PartitionOffset) => {
@@ -29,12 +30,18 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Arra
   if (topics === null) {
     for (const [key, o] of g?.offsets ?? []) {
       const { topic, partition } = splitOffsetKey(key);
+      // Topics the principal may not describe are left out (Kafka filters them the same way).
+      if (!describable(topic)) continue;
       push(topic, { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 });
     }
   } else {
     for (const t of topics) {
       out.set(t.name, []);
       for (const p of t.partitionIndexes) {
+        if (!describable(t.name)) {
+          push(t.name, { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         const key = g?.offsetKey(t.name, p);
         if (requireStable && g && coordinator.hasPendingTxnOffset(g, key!)) {
           push(t.name, { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
@@ -51,17 +58,21 @@ function fetchGroup(coordinator: GroupCoordinator, groupId: string, topics: Arra
 }
 
 export const offsetFetchHandler = defineHandler(OffsetFetch, { min: 0, max: 9 }, (ctx, req) => {
+  const describable = (topic: string) => allowedTopic(ctx, AclOp.DESCRIBE, topic);
   if (ctx.header.apiVersion >= 8) {
     return {
       throttleTimeMs: 0, topics: [], errorCode: 0,
-      groups: req.groups.map((g) => g.groupId === ''
+      groups: req.groups.map((g) => !allowedGroup(ctx, AclOp.DESCRIBE, g.groupId)
+        ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }
+        : g.groupId === ''
         ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID }
         : !ctx.groups.coordinator.isCoordinatorFor(g.groupId)
           ? { groupId: g.groupId, topics: [], errorCode: ErrorCode.NOT_COORDINATOR }
-          : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics, req.requireStable), errorCode: ErrorCode.NONE }),
+          : { groupId: g.groupId, topics: fetchGroup(ctx.groups.coordinator, g.groupId, g.topics, req.requireStable, describable), errorCode: ErrorCode.NONE }),
     };
   }
+  if (!allowedGroup(ctx, AclOp.DESCRIBE, req.groupId)) return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groups: [] };
   if (req.groupId === '') return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID, groups: [] };
   if (!ctx.groups.coordinator.isCoordinatorFor(req.groupId)) return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NOT_COORDINATOR, groups: [] };
-  return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics, ctx.header.apiVersion >= 7 && req.requireStable), errorCode: ErrorCode.NONE, groups: [] };
+  return { throttleTimeMs: 0, topics: fetchGroup(ctx.groups.coordinator, req.groupId, req.topics, ctx.header.apiVersion >= 7 && req.requireStable, describable), errorCode: ErrorCode.NONE, groups: [] };
 });

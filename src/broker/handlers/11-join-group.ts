@@ -1,12 +1,17 @@
 // JoinGroup: v0-9. Behaviour: Kafka's classic protocol; v4+ hands out member ids with
 // MEMBER_ID_REQUIRED; static members (v5+) rejoin without a rebalance; v9 skipAssignment.
+import { ErrorCode } from '../../protocol/errors.js';
 import { JoinGroup } from '../../protocol/messages/index.js';
 import type { JoinResult } from '../../group/group.js';
+import { AclOp, allowedGroup } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const joinGroupHandler = defineHandler(JoinGroup, { min: 0, max: 9 }, async (ctx, req) => {
-  await ctx.groups.ensureStorage();
   const version = ctx.header.apiVersion;
+  if (!allowedGroup(ctx, AclOp.READ, req.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: version >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [] };
+  }
+  await ctx.groups.ensureStorage();
   const toResponse = (r: JoinResult) => ({
     throttleTimeMs: 0,
     errorCode: r.errorCode,

@@ -1,9 +1,11 @@
 // LeaveGroup: v0-5. Behaviour: one member (v0-2) or a batch by member or instance id (v3+).
 import { ErrorCode } from '../../protocol/errors.js';
 import { LeaveGroup } from '../../protocol/messages/index.js';
+import { AclOp, allowedGroup } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const leaveGroupHandler = defineHandler(LeaveGroup, { min: 0, max: 5 }, async (ctx, req) => {
+  if (!allowedGroup(ctx, AclOp.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
   await ctx.groups.ensureStorage();
   const groups = ctx.groups.coordinator;
   if (ctx.header.apiVersion < 3) {

@@ -7,6 +7,7 @@ import { effectiveTopicConfig } from '../../config/topic-configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CreateTopics } from '../../protocol/messages/index.js';
 import type { CreateTopicSpec } from '../../cluster/controller.js';
+import { AclOp, allowedTopic, mayCreateTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 const CONFIG_SOURCE_DYNAMIC_TOPIC = 1;
@@ -19,6 +20,7 @@ export const createTopicsHandler = defineHandler(CreateTopics, { min: 0, max: 7 
   type Failure = { errorCode: number; message: string };
   const checked: Array<CreateTopicSpec | Failure> = req.topics.map((t) => {
     if ((seen.get(t.name) ?? 0) > 1) return { errorCode: ErrorCode.INVALID_REQUEST, message: `Create topics request from client contains duplicate topic ${t.name}` };
+    if (!mayCreateTopic(ctx, t.name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: 'Authorization failed.' };
     const configs: Record<string, string> = {};
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
     if (t.assignments.length > 0) {
@@ -46,6 +48,10 @@ export const createTopicsHandler = defineHandler(CreateTopics, { min: 0, max: 7 
         return { name: t.name, topicId: NO_ID, errorCode: out.errorCode, errorMessage: out.message, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
       }
       const topic = out.topic;
+      // The created topic's configs are returned only with DESCRIBE_CONFIGS on it.
+      if (!allowedTopic(ctx, AclOp.DESCRIBE_CONFIGS, t.name)) {
+        return { name: t.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, numPartitions: topic.partitions.length, replicationFactor: topic.partitions[0]?.replicas.length ?? -1, configs: null };
+      }
       const effective = effectiveTopicConfig(ctx.config, topic.configs);
       return {
         name: t.name,

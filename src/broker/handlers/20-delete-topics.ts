@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteTopics } from '../../protocol/messages/index.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
+import { AclOp, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 const NO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -17,6 +18,11 @@ export const deleteTopicsHandler = defineHandler(DeleteTopics, { min: 0, max: 6 
   for (const t of targets) {
     const byId = (t.name === null || t.name === '') && t.topicId !== NO_ID;
     const topic = byId ? image.topicById(t.topicId) : image.topic(t.name ?? '');
+    const name = topic?.name ?? (byId ? null : t.name);
+    if (name !== null && !allowedTopic(ctx, AclOp.DELETE, name)) {
+      responses.push({ name: byId ? null : name, topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+      continue;
+    }
     if (!topic) {
       responses.push({
         name: t.name,

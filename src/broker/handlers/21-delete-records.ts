@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { DeleteRecords } from '../../protocol/messages/index.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-names.js';
+import { AclOp, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 const HIGH_WATERMARK = -1;
@@ -20,6 +21,7 @@ export const deleteRecordsHandler = defineHandler(DeleteRecords, { min: 0, max: 
       partitions: t.partitions.map((pr): PartitionResult => {
         const fail = (errorCode: number) => ({ partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode });
         // Kafka's ReplicaManager: the internal topics' records are the coordinators' state.
+        if (!allowedTopic(ctx, AclOp.DELETE, t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (INTERNAL_TOPICS.has(t.name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
         const p = ctx.partitions.partition(t.name, pr.partitionIndex);
         if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

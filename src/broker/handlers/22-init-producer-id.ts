@@ -21,6 +21,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { InitProducerId } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import { log as rootLog } from '../../util/log.js';
+import { AclOp, AclResourceType, allowedByResourceType, allowedCluster, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 type InitProducerIdResponse = ResponseOf<typeof InitProducerId>;
@@ -37,6 +38,10 @@ export const initProducerIdHandler = defineHandler(
   { min: 0, max: 5 },
   async (ctx, req): Promise<InitProducerIdResponse> => {
     if (req.transactionalId === '') return refused(ErrorCode.INVALID_REQUEST);
+    // A transactional producer needs WRITE on its transactional id; an idempotent one
+    // IDEMPOTENT_WRITE on the cluster or WRITE on some topic (Kafka 3.x).
+    if (req.transactionalId !== null && !allowedTxnId(ctx, AclOp.WRITE, req.transactionalId)) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (req.transactionalId === null && !allowedCluster(ctx, AclOp.IDEMPOTENT_WRITE) && !allowedByResourceType(ctx, AclOp.WRITE, AclResourceType.TOPIC)) return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     if (ctx.header.apiVersion >= 3 && (req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH)) {
       return refused(ErrorCode.INVALID_REQUEST);
     }

@@ -4,13 +4,18 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetForLeaderEpoch } from '../../protocol/messages/index.js';
 import { leaderEpochError } from '../epoch-check.js';
+import { AclOp, allowedCluster, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
-export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, { min: 0, max: 4 }, (ctx, req) => ({
+export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, { min: 0, max: 4 }, (ctx, req) => {
+  // CLUSTER_ACTION covers every topic (followers); otherwise DESCRIBE on each.
+  const clusterAction = allowedCluster(ctx, AclOp.CLUSTER_ACTION);
+  return {
   throttleTimeMs: 0,
   topics: req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((rp) => {
+      if (!clusterAction && !allowedTopic(ctx, AclOp.DESCRIBE, t.topic)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
       const p = ctx.partitions.partition(t.topic, rp.partition);
       if (!p || !p.isLeader) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: rp.partition, leaderEpoch: -1, endOffset: -1 };
       const err = leaderEpochError(p, rp.currentLeaderEpoch);
@@ -19,4 +24,5 @@ export const offsetForLeaderEpochHandler = defineHandler(OffsetForLeaderEpoch, {
       return { errorCode: ErrorCode.NONE, partition: rp.partition, leaderEpoch: r.epoch, endOffset: r.endOffset };
     }),
   })),
-}));
+  };
+});

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxn } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
 import type { TopicPartitions } from '../../txn/transaction-coordinator.js';
+import { AclOp, allowedCluster, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 type TopicResult = ResponseOf<typeof AddPartitionsToTxn>['resultsByTopicV3AndBelow'][number];
@@ -17,6 +18,10 @@ function everyPartition(topics: ReadonlyArray<{ name: string; partitions: number
 }
 
 function addOne(ctx: RequestContext, transactionalId: string, producerId: number, producerEpoch: number, topics: ReadonlyArray<{ name: string; partitions: number[] }>, verifyOnly: boolean): TopicResult[] {
+  // WRITE on the transactional id, then on each topic; the other partitions are not attempted.
+  if (!verifyOnly && !allowedTxnId(ctx, AclOp.WRITE, transactionalId)) return everyPartition(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const denied = new Set(topics.map((t) => t.name).filter((n) => !allowedTopic(ctx, AclOp.WRITE, n)));
+  if (!verifyOnly && denied.size > 0) return everyPartition(topics, (t) => (denied.has(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
   const coordinator = ctx.txn.coordinator;
   const tps: TopicPartitions[] = topics.map((t) => ({ topic: t.name, partitions: t.partitions }));
   if (verifyOnly) {
@@ -34,8 +39,10 @@ function addOne(ctx: RequestContext, transactionalId: string, producerId: number
 }
 
 export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, { min: 0, max: 5 }, async (ctx, req) => {
-  await ctx.txn.ensureStorage();
   if (ctx.header.apiVersion >= 4) {
+    // v4+ batches come from brokers verifying transactions: CLUSTER_ACTION (Kafka's rule).
+    if (!allowedCluster(ctx, AclOp.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
+    await ctx.txn.ensureStorage();
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -46,6 +53,10 @@ export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, { min
       resultsByTopicV3AndBelow: [],
     };
   }
+  if (!allowedTxnId(ctx, AclOp.WRITE, req.v3AndBelowTransactionalId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: everyPartition(req.v3AndBelowTopics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+  }
+  await ctx.txn.ensureStorage();
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,

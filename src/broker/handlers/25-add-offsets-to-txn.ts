@@ -3,10 +3,13 @@
 // marker. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH for v0-1 clients.
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddOffsetsToTxn } from '../../protocol/messages/index.js';
+import { AclOp, allowedGroup, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 import { OFFSETS_TOPIC } from '../offsets-topic.js';
 
 export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxn, { min: 0, max: 4 }, async (ctx, req) => {
+  if (!allowedTxnId(ctx, AclOp.WRITE, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+  if (!allowedGroup(ctx, AclOp.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
   await ctx.groups.ensureStorage();
   await ctx.txn.ensureStorage();

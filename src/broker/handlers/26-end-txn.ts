@@ -5,9 +5,11 @@
 // for v0-1 clients.
 import { ErrorCode } from '../../protocol/errors.js';
 import { EndTxn } from '../../protocol/messages/index.js';
+import { AclOp, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const endTxnHandler = defineHandler(EndTxn, { min: 0, max: 4 }, async (ctx, req) => {
+  if (!allowedTxnId(ctx, AclOp.WRITE, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
   await ctx.txn.ensureStorage();
   let errorCode = ctx.txn.coordinator.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
   if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;

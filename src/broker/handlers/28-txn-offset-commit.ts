@@ -7,10 +7,14 @@
 // the group's (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID).
 import { ErrorCode } from '../../protocol/errors.js';
 import { TxnOffsetCommit } from '../../protocol/messages/index.js';
+import { AclOp, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
 import { CoordinatorAppendError, OFFSETS_TOPIC } from '../offsets-topic.js';
 
 export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, { min: 0, max: 4 }, async (ctx, req) => {
+  const refuse = (errorCode: number) => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+  if (!allowedTxnId(ctx, AclOp.WRITE, req.transactionalId)) return refuse(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (!allowedGroup(ctx, AclOp.READ, req.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   await ctx.groups.ensureStorage();
   await ctx.txn.ensureStorage();
   const groups = ctx.groups.coordinator;
@@ -27,7 +31,7 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, { min: 0, m
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
-      let errorCode: number = allowed;
+      let errorCode: number = allowedTopic(ctx, AclOp.READ, t.name) ? allowed : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       if (errorCode === ErrorCode.NONE) {
         if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;

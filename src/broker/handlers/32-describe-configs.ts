@@ -8,6 +8,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeConfigs } from '../../protocol/messages/index.js';
 import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, ResourceType, type DescribedConfig } from '../config-describe.js';
+import { AclOp, allowedCluster, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, max: 4 }, (ctx, req) => {
@@ -23,6 +24,8 @@ export const describeConfigsHandler = defineHandler(DescribeConfigs, { min: 0, m
         resourceName: r.resourceName,
         configs: r.configurationKeys === null ? configs : configs.filter((c) => r.configurationKeys!.includes(c.name)),
       });
+      if (r.resourceType === ResourceType.TOPIC && !allowedTopic(ctx, AclOp.DESCRIBE_CONFIGS, r.resourceName)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, []);
+      if ((r.resourceType === ResourceType.BROKER || r.resourceType === ResourceType.BROKER_LOGGER) && !allowedCluster(ctx, AclOp.DESCRIBE_CONFIGS)) return result(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null, []);
       if (r.resourceType === ResourceType.TOPIC) {
         const t = ctx.metadata.image.topic(r.resourceName);
         if (!t) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist.`, []);

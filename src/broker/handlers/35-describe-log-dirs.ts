@@ -5,9 +5,12 @@ import { statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode } from '../../protocol/errors.js';
 import { DescribeLogDirs } from '../../protocol/messages/index.js';
+import { AclOp, allowedCluster } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const describeLogDirsHandler = defineHandler(DescribeLogDirs, { min: 0, max: 4 }, (ctx, req) => {
+  // DESCRIBE on the cluster; v3+ answers the refusal at the top, older versions with no dirs.
+  if (!allowedCluster(ctx, AclOp.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
   const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
   const topics = [...ctx.metadata.image.topics()]
     .filter((t) => wanted === null || wanted.has(t.name))

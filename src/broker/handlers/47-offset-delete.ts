@@ -3,9 +3,11 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetDelete } from '../../protocol/messages/index.js';
 import { decodeSubscription } from '../../protocol/consumer-protocol.js';
+import { AclOp, allowedGroup, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 }, async (ctx, req) => {
+  if (!allowedGroup(ctx, AclOp.DELETE, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
   await ctx.groups.ensureStorage();
   const coordinator = ctx.groups.coordinator;
   const image = ctx.metadata.image;
@@ -20,6 +22,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDelete, { min: 0, max: 0 
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
+      if (!allowedTopic(ctx, AclOp.READ, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       if (subscribed.has(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
       if (p.partitionIndex < 0 || p.partitionIndex >= (image.topic(t.name)?.partitions.length ?? 0)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
       toDelete.push(g.offsetKey(t.name, p.partitionIndex));

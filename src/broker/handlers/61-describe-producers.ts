@@ -10,6 +10,7 @@ import { topicNameProblem } from '../../cluster/topic-names.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { DescribeProducers } from '../../protocol/messages/index.js';
 import type { ResponseOf } from '../../protocol/schema.js';
+import { AclOp, allowedTopic } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 type PartitionResponse = ResponseOf<typeof DescribeProducers>['topics'][number]['partitions'][number];
@@ -25,6 +26,7 @@ export const describeProducersHandler = defineHandler(DescribeProducers, { min: 
       name: t.name,
       partitions: t.partitionIndexes.map((index): PartitionResponse => {
         if (invalid !== null) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, invalid);
+        if (!allowedTopic(ctx, AclOp.READ, t.name)) return failed(index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorInfo(ErrorCode.TOPIC_AUTHORIZATION_FAILED).message);
         if (!known) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorInfo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).message);
         const p = ctx.partitions.partition(t.name, index);
         if (!p) return failed(index, index >= 0 && index < known.partitions.length ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

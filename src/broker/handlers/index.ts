@@ -38,6 +38,15 @@ import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
+import { saslHandshakeHandler } from './17-sasl-handshake.js';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
+import { describeAclsHandler } from './29-describe-acls.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
+import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 
 /** Every API this broker serves; the dispatcher refuses two handlers for one key. */
 export const ALL_HANDLERS: readonly Handler[] = [
@@ -80,4 +89,13 @@ export const ALL_HANDLERS: readonly Handler[] = [
   txnOffsetCommitHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];

@@ -269,7 +269,10 @@ export class KafkaController {
         const ep = r.endpoints.map((e) => /^([^:]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(e)).find((m) => m && m[1] === this.opts.listenerName);
         const host = ep ? ep[2]!.replace(/^\[|\]$/g, '') : r.host;
         const port = ep ? Number(ep[3]) : r.port;
-        now.set(id, { info: { id, host, port, rack: r.rack }, epoch: Number(stat.czxid) });
+        const ids: Record<string, number> = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 };
+        const endpoints = r.endpoints.map((e) => /^([^:]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(e)).filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ listener: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]), securityProtocol: ids[r.protocols?.[m[1]!] ?? m[1]!] ?? 0 }));
+        now.set(id, { info: { id, host, port, rack: r.rack, ...(endpoints.length > 1 ? { endpoints } : {}) }, epoch: Number(stat.czxid) });
       } catch (err) {
         if (isZkError(err, ZkCode.NONODE)) continue;
         throw err;
@@ -628,7 +631,7 @@ export class KafkaController {
 
   private sendUpdateMetadata(brokerIds: readonly number[], partitions: readonly Change[], deleting = false): void {
     if (!this.channel) return;
-    const liveBrokers = this.liveInfos().map((b) => ({ id: b.id, endpoints: [{ port: b.port, host: b.host, listener: this.opts.listenerName, securityProtocol: 0 }], rack: b.rack }));
+    const liveBrokers = this.liveInfos().map((b) => ({ id: b.id, endpoints: b.endpoints?.map((e) => ({ port: e.port, host: e.host, listener: e.listener, securityProtocol: e.securityProtocol })) ?? [{ port: b.port, host: b.host, listener: this.opts.listenerName, securityProtocol: 0 }], rack: b.rack }));
     const topicStates = [...this.groupByTopic(partitions)].map(([name, ps]) => {
       const t = this.topics.get(name);
       return {

@@ -27,6 +27,7 @@ export interface ZkBrokerOptions {
 }
 
 const CHANGE_PREFIX = 'config_change_';
+const PROTOCOL_NAMES = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 export class ZkBroker {
   private client: ZooKeeperClient | null = null;
@@ -36,6 +37,8 @@ export class ZkBroker {
   private lastConfigChange = -1;
   private sessionGeneration = 0;
   readonly controller: KafkaController;
+  /** Called for each /config/changes notification of an entity other than a topic or a broker (users/..., clients/...); "*" after a new session. */
+  onEntityChange: ((entityPath: string) => void) | null = null;
 
   constructor(
     private readonly opts: ZkBrokerOptions,
@@ -131,6 +134,7 @@ export class ZkBroker {
         void old?.close().catch(() => {});
         await this.registerOnce();
         await this.loadConfigs();
+        this.onEntityChange?.('*');
         this.controller.start();
         return;
       } catch (err) {
@@ -155,7 +159,9 @@ export class ZkBroker {
   private async registerOnce(): Promise<void> {
     const self = this.self!;
     const path = ZkPaths.broker(self.id);
-    const data = encodeBrokerRegistration({ id: self.id, host: self.host, port: self.port, rack: self.rack, endpoints: [`${this.opts.listenerName}://${self.host}:${self.port}`] }, this.opts.clock.now());
+    const endpoints = self.endpoints?.map((e) => `${e.listener}://${e.host}:${e.port}`) ?? [`${this.opts.listenerName}://${self.host}:${self.port}`];
+    const protocols = Object.fromEntries((self.endpoints ?? []).map((e) => [e.listener, PROTOCOL_NAMES[e.securityProtocol] ?? 'PLAINTEXT']));
+    const data = encodeBrokerRegistration({ id: self.id, host: self.host, port: self.port, rack: self.rack, endpoints, protocols }, this.opts.clock.now());
     const deadline = this.opts.clock.now() + this.opts.sessionTimeoutMs * 2 + 5000;
     let warned = false;
     for (;;) {
@@ -206,6 +212,7 @@ export class ZkBroker {
           if (change.entityType === 'topics') await this.readTopicConfig(change.name);
           // Kafka's brokers take the changes of their own entity and of <default>, no other.
           else if (change.entityType === 'brokers' && (change.name === DEFAULT_BROKER_ENTITY || change.name === String(this.opts.brokerId))) await this.readBrokerConfig(change.name);
+          else this.onEntityChange?.(`${change.entityType}/${change.name}`);
         } catch (err) {
           if (!isZkError(err, ZkCode.NONODE)) this.opts.log.warn({ err, path }, 'cannot read a config change');
         }

@@ -71,6 +71,8 @@ export interface BrokerRegistration {
   rack: string | null;
   /** Listener name → connection string, e.g. PLAINTEXT://host:9092. */
   endpoints: string[];
+  /** Listener name → security protocol (listener_security_protocol_map); absent: each name is its protocol. */
+  protocols?: Record<string, string>;
 }
 
 /** Version 5 of Kafka's broker registration, with the top-level host and port older tools read. */
@@ -78,7 +80,7 @@ export function encodeBrokerRegistration(b: BrokerRegistration, nowMs: number): 
   const protocolMap: Record<string, string> = {};
   for (const e of b.endpoints) {
     const name = e.slice(0, e.indexOf('://'));
-    protocolMap[name] = name;
+    protocolMap[name] = b.protocols?.[name] ?? name;
   }
   return json({
     features: {},
@@ -107,7 +109,9 @@ export function decodeBrokerRegistration(id: number, data: Buffer): BrokerRegist
   }
   if (host === '' || port < 0) throw new ZnodeFormatError(path, 'no endpoint');
   const rack = typeof o['rack'] === 'string' ? o['rack'] : null;
-  return { id, host, port, rack, endpoints };
+  const map = o['listener_security_protocol_map'];
+  const protocols = map && typeof map === 'object' ? Object.fromEntries(Object.entries(map as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  return { id, host, port, rack, endpoints, protocols };
 }
 
 // ---- /controller, /controller_epoch ------------------------------------------------------
