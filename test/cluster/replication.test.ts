@@ -130,7 +130,8 @@ describe('leader killed mid-stream, 5 times', { skip, timeout: 240_000 }, () => 
       clearTimeout(timer);
       if (code !== 0) {
         const states = await Promise.all([0, 1, 2].map(async (p) => (await zk.getData(`/brokers/topics/killed/partitions/${p}/state`)).data.toString()));
-        const logs = [...cluster.brokers].map(([id, b]) => `broker ${id}:\n${b.log.split('\n').filter((l) => /"level":(40|50)|ISR|leader|truncat/.test(l)).slice(-40).join('\n')}`).join('\n');
+        const views = await Promise.all([...cluster.brokers].map(async ([id, b]) => `broker ${id} sees ${await runOk('kcat', ['-b', b.bootstrap, '-L', '-J', '-t', 'killed'], { timeoutMs: 10_000 }).catch((e: Error) => e.message)}`));
+        const logs = views.join('\n') + '\n' + [...cluster.brokers].map(([id, b]) => `broker ${id}:\n${b.log.split('\n').filter((l) => /"level":(40|50)|ISR|leader|truncat/.test(l)).slice(-40).join('\n')}`).join('\n');
         assert.fail(`the producer did not finish (${String(code)}; ${out.trim().split('\n').length} acknowledged); states ${states.join(' ')}\n${err.slice(-3000)}\n${logs}`);
       }
     } finally {

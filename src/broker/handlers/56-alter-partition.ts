@@ -5,9 +5,12 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { AlterPartition } from '../../protocol/messages/index.js';
 import type { AlterPartitionItem } from '../../cluster/zk-mode/kafka-controller.js';
+import { AclOp, allowedCluster } from '../authz.js';
 import { defineHandler } from '../handler.js';
 
 export const alterPartitionHandler = defineHandler(AlterPartition, { min: 0, max: 3 }, async (ctx, req) => {
+  // Only brokers may change an ISR: CLUSTER_ACTION on the cluster, as Kafka checks.
+  if (!allowedCluster(ctx, AclOp.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] };
   const v = ctx.header.apiVersion;
   const controller = ctx.controller;
   if (!controller) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] };

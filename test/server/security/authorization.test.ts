@@ -98,6 +98,7 @@ const CASES: Case[] = [
   { key: 42, version: 2, body: { groupsNames: [G] }, expect: [A.GROUP_AUTHORIZATION_FAILED] },
   { key: 44, version: 1, body: { resources: [{ resourceType: 2, resourceName: T, configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] }], validateOnly: false }, expect: [A.TOPIC_AUTHORIZATION_FAILED] },
   { key: 47, version: 0, body: { groupId: G, topics: [{ name: T, partitions: [{ partitionIndex: 0 }] }] }, expect: [A.GROUP_AUTHORIZATION_FAILED] },
+  { key: 56, version: 3, body: { brokerId: 1, brokerEpoch: 99, topics: [{ topicName: T, topicId: NO_ID, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1], newIsrWithEpochs: [{ brokerId: 1, brokerEpoch: 99 }], leaderRecoveryState: 0, partitionEpoch: 0 }] }] }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 48, version: 1, body: { components: [], strict: false }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 49, version: 1, body: { entries: [{ entity: [{ entityType: 'user', entityName: 'alice' }], ops: [{ key: 'producer_byte_rate', value: 1e9, remove: false }] }], validateOnly: false }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 50, version: 0, body: { users: null }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
