@@ -7,6 +7,7 @@ usage: acked_producer.py BOOTSTRAP TOPIC COUNT RATE
   printed as {"p": partition, "o": offset, "v": value} or {"err": "...", "v": value}.
 """
 import json
+import os
 import sys
 import time
 
@@ -19,10 +20,10 @@ def main():
         'bootstrap.servers': bootstrap,
         'acks': 'all',
         'enable.idempotence': True,
-        'message.timeout.ms': 120000,
+        'message.timeout.ms': int(os.environ.get('MESSAGE_TIMEOUT_MS', '120000')),
         'linger.ms': 5,
         'retry.backoff.ms': 100,
-        'topic.metadata.refresh.interval.ms': 1000,
+        **({'debug': os.environ['RDKAFKA_DEBUG']} if os.environ.get('RDKAFKA_DEBUG') else {}),
     })
 
     def report(err, m):
@@ -43,7 +44,7 @@ def main():
         ahead = start + (i + 1) / rate - time.time()
         if ahead > 0:
             time.sleep(ahead)
-    left = p.flush(150)
+    left = p.flush(int(os.environ.get('MESSAGE_TIMEOUT_MS', '120000')) / 1000 + 30)
     if left:
         print(json.dumps({'err': '%d not delivered' % left}), flush=True)
 
