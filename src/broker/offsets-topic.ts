@@ -5,6 +5,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { CONTROL_FLAG, TRANSACTIONAL_FLAG, batchAttributes, batchLastOffset, batchProducerId, batchSize } from '../record/batch-header.js';
 import { buildBatch } from '../record/builder.js';
 import { iterateRecords } from '../record/records.js';
+import type { ClosableConnection, DelayedOperations } from './delayed-operations.js';
 import type { PartitionsPort } from './handler.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -98,4 +99,38 @@ export class OffsetsTopic implements CoordinatorLog {
       offset = last + 1;
     }
   }
+}
+
+/**
+ * A coordinator's write acknowledged as Kafka acknowledges it (acks=-1): once the high watermark
+ * of its __consumer_offsets partition passes what was appended, at most `timeoutMs`
+ * (offsets.commit.timeout.ms; REQUEST_TIMED_OUT after, NOT_COORDINATOR when the partition moved).
+ * A single node's high watermark is its log end, so nothing waits there.
+ */
+export function awaitCoordinatorWrite(partitions: PartitionsPort, delayed: DelayedOperations, partition: number, timeoutMs: number, conn: ClosableConnection): Promise<number> {
+  const p = partitions.partition(OFFSETS_TOPIC, partition);
+  if (!p) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
+  const required = p.logEndOffset;
+  const outcome = (): number | null => {
+    if (partitions.partition(OFFSETS_TOPIC, partition) !== p || !p.isLeader) return ErrorCode.NOT_COORDINATOR;
+    return p.highWatermark >= required ? ErrorCode.NONE : null;
+  };
+  const now = outcome();
+  if (now !== null) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    delayed.tryCompleteElseWatch(
+      {
+        tryComplete: () => {
+          const o = outcome();
+          if (o === null) return false;
+          resolve(o);
+          return true;
+        },
+        onExpire: () => resolve(outcome() ?? ErrorCode.REQUEST_TIMED_OUT),
+      },
+      [p.key],
+      timeoutMs,
+      conn,
+    );
+  });
 }

@@ -78,6 +78,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'unclean.leader.election.enable', type: 'boolean', default: false, doc: 'Allow out-of-sync leaders', dynamic: true },
   { name: 'offsets.topic.num.partitions', type: 'int', default: 50, doc: 'Partitions of __consumer_offsets', min: 1, readOnly: true },
   { name: 'offsets.topic.replication.factor', type: 'int', default: 3, doc: 'Replication of __consumer_offsets in a cluster (a single node keeps one copy)', min: 1, readOnly: true },
+  { name: 'offsets.commit.timeout.ms', type: 'int', default: 5000, doc: 'How long an offset commit waits for the replicas of __consumer_offsets before REQUEST_TIMED_OUT', min: 1, readOnly: true },
   { name: 'offsets.topic.segment.bytes', type: 'int', default: 104857600, doc: 'Segment size of __consumer_offsets', min: 1 },
   { name: 'offsets.retention.minutes', type: 'int', default: 10080, doc: 'Committed offsets of empty groups expire after this', min: 1 },
   { name: 'offset.metadata.max.bytes', type: 'int', default: 4096, doc: 'Largest metadata string of a committed offset', min: 0 },

@@ -6,7 +6,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { OffsetCommit } from '../../protocol/messages/index.js';
 import { AclOp, allowedCluster, allowedGroup, allowedTopic, allowedTxnId } from '../authz.js';
 import { defineHandler } from '../handler.js';
-import { CoordinatorAppendError } from '../offsets-topic.js';
+import { CoordinatorAppendError, awaitCoordinatorWrite } from '../offsets-topic.js';
 
 export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 0, max: 9 }, async (ctx, req) => {
   // READ on the group first: a principal without it changes nothing, not even __consumer_offsets.
@@ -33,14 +33,17 @@ export const offsetCommitHandler = defineHandler(OffsetCommit, { min: 0, max: 9 
     }),
   }));
   if (accepted.length > 0) {
+    let code: number = ErrorCode.NONE;
     try {
       coordinator.commitOffsets(req.groupId, accepted);
     } catch (err) {
       // Kafka's answer when the commit's record cannot be stored: too large for
       // __consumer_offsets is INVALID_COMMIT_OFFSET_SIZE, anything else UNKNOWN_SERVER_ERROR.
-      const code = err instanceof CoordinatorAppendError && err.tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
-      for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      code = err instanceof CoordinatorAppendError && err.tooLarge ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
+    // Acknowledged once replicated, so a commit survives the loss of the coordinator's broker.
+    if (code === ErrorCode.NONE) code = await awaitCoordinatorWrite(ctx.partitions, ctx.delayed, coordinator.partitionFor(req.groupId), ctx.config.int('offsets.commit.timeout.ms'), ctx.conn);
+    if (code !== ErrorCode.NONE) for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
   }
   return { throttleTimeMs: 0, topics };
 });

@@ -1,0 +1,81 @@
+// A consumer group whose coordinator's broker is killed: __consumer_offsets is replicated
+// (RF 3) and a commit is acknowledged once replicated, so the new leader of the group's partition
+// loads the group with its committed offsets, and a consumer of the group continues where the
+// last one committed.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kafka, logLevel } from 'kafkajs';
+import { CreateTopics, FindCoordinator } from '../../src/protocol/messages/index.js';
+import { runOk, waitFor } from '../helpers/broker-process.js';
+import { WireClient } from '../helpers/wire-client.js';
+import { ZkCluster } from '../helpers/zk-cluster.js';
+import { zookeeperAvailable } from '../helpers/zookeeper-process.js';
+
+describe('group coordinator failover', { skip: !zookeeperAvailable() && 'Debian zookeeper not installed', timeout: 180_000 }, () => {
+  let cluster: ZkCluster;
+  before(async () => {
+    cluster = await ZkCluster.start({ brokers: 3, sessionTimeoutMs: 2000 });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  async function coordinatorOf(via: number, group: string): Promise<number> {
+    const wire = await WireClient.connect(cluster.broker(via).bootstrap);
+    try {
+      const r = await wire.request(FindCoordinator, 3, { key: group, keyType: 0, coordinatorKeys: [] });
+      return r.errorCode === 0 ? r.nodeId : -1;
+    } finally {
+      wire.close();
+    }
+  }
+
+  async function consume(bootstrap: string, until: number): Promise<string[]> {
+    const kafka = new Kafka({ clientId: 'gf', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
+    const consumer = kafka.consumer({ groupId: 'gf-group', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    const got: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: ['gf'], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+      await waitFor(() => got.length >= until, { timeoutMs: 60_000, what: `the group reading ${until} records (${got.length} so far)` });
+    } finally {
+      // disconnect() commits what was consumed.
+      await consumer.disconnect();
+    }
+    return got;
+  }
+
+  test('the committed offsets survive the coordinator\'s broker, and the group continues from them', async () => {
+    const wire = await WireClient.connect(cluster.broker(1).bootstrap);
+    const r = await wire.request(CreateTopics, 7, { topics: [{ name: 'gf', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
+    wire.close();
+    assert.equal(r.topics[0]!.errorCode, 0);
+    const first = Array.from({ length: 30 }, (_, i) => `first-${i}`);
+    await runOk('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'gf', '-X', 'acks=all'], { input: first.join('\n') + '\n', timeoutMs: 30_000 });
+    assert.deepEqual((await consume(cluster.bootstrap, 30)).sort(), [...first].sort());
+
+    const coordinator = await coordinatorOf(1, 'gf-group');
+    assert.ok(coordinator > 0);
+    const survivor = [1, 2, 3].find((id) => id !== coordinator)!;
+    const admin = new Kafka({ clientId: 'gf-admin', brokers: [cluster.broker(survivor).bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } }).admin();
+    await admin.connect();
+    try {
+      const committed = async () => (await admin.fetchOffsets({ groupId: 'gf-group', topics: ['gf'] }))[0]!.partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0);
+      assert.equal(await committed(), 30);
+      await cluster.broker(coordinator).kill('SIGKILL');
+      await waitFor(async () => {
+        const c = await coordinatorOf(survivor, 'gf-group');
+        return c > 0 && c !== coordinator;
+      }, { timeoutMs: 20_000, what: 'a new coordinator' });
+      await waitFor(async () => (await committed()) === 30, { timeoutMs: 10_000, what: 'the committed offsets from the new coordinator' });
+    } finally {
+      await admin.disconnect();
+    }
+    const second = Array.from({ length: 15 }, (_, i) => `second-${i}`);
+    await runOk('kcat', ['-b', cluster.broker(survivor).bootstrap, '-P', '-t', 'gf', '-X', 'acks=all'], { input: second.join('\n') + '\n', timeoutMs: 30_000 });
+    // Only what came after the commit: the group resumes, it does not start over.
+    assert.deepEqual((await consume(cluster.broker(survivor).bootstrap, 15)).sort(), [...second].sort());
+    await cluster.broker(coordinator).restart();
+  });
+});
