@@ -243,7 +243,7 @@ export class SamsaNode {
         const [out] = await this.controller.createTopics([{
           name: OFFSETS_TOPIC,
           numPartitions: partitionCount,
-          replicationFactor: this.zk ? config.int('offsets.topic.replication.factor') : -1,
+          replicationFactor: this.zk ? this.offsetsReplicationFactor() : -1,
           configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('offsets.topic.segment.bytes')), 'compression.type': 'producer' },
           internal: true,
         }], false);
@@ -349,6 +349,19 @@ export class SamsaNode {
       },
     }, this.log);
     this.metrics.onProduceError = produceErrorLog(this.log, this.clock);
+  }
+
+  /**
+   * offsets.topic.replication.factor, lowered to the live brokers with a warning when the cluster
+   * is smaller (as Kafka's auto-creation of __consumer_offsets did): a one- or two-broker cluster
+   * still gets working consumer groups.
+   */
+  private offsetsReplicationFactor(): number {
+    const wanted = this.config.int('offsets.topic.replication.factor');
+    const live = this.controller.image.brokers().length;
+    if (live >= wanted || live === 0) return wanted;
+    this.log.warn({ wanted, live }, `${OFFSETS_TOPIC} is created with replication factor ${live}: offsets.topic.replication.factor is ${wanted} but only ${live} broker(s) are live`);
+    return live;
   }
 
   get clusterId(): string {

@@ -79,3 +79,33 @@ describe('group coordinator failover', { skip: !zookeeperAvailable() && 'Debian 
     await cluster.broker(coordinator).restart();
   });
 });
+
+describe('consumer groups on a cluster smaller than offsets.topic.replication.factor', { skip: !zookeeperAvailable() && 'Debian zookeeper not installed', timeout: 120_000 }, () => {
+  let cluster: ZkCluster;
+  before(async () => {
+    cluster = await ZkCluster.start({ brokers: 1 });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('a one-broker cluster creates __consumer_offsets with one replica and warns; a group consumes and commits', async () => {
+    await runOk('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'small', '-X', 'acks=all'], { input: 'a\nb\nc\n', timeoutMs: 30_000 });
+    const kafka = new Kafka({ clientId: 'small', brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
+    const consumer = kafka.consumer({ groupId: 'small-group', sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+    const got: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: ['small'], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+      await waitFor(() => got.length >= 3, { timeoutMs: 30_000, what: `the group reading (${got.length} so far)` });
+    } finally {
+      await consumer.disconnect();
+    }
+    assert.deepEqual(got, ['a', 'b', 'c']);
+    const zk = await cluster.zkClient();
+    const assignment = JSON.parse((await zk.getData('/brokers/topics/__consumer_offsets')).data.toString()) as { partitions: Record<string, number[]> };
+    assert.ok(Object.values(assignment.partitions).every((r) => r.length === 1));
+    assert.match(cluster.broker(1).log, /__consumer_offsets is created with replication factor 1: offsets.topic.replication.factor is 3/);
+  });
+});

@@ -71,9 +71,11 @@ def run(bootstrap, topic, c, reset, n, expired):
             result['values'].append(m.value().decode())
             continue
         if reset == 'latest' and not produced:
-            # reset done: fetching again from a valid offset other than the expired one asked for
+            # reset done: fetching again from past the expired offset asked for (the end is past
+            # the log start, which is past it); a statistics report from before the reset can
+            # show another offset, 0 included, so anything at or below it is not the reset yet
             pos = STATS.get('next_offset', -1)
-            if STATS.get('fetch_state') == 'active' and pos is not None and pos >= 0 and pos != expired:
+            if STATS.get('fetch_state') == 'active' and pos is not None and pos > expired:
                 result['reset_position'] = pos
                 result['produced'] = produce(bootstrap, topic, n)
                 produced = True
