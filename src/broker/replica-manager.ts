@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { effectiveTopicConfig, hasPolicy } from '../config/topic-configs.js';
-import type { MetadataDelta, MetadataImage, TopicImage } from '../cluster/metadata-image.js';
+import { sameIds, type MetadataDelta, type MetadataImage, type TopicImage } from '../cluster/metadata-image.js';
 import { topicCodec } from '../record/batch-rewrite.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from '../storage/checkpoint.js';
 import type { LogCleaner } from '../storage/cleaner.js';
@@ -22,8 +22,6 @@ import type { DelayedOperations } from './delayed-operations.js';
 import { Partition, type PartitionSettings } from './partition.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import { toLogConfig } from './topic-log-config.js';
-
-const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
 

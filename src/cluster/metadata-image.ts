@@ -146,3 +146,14 @@ export function diffImages(previous: MetadataImage, image: MetadataImage): Metad
   }
   return { image, previous, deletedTopics, changedTopics, changedConfigs, brokerConfigsChanged: image.brokerConfigs !== previous.brokerConfigs };
 }
+
+/** Element-wise equality of two lists of broker ids (replicas, ISRs): order matters, as in Kafka's states. */
+export function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The same config names with the same values. */
+export function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

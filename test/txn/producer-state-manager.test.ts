@@ -28,6 +28,19 @@ const manager = (expirationMs = DAY) => new ProducerStateManager({ topicPartitio
 const meta = (firstSeq: number, count: number, firstOffset: number, timestamp = 1000) => ({ firstSeq, lastSeq: incrementSequence(firstSeq, count - 1), firstOffset, lastOffset: firstOffset + count - 1, timestamp });
 
 describe('sequence checks', () => {
+  test('a follower that truncates its log forgets the batches cut: their retry is appended again, not answered with the old offsets', () => {
+    const m = manager();
+    for (let i = 0; i < 4; i++) m.update(7, 0, meta(i * 10, 10, i * 10));
+    m.update(8, 0, meta(0, 5, 40));
+    m.truncateTo(20);
+    // Producer 7's batches at offsets 20-39 are gone: the next sequence after its batch at 10-19 is 20.
+    assert.equal(m.checkClientBatch(7, 0, 20, 29, 20), APPEND);
+    const kept = m.checkClientBatch(7, 0, 10, 19, 20);
+    assert.deepEqual(kept.kind === 'duplicate' && [kept.batch.firstOffset, kept.batch.lastOffset], [10, 19]);
+    // Producer 8 wrote only above the cut: it is forgotten, so any sequence is its first.
+    assert.equal(m.entry(8), undefined);
+  });
+
   test('the next sequence is appended; a retry of one of the last five batches is a duplicate with its offsets', () => {
     const m = manager();
     assert.equal(m.checkClientBatch(7, 0, 0, 9, 0), APPEND);

@@ -47,7 +47,10 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   // KIP-890 part 1: a transactional batch that would open its producer's transaction on a
   // partition is checked against the transaction coordinator first.
   // transaction.partition.verification.enable=false accepts it, as Kafka does then.
-  const txnOpts = req.transactionalId === null ? undefined : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION };
+  // One options object per request, not per partition.
+  const appendOpts = req.transactionalId === null
+    ? { requiredAcks: req.acks }
+    : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION, requiredAcks: req.acks };
   // Records appended by the partition answered last (0 for a failure or an idempotent retry).
   let appendedRecords = 0;
   const responses = req.topicData.map((td) => {
@@ -81,7 +84,7 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
       if (!up.ok) return partitionError(pd.index, ErrorCode[up.kind], up.message);
       records = up.batch;
     }
-    const out = p.appendRecordsToLeader(records, 'client', { ...txnOpts, requiredAcks: req.acks });
+    const out = p.appendRecordsToLeader(records, 'client', appendOpts);
     if (!out.ok) return partitionError(pd.index, out.errorCode, out.message, out.recordErrors);
     if (!out.duplicate) appendedRecords = out.facts.recordCount;
     const response: PartitionResponse = {
@@ -148,11 +151,12 @@ function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<s
     if (failed.length > 0) throw new CloseConnection(`acks=0 produce failed (${failed.join(', ')})`);
     return null;
   }
-  const hints = new LeaderHints(ctx.metadata.image);
+  // Nothing is allocated for the hints unless a partition is led elsewhere.
+  let hints: LeaderHints | null = null;
   for (const t of responses) {
-    for (const p of t.partitionResponses) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) p.currentLeader = hints.leaderOf(t.name, p.index);
+    for (const p of t.partitionResponses) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) p.currentLeader = (hints ??= new LeaderHints(ctx.metadata.image)).leaderOf(t.name, p.index);
   }
-  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: hints.nodeEndpoints() };
+  const response: ProduceResponse = { responses, throttleTimeMs: 0, nodeEndpoints: hints?.nodeEndpoints() ?? [] };
   return req.acks === -1 ? awaitReplication(ctx, req, appended, response) : response;
 }
 

@@ -178,7 +178,7 @@ function runFetch(ctx: RequestContext, req: FetchRequest, version: number): Fetc
     return { topic: topic?.name ?? ft.topic, topicId: topic?.id ?? (version >= 13 ? ft.topicId : NO_ID), partitions };
   });
   return {
-    response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: leaderHints(ctx, responses) },
+    response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: leaderHints(ctx, responses, hasError) },
     bytes,
     partitions: touched,
     hasError,
@@ -216,12 +216,13 @@ function downConverted(p: Partition, offset: number, limit: number, upTo: number
 }
 
 /** KIP-951: partitions answered NOT_LEADER_OR_FOLLOWER name their current leader; its address goes with the response. */
-function leaderHints(ctx: RequestContext, responses: FetchResponse['responses']): FetchResponse['nodeEndpoints'] {
-  const hints = new LeaderHints(ctx.metadata.image);
+function leaderHints(ctx: RequestContext, responses: FetchResponse['responses'], hasError: boolean): FetchResponse['nodeEndpoints'] {
+  if (!hasError) return [];
+  let hints: LeaderHints | null = null;
   for (const t of responses) {
-    for (const p of t.partitions) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && t.topic) p.currentLeader = hints.leaderOf(t.topic, p.partitionIndex);
+    for (const p of t.partitions) if (p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER && t.topic) p.currentLeader = (hints ??= new LeaderHints(ctx.metadata.image)).leaderOf(t.topic, p.partitionIndex);
   }
-  return hints.nodeEndpoints();
+  return hints?.nodeEndpoints() ?? [];
 }
 
 function topLevelError(errorCode: number): FetchResponse {

@@ -6,7 +6,7 @@
  * to an earlier registration of this broker, change nothing (KIP-380).
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { MetadataImage, diffImages, type BrokerConfigsImage, type BrokerInfo, type MetadataDelta, type PartitionState, type TopicImage } from '../metadata-image.js';
+import { MetadataImage, diffImages, sameConfigs, sameIds, type BrokerConfigsImage, type BrokerInfo, type MetadataDelta, type PartitionState, type TopicImage } from '../metadata-image.js';
 
 /** Kafka's LeaderAndIsr.LeaderDuringDelete: UpdateMetadata's mark of a partition being deleted. */
 export const LEADER_DURING_DELETE = -2;
@@ -206,7 +206,7 @@ export class BrokerMetadata {
     if (fenced && old && (s.leaderEpoch < old.leaderEpoch || (s.leaderEpoch === old.leaderEpoch && s.partitionEpoch < old.partitionEpoch))) {
       return ErrorCode.STALE_CONTROLLER_EPOCH;
     }
-    if (old && old.leader === s.leader && old.leaderEpoch === s.leaderEpoch && old.partitionEpoch === s.partitionEpoch && sameList(old.isr, s.isr) && sameList(old.replicas, s.replicas)) {
+    if (old && old.leader === s.leader && old.leaderEpoch === s.leaderEpoch && old.partitionEpoch === s.partitionEpoch && sameIds(old.isr, s.isr) && sameIds(old.replicas, s.replicas)) {
       return ErrorCode.NONE;
     }
     t.partitions.set(s.partition, { replicas: [...s.replicas], leader: s.leader, leaderEpoch: s.leaderEpoch, isr: [...s.isr], partitionEpoch: s.partitionEpoch });
@@ -238,12 +238,5 @@ export class BrokerMetadata {
   }
 }
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
-function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
 

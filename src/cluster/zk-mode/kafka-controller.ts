@@ -12,7 +12,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { LeaderAndIsr, StopReplica, UpdateMetadata } from '../../protocol/messages/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
-import type { BrokerInfo } from '../metadata-image.js';
+import { sameIds, type BrokerInfo } from '../metadata-image.js';
 import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult, type ZooKeeperClient } from '../zookeeper/index.js';
 import { LEADER_DURING_DELETE } from './broker-metadata.js';
 import { ControllerChannel } from './controller-channel.js';
@@ -376,7 +376,7 @@ export class KafkaController {
         if (!leaderAlive) {
           const leader = replicas.find((r) => live(r) && cur.isr.includes(r)) ?? -1;
           const isr = leader >= 0 ? liveIsr : cur.isr.length > 0 ? cur.isr : [];
-          if (leader !== cur.leader || !sameList(isr, cur.isr)) next = { leader, leaderEpoch: cur.leaderEpoch + 1, isr };
+          if (leader !== cur.leader || !sameIds(isr, cur.isr)) next = { leader, leaderEpoch: cur.leaderEpoch + 1, isr };
         } else if (liveIsr.length !== cur.isr.length) {
           next = { leader: cur.leader, leaderEpoch: cur.leaderEpoch + 1, isr: liveIsr };
         }
@@ -551,7 +551,7 @@ export class KafkaController {
             fail(ErrorCode.INELIGIBLE_REPLICA);
             continue;
           }
-          if (sameList(item.newIsr, cur.isr)) {
+          if (sameIds(item.newIsr, cur.isr)) {
             fail(ErrorCode.NONE);
             continue;
           }
@@ -677,9 +677,6 @@ export class KafkaController {
   }
 }
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 function waitBounded(p: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
   return new Promise((resolve) => {

@@ -7,7 +7,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Clock } from '../../util/clock.js';
 import { PRODUCER_ID_BLOCK_SIZE, type Controller, type ControllerResult, type CreateTopicSpec, type PartitionsIncrease, type ProducerIdBlock } from '../controller.js';
-import type { MetadataDelta, MetadataImage, TopicImage } from '../metadata-image.js';
+import { sameConfigs, type MetadataDelta, type MetadataImage, type TopicImage } from '../metadata-image.js';
 import { planCreatePartitions, planCreateTopic, planTopicConfigs, type Planned, type TopicDefaults } from '../topic-changes.js';
 import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type ZooKeeperClient } from '../zookeeper/index.js';
 import type { BrokerMetadata } from './broker-metadata.js';
@@ -235,7 +235,3 @@ export class ZkAdmin implements Controller {
   }
 }
 
-function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
