@@ -15,10 +15,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservePort } from './ports.js';
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -56,17 +56,9 @@ export async function waitFor<T>(cond: () => T | Promise<T>, opts: { timeoutMs?:
   }
 }
 
-/** A port that was free a moment ago (bind 0, read, close). Prefer passing port 0 where possible. */
+/** A free port outside the kernel's ephemeral range, reserved for this test process (see ports.ts). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+  return reservePort(host);
 }
 
 export interface RunResult {
@@ -134,7 +126,7 @@ export interface BrokerProcessOptions {
   settings?: Record<string, string>;
   /** Use this data dir (not removed by cleanup) instead of a fresh temporary one. */
   dataDir?: string;
-  /** Port to listen on; default 0 (ephemeral). Restarts reuse the port of the first start. */
+  /** Port to listen on; default a reserved one (ports.ts), 0 for the kernel's pick. Restarts reuse the port of the first start. */
   port?: number;
   /** Bound on the wait for the ready line; default 15 s. */
   readyTimeoutMs?: number;
@@ -165,7 +157,7 @@ export class BrokerProcess {
   private constructor(private readonly opts: BrokerProcessOptions) {
     this.ownsDir = opts.dataDir === undefined;
     this.dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
-    this.port = opts.port ?? 0;
+    this.port = opts.port ?? -1;
   }
 
   /** Spawns a broker and waits until it is ready. */
@@ -194,6 +186,8 @@ export class BrokerProcess {
   }
 
   private async spawn(): Promise<void> {
+    // not 0: a restart after a kill must find its port free, which the kernel's ephemeral range does not promise
+    if (this.port === -1) this.port = await reservePort();
     const args = [cliPath, 'start', '--log.dirs', this.dataDir, '--listeners', `PLAINTEXT://127.0.0.1:${this.port}`];
     // The HTTP listener on a free port: brokers of parallel tests must not share 9644.
     if (this.opts.settings?.['admin.listeners'] === undefined) args.push('--admin.listeners', 'http://127.0.0.1:0');

@@ -17,10 +17,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './broker-process.js';
+import { reservePorts } from './ports.js';
 
 const JAVA = '/usr/bin/java';
 /** zookeeper.jar names the rest of its classpath in its manifest; slf4j-simple gives its log lines somewhere to go. */
@@ -31,28 +32,9 @@ export function zookeeperAvailable(): boolean {
   return existsSync('/usr/share/java/zookeeper.jar') && existsSync(JAVA);
 }
 
-/** `n` distinct ports that were free a moment ago: all bound at once, so none repeats. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => {
-            const a = s.address();
-            resolve(typeof a === 'object' && a ? a.port : 0);
-          });
-        }),
-      );
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  }
+/** `n` distinct free ports, reserved for this test process (see ports.ts). */
+export function freePorts(n: number): Promise<number[]> {
+  return reservePorts(n);
 }
 
 /** Sends a four-letter-word command and returns the answer ('' when the server does not answer within timeoutMs). */
