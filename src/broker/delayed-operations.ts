@@ -143,3 +143,6 @@ export class DelayedOperations {
     }
   }
 }
+
+/** The key follower fetches wait on besides their partitions: woken when this broker becomes a leader. */
+export const NEW_LEADERSHIP_KEY = '\u0000new-leadership';

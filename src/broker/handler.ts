@@ -43,6 +43,8 @@ export interface PartitionsPort {
   allPartitions(): Iterable<Partition>;
   /** Runs `fn`; the log start offsets it moves are checkpointed once, before this returns (false: that write failed). */
   batchLogStartCheckpoints<T>(fn: () => T): { result: T; checkpointed: boolean };
+  /** Leaderships this broker has taken since it started; followers' waiting fetches end when it grows. */
+  readonly leadershipsTaken: number;
 }
 
 /** The cluster as this broker last saw it, and this broker in it. */
@@ -87,7 +89,7 @@ export interface RequestContext {
   /** Cluster mode: the metadata the controller's requests update. Null on a single node, which has no controller. */
   readonly cluster: BrokerMetadata | null;
   /** Cluster mode: this broker's controller (acting when elected), for the requests only a controller serves. */
-  readonly controller: Pick<KafkaController, 'alterPartition' | 'topicNameById'> | null;
+  readonly controller: Pick<KafkaController, 'alterPartition' | 'topicNameById' | 'controlledShutdown' | 'electLeaders'> | null;
   readonly groups: GroupsPort;
   readonly txn: TransactionsPort;
   readonly producerIds: ProducerIdsPort;

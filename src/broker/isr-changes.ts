@@ -5,7 +5,8 @@
  * it goes to the controller with AlterPartition, conditioned on the partition epoch, and takes
  * effect when the controller's answer (or its next metadata) says so.
  */
-import { Connection } from '../client/connection.js';
+import type { Connection } from '../client/connection.js';
+import { LazyConnection } from '../client/lazy-connection.js';
 import type { ReqBody } from '../client/util.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import type { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
@@ -40,8 +41,7 @@ const RETRY_MS = 200;
 export class IsrChanges {
   private readonly queued = new Map<string, Proposal>();
   private sending = false;
-  private conn: Connection | null = null;
-  private connTo = -1;
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 }));
   private scanTimer: Timer | null = null;
   private stopped = false;
 
@@ -61,8 +61,7 @@ export class IsrChanges {
   stop(): void {
     this.stopped = true;
     this.scanTimer?.cancel();
-    this.conn?.close();
-    this.conn = null;
+    this.conn.close();
   }
 
   shrinkLagging(): void {
@@ -86,13 +85,7 @@ export class IsrChanges {
     const image = this.opts.image();
     const controller = image.controllerId >= 0 ? image.broker(image.controllerId) : undefined;
     if (!controller) throw new Error('no controller known');
-    if (this.conn && !this.conn.closed && this.connTo === controller.id) return this.conn;
-    this.conn?.close();
-    const c = new Connection({ host: controller.host, port: controller.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 });
-    await c.connect();
-    this.conn = c;
-    this.connTo = controller.id;
-    return c;
+    return this.conn.get(controller);
   }
 
   private async sendLoop(): Promise<void> {
@@ -108,8 +101,7 @@ export class IsrChanges {
         try {
           await this.send(live);
         } catch (err) {
-          this.conn?.close();
-          this.conn = null;
+          this.conn.reset();
           this.opts.log.debug({ err }, 'AlterPartition failed; retrying');
           for (const b of live) if (!this.queued.has(b.p.key)) this.queued.set(b.p.key, b);
           await new Promise<void>((r) => this.opts.clock.schedule(RETRY_MS, r));

@@ -112,6 +112,11 @@ export class Partition {
   get key(): string {
     return `${this.topic}\u0000${this.index}`;
   }
+  /**
+   * Counts the leaderships this replica has given up. An epoch bump with the same leader (an ISR
+   * shrink by the controller) keeps the log as it is; only as a follower can it be truncated.
+   */
+  leadership = 0;
   get isLeader(): boolean {
     return this.role === 'leader';
   }
@@ -184,8 +189,11 @@ export class Partition {
   /** Another broker leads; this replica follows (the fetcher that copies its log comes with replication). */
   makeFollower(state: PartitionState): void {
     this.applyState(state);
+    if (this.role === 'leader') this.leadership++;
     this.role = 'follower';
     this.replicaProgress.clear();
+    // acks=all produces waiting on this leadership answer NOT_LEADER_OR_FOLLOWER now, not at their timeout
+    this.onChange(this);
   }
 
   private applyState(state: PartitionState): void {

@@ -5,7 +5,8 @@
  * the follower appends the leader's batches at the leader's offsets, takes the leader's high
  * watermark, and truncates where the leader's epochs say its log diverged (KIP-320).
  */
-import { Connection } from '../client/connection.js';
+import type { Connection } from '../client/connection.js';
+import { LazyConnection } from '../client/lazy-connection.js';
 import type { ReqBody } from '../client/util.js';
 import type { BrokerInfo } from '../cluster/metadata-image.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -44,7 +45,9 @@ class LeaderFetcher {
   readonly partitions = new Map<string, Partition>();
   /** Partitions left out of fetches until this time (an error the leader's next metadata fixes). */
   private readonly delayedUntil = new Map<string, number>();
-  private conn: Connection | null = null;
+  /** Consecutive "the leader has not heard yet" answers per partition: the retry backs off from 20 ms. */
+  private readonly notYet = new Map<string, number>();
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 }));
   private running = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -57,6 +60,7 @@ class LeaderFetcher {
   add(p: Partition): void {
     this.partitions.set(p.key, p);
     this.delayedUntil.delete(p.key);
+    this.notYet.delete(p.key);
     if (!this.running) void this.run();
     this.wake?.();
   }
@@ -64,12 +68,12 @@ class LeaderFetcher {
   remove(p: Partition): void {
     this.partitions.delete(p.key);
     this.delayedUntil.delete(p.key);
+    this.notYet.delete(p.key);
   }
 
   stop(): void {
     this.stopped = true;
-    this.conn?.close();
-    this.conn = null;
+    this.conn.close();
     this.wake?.();
   }
 
@@ -80,9 +84,11 @@ class LeaderFetcher {
         const now = this.opts.clock.now();
         const ready = [...this.partitions.values()].filter((p) => (this.delayedUntil.get(p.key) ?? 0) <= now && !p.isLeader);
         if (ready.length === 0) {
+          let until = now + this.opts.settings.backoffMs;
+          for (const p of this.partitions.values()) if (!p.isLeader) until = Math.min(until, this.delayedUntil.get(p.key) ?? now);
           await new Promise<void>((resolve) => {
             this.wake = resolve;
-            this.opts.clock.schedule(this.opts.settings.backoffMs, resolve);
+            this.opts.clock.schedule(Math.max(1, until - now), resolve);
           });
           this.wake = null;
           continue;
@@ -90,8 +96,7 @@ class LeaderFetcher {
         try {
           await this.fetchOnce(ready);
         } catch (err) {
-          this.conn?.close();
-          this.conn = null;
+          this.conn.reset();
           if (this.stopped) break;
           this.opts.log.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
           await sleep(this.opts.clock, this.opts.settings.backoffMs);
@@ -102,14 +107,10 @@ class LeaderFetcher {
     }
   }
 
-  private async connection(): Promise<Connection> {
-    if (this.conn && !this.conn.closed) return this.conn;
+  private connection(): Promise<Connection> {
     const b = this.opts.broker(this.leaderId);
     if (!b) throw new Error(`leader ${this.leaderId} is not in the metadata`);
-    const c = new Connection({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 });
-    await c.connect();
-    this.conn = c;
-    return c;
+    return this.conn.get(b);
   }
 
   private async fetchOnce(parts: Partition[]): Promise<void> {
@@ -162,6 +163,7 @@ class LeaderFetcher {
   }
 
   private apply(p: Partition, pd: { errorCode: number; highWatermark: number; logStartOffset: number; divergingEpoch: { epoch: number; endOffset: number }; records: unknown }): void {
+    if (pd.errorCode !== ErrorCode.UNKNOWN_LEADER_EPOCH && pd.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) this.notYet.delete(p.key);
     if (pd.errorCode === ErrorCode.NONE) {
       if (pd.divergingEpoch.epoch >= 0) {
         // The leader's log differs from ours after this epoch: cut ours back to where they agree.
@@ -185,7 +187,16 @@ class LeaderFetcher {
       else if (pd.highWatermark >= 0 && pd.highWatermark < p.logEndOffset) p.truncateTo(pd.highWatermark);
       return;
     }
-    // Not (yet) the leader, another epoch, unknown here: the controller's next state settles it.
+    if (pd.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH || pd.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+      // The controller told the new leader and its followers at once, and this fetch came first:
+      // the leader is moments from knowing. Waiting out replica.fetch.backoff.ms here would hold
+      // every acks=all write of a failover for a second.
+      const n = this.notYet.get(p.key) ?? 0;
+      this.notYet.set(p.key, n + 1);
+      this.delayedUntil.set(p.key, this.opts.clock.now() + Math.min(this.opts.settings.backoffMs, 20 * 2 ** n));
+      return;
+    }
+    // Another epoch or unknown here: the controller's next state settles it.
     this.delayedUntil.set(p.key, this.opts.clock.now() + this.opts.settings.backoffMs);
   }
 }
@@ -193,13 +204,15 @@ class LeaderFetcher {
 export class ReplicaFetcherManager {
   private readonly fetchers = new Map<number, LeaderFetcher>();
   private readonly following = new Map<string, number>();
+  private stopped = false;
 
   constructor(private readonly opts: ReplicaFetcherOptions) {}
 
   /** `p` follows `leaderId` from now on (-1: no leader, nothing to fetch from). */
   follow(p: Partition, leaderId: number): void {
     this.unfollow(p);
-    if (leaderId < 0 || leaderId === this.opts.nodeId) return;
+    // A LeaderAndIsr answered while the broker stops starts no fetcher.
+    if (leaderId < 0 || leaderId === this.opts.nodeId || this.stopped) return;
     let f = this.fetchers.get(leaderId);
     if (!f) this.fetchers.set(leaderId, (f = new LeaderFetcher(leaderId, this.opts)));
     f.add(p);
@@ -220,6 +233,7 @@ export class ReplicaFetcherManager {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const f of this.fetchers.values()) f.stop();
     this.fetchers.clear();
     this.following.clear();

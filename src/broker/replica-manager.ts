@@ -18,7 +18,7 @@ import type { Log } from '../storage/log.js';
 import { ProducerStateManager } from '../txn/producer-state-manager.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
-import type { DelayedOperations } from './delayed-operations.js';
+import { NEW_LEADERSHIP_KEY, type DelayedOperations } from './delayed-operations.js';
 import { Partition, type PartitionSettings } from './partition.js';
 import type { ReplicaFetcherManager } from './replica-fetcher.js';
 import { toLogConfig } from './topic-log-config.js';
@@ -94,6 +94,8 @@ export class ReplicaManager {
     };
   }
 
+  leadershipsTaken = 0;
+
   /** ISR changes of partitions this broker leads, since the process started. */
   isrShrinks = 0;
   isrExpands = 0;
@@ -140,6 +142,10 @@ export class ReplicaManager {
       if (leads) {
         this.opts.fetchers?.unfollow(p);
         p.makeLeader(state);
+        this.leadershipsTaken++;
+        // A follower's fetch waiting here for its other partitions would hold back the first
+        // fetch of this one, and with it every acks=all write, for up to replica.fetch.wait.max.ms.
+        this.opts.delayed.checkAndComplete(NEW_LEADERSHIP_KEY);
       } else {
         p.makeFollower(state);
         this.opts.fetchers?.follow(p, state.leader);

@@ -849,6 +849,32 @@ function clusterCommands(): Command {
       });
     });
 
+  withCommon(cluster.command('elect-leaders'))
+    .description('leader election on the controller: preferred replicas lead again (default), or an unclean election for leaderless partitions')
+    .option('--type <type>', 'preferred or unclean', 'preferred')
+    .option('-t, --topic <topic>', 'only this topic (default: every partition of every topic)')
+    .option('-p, --partitions <list>', 'with --topic: only these partitions, comma-separated')
+    .addHelpText('after', '\nExamples:\n  samsa cluster elect-leaders\n  samsa cluster elect-leaders --type unclean -t orders -p 0,3\n')
+    .action(async (o: Common & { type: string; topic?: string; partitions?: string }) => {
+      if (o.type !== 'preferred' && o.type !== 'unclean') throw new CliError(`--type must be preferred or unclean, not "${o.type}"`);
+      if (o.partitions !== undefined && o.topic === undefined) throw new CliError('--partitions needs --topic');
+      await session(o, async (_c, admin) => {
+        let partitions: Array<{ topic: string; partition: number }> | null = null;
+        if (o.topic !== undefined) {
+          const [t] = await admin.describeTopics([o.topic]);
+          if (!t || t.errorCode !== 0) throw new CliError(`no topic ${o.topic}`);
+          const all = t.partitions.map((p) => p.partition);
+          const wanted = o.partitions === undefined ? all : o.partitions.split(',').map((x) => parseIntArg(x.trim(), 'partition', 0));
+          for (const p of wanted) if (!all.includes(p)) throw new CliError(`topic ${o.topic} has no partition ${p} (partitions 0-${all.length - 1})`);
+          partitions = wanted.map((partition) => ({ topic: o.topic!, partition }));
+        }
+        const results = await admin.electLeaders(o.type as 'preferred' | 'unclean', partitions);
+        if (isJson(o)) return json(results);
+        if (results.length === 0) return out('every partition is led by its preferred replica already\n');
+        out(table(['TOPIC', 'PARTITION', 'RESULT'], results.map((r) => [r.topic, r.partition, r.error ?? 'elected'])));
+      });
+    });
+
   const config = cluster.command('config').description('broker configs: read them, or change the dynamic ones');
   withCommon(config.command('get'))
     .description('broker configs with their values and sources (all, or the keys given)')

@@ -14,6 +14,7 @@ import {
   DescribeLogDirs,
   DescribeProducers,
   DescribeTransactions,
+  ElectLeaders,
   FindCoordinator,
   IncrementalAlterConfigs,
   ListGroups,
@@ -123,6 +124,14 @@ export interface ActiveProducer {
 export const EARLIEST = -2;
 export const LATEST = -1;
 
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  /** Null when the election happened. */
+  error: string | null;
+}
+
 export class Admin {
   constructor(readonly client: KafkaClient) {}
 
@@ -186,6 +195,33 @@ export class Admin {
     const res = await conn.send(CreatePartitions, { topics: [{ name: topic, count: totalCount, assignments: null }], timeoutMs: 30_000, validateOnly });
     for (const r of res.results) check(r.errorCode, `add partitions to ${r.name}`, r.errorMessage);
     await this.client.topic(topic, true).catch(() => undefined);
+  }
+
+  /**
+   * ElectLeaders on the controller: 'preferred' moves leadership to each partition's first
+   * replica, 'unclean' gives a leaderless partition any live replica. Null partitions: all (the
+   * answer then leaves out those that needed no election).
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions: ReadonlyArray<{ topic: string; partition: number }> | null, timeoutMs = 60_000): Promise<ElectionResult[]> {
+    return this.client.withRetry(async (attempt) => {
+      if (attempt > 0) await this.client.metadata([]);
+      const conn = await this.controller();
+      const byTopic = new Map<string, number[]>();
+      for (const p of partitions ?? []) {
+        let l = byTopic.get(p.topic);
+        if (!l) byTopic.set(p.topic, (l = []));
+        l.push(p.partition);
+      }
+      const res = await conn.send(ElectLeaders, {
+        electionType: type === 'preferred' ? 0 : 1,
+        topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })),
+        timeoutMs,
+      });
+      check(res.errorCode, 'elect leaders');
+      return res.replicaElectionResults.flatMap((t) =>
+        t.partitionResult.map((r) => ({ topic: t.topic, partition: r.partitionId, errorCode: r.errorCode, error: r.errorCode ? describeError(r.errorCode, r.errorMessage) : null })),
+      );
+    });
   }
 
   async describeConfigs(resourceType: number, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {

@@ -18,6 +18,7 @@ import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { Dispatcher } from '../broker/dispatcher.js';
+import { controlledShutdown } from '../broker/controlled-shutdown.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
 import type { GroupsPort, MetadataPort, TransactionsPort } from '../broker/handler.js';
@@ -144,6 +145,11 @@ export class SamsaNode {
         clock: this.clock,
         log: rootLog.child({ component: 'cluster' }),
         controllerLog: rootLog.child({ component: 'controller' }),
+        leaderRebalance: {
+          enabled: config.get('auto.leader.rebalance.enable') === true,
+          maxImbalancePercent: config.int('leader.imbalance.per.broker.percentage'),
+          checkIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
+        },
       }, clusterMetadata);
       const zk = this.zk;
       this.zkSecurity = new ZkSecurityStore(() => zk.zk, rootLog.child({ component: 'security' }), this.clock);
@@ -535,6 +541,19 @@ export class SamsaNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.cleanerTimer?.cancel();
+      // While still serving: producers are told of the new leaders by the brokers taking over.
+      if (this.zk && this.zk.brokerEpoch >= 0 && this.config.get('controlled.shutdown.enable') === true) {
+        await controlledShutdown({
+          nodeId: this.nodeId,
+          brokerEpoch: () => this.zk!.brokerEpoch,
+          image: () => this.controller.image,
+          attempts: this.config.int('controlled.shutdown.max.retries'),
+          retryBackoffMs: this.config.int('controlled.shutdown.retry.backoff.ms'),
+          requestTimeoutMs: 30_000,
+          clock: this.clock,
+          log: this.log,
+        });
+      }
       this.isrChanges?.stop();
       await this.zk?.stop();
       await Promise.all(this.listeners.map((l) => l.close()));

@@ -4,8 +4,10 @@
  * temporary data dir, ids 1..N. `stop()` removes everything, also after a failed test.
  */
 import { ZooKeeperClient } from '../../src/cluster/zookeeper/index.js';
+import { CreateTopics } from '../../src/protocol/messages/index.js';
 import { decodeController, decodeControllerEpoch } from '../../src/cluster/zk-mode/znodes.js';
 import { BrokerProcess, waitFor, type BrokerProcessOptions } from './broker-process.js';
+import { WireClient } from './wire-client.js';
 import { ZooKeeperEnsemble } from './zookeeper-process.js';
 
 export const ZK_CLI = '/usr/share/zookeeper/bin/zkCli.sh';
@@ -18,6 +20,13 @@ export interface ZkClusterOptions {
   chroot?: string;
   settings?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
+}
+
+/** /brokers/topics/<t>/partitions/<p>/state as Kafka writes it. */
+export interface ZkPartitionState {
+  leader: number;
+  leader_epoch: number;
+  isr: number[];
 }
 
 export class ZkCluster {
@@ -91,6 +100,27 @@ export class ZkCluster {
     const id = decodeController((await zk.getData('/controller')).data);
     const epoch = decodeControllerEpoch((await zk.getData('/controller_epoch')).data);
     return { id, epoch };
+  }
+
+  /** Creates a topic with the given replica lists (partition i: assignments[i]) through broker `via` (default: the first). */
+  async createTopic(name: string, assignments: number[][], configs: Record<string, string> = {}, via?: number): Promise<void> {
+    const wire = await WireClient.connect(this.broker(via ?? [...this.brokers.keys()][0]!).bootstrap);
+    try {
+      const r = await wire.request(CreateTopics, 7, {
+        topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
+        timeoutMs: 30_000,
+        validateOnly: false,
+      });
+      const t = r.topics[0]!;
+      if (t.errorCode !== 0) throw new Error(`cannot create ${name}: error ${t.errorCode} ${t.errorMessage ?? ''}`);
+    } finally {
+      wire.close();
+    }
+  }
+
+  async partitionState(topic: string, partition: number): Promise<ZkPartitionState> {
+    const zk = await this.zkClient();
+    return JSON.parse((await zk.getData(`/brokers/topics/${topic}/partitions/${partition}/state`)).data.toString()) as ZkPartitionState;
   }
 
   async stop(): Promise<void> {

@@ -37,6 +37,8 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 interface Appended {
   p: Partition;
   requiredOffset: number;
+  /** The leadership the records were appended under: after one as follower, they may have been truncated. */
+  leadership: number;
   response: PartitionResponse;
 }
 
@@ -97,14 +99,17 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
       errorMessage: null,
       currentLeader: NO_LEADER,
     };
-    appended.push({ p, requiredOffset: out.result.lastOffset + 1, response });
+    appended.push({ p, requiredOffset: out.result.lastOffset + 1, leadership: p.leadership, response });
     return response;
   }
 }
 
 /** acks=-1: answers once every appended partition's high watermark passed its records, or at timeoutMs. */
 function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Appended[], response: ProduceResponse): ProduceResponse | Promise<ProduceResponse | null> {
-  const satisfied = (a: Appended) => ctx.partitions.partition(a.p.topic, a.p.index) === a.p && a.p.replicationOutcome(a.requiredOffset) !== null;
+  // Still the leadership of the append: a follower's high watermark, or that of a later
+  // leadership of this broker, may cover offsets whose records were replaced after a truncation.
+  const current = (a: Appended) => ctx.partitions.partition(a.p.topic, a.p.index) === a.p && a.p.isLeader && a.p.leadership === a.leadership;
+  const satisfied = (a: Appended) => current(a) && a.p.replicationOutcome(a.requiredOffset) !== null;
   const answerSatisfied = () => {
     for (const a of appended) {
       const outcome = satisfied(a) ? a.p.replicationOutcome(a.requiredOffset)! : ErrorCode.NONE;
@@ -120,7 +125,7 @@ function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Ap
       answerSatisfied();
       for (const a of appended) {
         if (satisfied(a)) continue;
-        const gone = ctx.partitions.partition(a.p.topic, a.p.index) !== a.p || !a.p.isLeader;
+        const gone = !current(a);
         Object.assign(a.response, partitionError(a.response.index, gone ? ErrorCode.NOT_LEADER_OR_FOLLOWER : expired ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE));
       }
       resolve(response);
@@ -128,7 +133,7 @@ function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Ap
     const done = ctx.delayed.tryCompleteElseWatch(
       {
         tryComplete: () => {
-          if (!appended.every((a) => satisfied(a) || ctx.partitions.partition(a.p.topic, a.p.index) !== a.p || !a.p.isLeader)) return false;
+          if (!appended.every((a) => satisfied(a) || !current(a))) return false;
           settle(false);
           return true;
         },

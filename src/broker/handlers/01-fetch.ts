@@ -21,6 +21,7 @@ import { downConvertBatches } from '../../record/legacy.js';
 import { leaderEpochError } from '../epoch-check.js';
 import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { NEW_LEADERSHIP_KEY } from '../delayed-operations.js';
 import { AclOp, allowedCluster, allowedTopic } from '../authz.js';
 import type { Partition } from '../partition.js';
 
@@ -258,11 +259,17 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
   const readCommitted = req.isolationLevel === 1;
   const progress = (p: Partition): number => (follower ? p.appendedBytesTotal : readCommitted ? p.stableBytes : p.committedBytes);
   const start = first.partitions.map(progress);
+  const leaderships = ctx.partitions.leadershipsTaken;
   return new Promise((resolve) => {
     const answer = () => resolve(answered(ctx, runFetch(ctx, req, version)));
     const done = ctx.delayed.tryCompleteElseWatch(
       {
         tryComplete: () => {
+          if (follower && ctx.partitions.leadershipsTaken !== leaderships) {
+            // This broker now leads more: the follower's next fetch may name partitions this one does not.
+            answer();
+            return true;
+          }
           let gained = 0;
           for (let i = 0; i < first.partitions.length; i++) {
             const p = first.partitions[i]!;
@@ -278,7 +285,7 @@ function waitForData(ctx: RequestContext, req: FetchRequest, version: number, fi
         },
         onExpire: answer,
       },
-      first.partitions.map((p) => p.key),
+      follower ? [...first.partitions.map((p) => p.key), NEW_LEADERSHIP_KEY] : first.partitions.map((p) => p.key),
       Math.min(req.maxWaitMs, MAX_WAIT_MS),
       ctx.conn,
     );

@@ -6,6 +6,7 @@ import { metadataHandler } from './03-metadata.js';
 import { leaderAndIsrHandler } from './04-leader-and-isr.js';
 import { stopReplicaHandler } from './05-stop-replica.js';
 import { updateMetadataHandler } from './06-update-metadata.js';
+import { controlledShutdownHandler } from './07-controlled-shutdown.js';
 import { offsetCommitHandler } from './08-offset-commit.js';
 import { offsetFetchHandler } from './09-offset-fetch.js';
 import { findCoordinatorHandler } from './10-find-coordinator.js';
@@ -16,6 +17,7 @@ import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
 import { listGroupsHandler } from './16-list-groups.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
+import { electLeadersHandler } from './43-elect-leaders.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
@@ -57,6 +59,7 @@ export const ALL_HANDLERS: readonly Handler[] = [
   leaderAndIsrHandler,
   stopReplicaHandler,
   updateMetadataHandler,
+  controlledShutdownHandler,
   offsetCommitHandler,
   offsetFetchHandler,
   findCoordinatorHandler,
@@ -67,6 +70,7 @@ export const ALL_HANDLERS: readonly Handler[] = [
   describeGroupsHandler,
   listGroupsHandler,
   deleteGroupsHandler,
+  electLeadersHandler,
   offsetDeleteHandler,
   apiVersionsHandler,
   createTopicsHandler,

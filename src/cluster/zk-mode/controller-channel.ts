@@ -3,7 +3,7 @@
  * live broker, requests sent in order and each resent on a new connection until the broker
  * answers or leaves the cluster, so a broker never applies a newer state before an older one.
  */
-import { Connection } from '../../client/connection.js';
+import { LazyConnection } from '../../client/lazy-connection.js';
 import type { ApiSpec, ResponseOf } from '../../protocol/schema.js';
 import type { ReqBody } from '../../client/util.js';
 import type { Clock } from '../../util/clock.js';
@@ -21,7 +21,7 @@ const RETRY_BACKOFF_MS = 100;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 class BrokerQueue {
-  private conn: Connection | null = null;
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: 'samsa-controller', connectTimeoutMs: 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS }));
   private readonly queue: Queued[] = [];
   private running = false;
   stopped = false;
@@ -42,15 +42,14 @@ class BrokerQueue {
     while (!this.stopped && this.queue.length > 0) {
       const q = this.queue[0]!;
       try {
-        const conn = await this.connection();
+        const conn = await this.conn.get(this.broker);
         const version = conn.versionFor(q.spec);
         if (version < 0) throw new Error(`broker ${this.broker.id} does not serve ${q.spec.name}`);
         const res = await conn.sendAt(q.spec, version, q.body(version) as ReqBody<ApiSpec>, { timeoutMs: REQUEST_TIMEOUT_MS });
         this.queue.shift();
         q.resolve(res);
       } catch (err) {
-        this.conn?.close();
-        this.conn = null;
+        this.conn.reset();
         if (this.stopped) break;
         this.log.debug({ err, broker: this.broker.id, api: q.spec.name }, 'controller request failed; retrying');
         await new Promise<void>((r) => this.clock.schedule(RETRY_BACKOFF_MS, r));
@@ -60,18 +59,9 @@ class BrokerQueue {
     if (this.stopped) this.failAll();
   }
 
-  private async connection(): Promise<Connection> {
-    if (this.conn && !this.conn.closed) return this.conn;
-    const c = new Connection({ host: this.broker.host, port: this.broker.port, clientId: 'samsa-controller', connectTimeoutMs: 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    await c.connect();
-    this.conn = c;
-    return c;
-  }
-
   stop(): void {
     this.stopped = true;
-    this.conn?.close();
-    this.conn = null;
+    this.conn.close();
     if (!this.running) this.failAll();
   }
 

@@ -10,11 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
 import { LeaderAndIsr, StopReplica, UpdateMetadata } from '../../protocol/messages/index.js';
-import type { Clock } from '../../util/clock.js';
+import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { sameIds, type BrokerInfo } from '../metadata-image.js';
 import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult, type ZooKeeperClient } from '../zookeeper/index.js';
 import { LEADER_DURING_DELETE } from './broker-metadata.js';
+import { controlledShutdownElection, imbalancedPartitions, offlineElection, preferredElection, uncleanElection, type LeaderIsr, type PartitionLeadership } from './leader-election.js';
 import { ControllerChannel } from './controller-channel.js';
 import {
   ZkPaths,
@@ -37,7 +38,19 @@ export interface KafkaControllerOptions {
   log: Logger;
   /** Brokers' listener name to address them by (the inter-broker listener). */
   listenerName: string;
+  /** auto.leader.rebalance.enable, leader.imbalance.per.broker.percentage, leader.imbalance.check.interval.seconds (in ms). */
+  leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
 }
+
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  message: string | null;
+}
+
+/** ElectLeaders' election types. */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
 
 export interface AlterPartitionItem {
   topic: string;
@@ -82,6 +95,7 @@ interface LiveBroker {
 }
 
 type Change = { topic: string; partition: number };
+type StatePlan = { c: Change; next: LeaderIsr };
 
 /** ZooKeeper's default jute.maxbuffer is 1 MiB; multis of this many small writes stay far below it. */
 const OPS_PER_MULTI = 500;
@@ -98,6 +112,9 @@ export class KafkaController {
   private brokers = new Map<number, LiveBroker>();
   private topics = new Map<string, TopicCtx>();
   private channel: ControllerChannel | null = null;
+  /** Brokers in controlled shutdown: registered still, but no longer leaders or ISR members. */
+  private readonly shuttingDown = new Set<number>();
+  private rebalanceTimer: Timer | null = null;
   /** The broker that holds /controller, as last read (-1: none). */
   activeControllerId = -1;
 
@@ -154,6 +171,9 @@ export class KafkaController {
     this.generation++;
     this.channel?.close();
     this.channel = null;
+    this.rebalanceTimer?.cancel();
+    this.rebalanceTimer = null;
+    this.shuttingDown.clear();
     this.brokers.clear();
     this.topics.clear();
   }
@@ -253,6 +273,7 @@ export class KafkaController {
     this.sendUpdateMetadata([...this.brokers.keys()], all);
     for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, all.filter((c) => this.replicasOf(c).includes(id)));
     this.opts.log.info({ brokers: [...this.brokers.keys()], topics: this.topics.size, partitions: all.length, changed: changed.length }, 'controller ready');
+    this.scheduleRebalanceCheck();
     await this.onTopicDeletion();
   }
 
@@ -291,6 +312,8 @@ export class KafkaController {
     }
     for (const id of this.brokers.keys()) if (!now.has(id)) removed.push(id);
     this.brokers = now;
+    // A broker that went away or registered anew is done with its shutdown.
+    for (const id of [...removed, ...added]) this.shuttingDown.delete(id);
     return { added, removed };
   }
 
@@ -350,38 +373,30 @@ export class KafkaController {
     return [...this.brokers.values()].map((b) => b.info).sort((a, b) => a.id - b.id);
   }
 
-  /**
-   * Brings the given partitions to a state the live brokers can serve: a new partition gets its
-   * first live replica as leader with every live replica in sync; a partition whose leader is
-   * gone gets the first live in-sync replica (none: no leader, the last in-sync replica kept in
-   * the ISR, as Kafka does without unclean election); dead followers leave the ISR. Every
-   * change bumps the leader epoch. Returns the partitions whose state was written.
-   */
+  /** Registered and not shutting down: the brokers that may lead or join an ISR (Kafka's liveBrokerIds). */
+  private readonly eligible = (id: number): boolean => this.brokers.has(id) && !this.shuttingDown.has(id);
+
+  /** Brings the given partitions to a state the eligible brokers can serve (offlineElection). Returns the partitions whose state was written. */
   private async settlePartitions(candidates: readonly Change[]): Promise<Change[]> {
-    const live = (id: number) => this.brokers.has(id);
+    const plans: StatePlan[] = [];
+    for (const c of candidates) {
+      const t = this.topics.get(c.topic)!;
+      const next = offlineElection(t.states[c.partition] ?? null, t.replicas[c.partition]!, this.eligible);
+      if (next) plans.push({ c, next });
+    }
+    return this.writeStates(plans);
+  }
+
+  /**
+   * Writes new partition states (creating the znodes of new partitions) in fenced multis and
+   * takes them into the controller's view. Every change bumps the leader epoch (the plans do).
+   */
+  private async writeStates(plans: readonly StatePlan[]): Promise<Change[]> {
     const ops: MultiOp[] = [];
     const planned: Array<{ c: Change; state: PartitionCtx; create: boolean }> = [];
     const createdParents = new Set<string>();
-    for (const c of candidates) {
-      const t = this.topics.get(c.topic)!;
-      const replicas = t.replicas[c.partition]!;
-      const cur = t.states[c.partition] ?? null;
-      let next: Omit<PartitionCtx, 'zkVersion' | 'controllerEpoch'> | null = null;
-      if (!cur) {
-        const isr = replicas.filter(live);
-        next = { leader: isr[0] ?? -1, leaderEpoch: 0, isr };
-      } else {
-        const liveIsr = cur.isr.filter(live);
-        const leaderAlive = cur.leader >= 0 && live(cur.leader);
-        if (!leaderAlive) {
-          const leader = replicas.find((r) => live(r) && cur.isr.includes(r)) ?? -1;
-          const isr = leader >= 0 ? liveIsr : cur.isr.length > 0 ? cur.isr : [];
-          if (leader !== cur.leader || !sameIds(isr, cur.isr)) next = { leader, leaderEpoch: cur.leaderEpoch + 1, isr };
-        } else if (liveIsr.length !== cur.isr.length) {
-          next = { leader: cur.leader, leaderEpoch: cur.leaderEpoch + 1, isr: liveIsr };
-        }
-      }
-      if (!next) continue;
+    for (const { c, next } of plans) {
+      const cur = this.topics.get(c.topic)!.states[c.partition] ?? null;
       const state: PartitionCtx = { ...next, controllerEpoch: this.epoch, zkVersion: cur ? cur.zkVersion : -1 };
       const data = encodePartitionState(state);
       if (cur) {
@@ -509,6 +524,134 @@ export class KafkaController {
     }
   }
 
+  // ---- requests from brokers and admins, answered in the event order ------------------------
+
+  /**
+   * Runs `fn` as a controller event and answers with its result; a broker that is not (or no
+   * longer) the controller answers `notController`, so the caller retries on the elected one.
+   */
+  private request<T>(notController: T, fn: () => Promise<T>): Promise<T> {
+    return new Promise((resolve) => {
+      if (!this.active) return resolve(notController);
+      let answered = false;
+      this.enqueue(async () => {
+        if (answered) return;
+        if (!this.active) {
+          answered = true;
+          return resolve(notController);
+        }
+        try {
+          const out = await fn();
+          answered = true;
+          resolve(out);
+        } catch (err) {
+          // Fenced, or ZooKeeper failed: the caller retries; the event is not repeated for it.
+          answered = true;
+          resolve(notController);
+          if (err instanceof FencedError) throw err;
+          this.opts.log.warn({ err }, 'controller request failed');
+        }
+      });
+    });
+  }
+
+  /** Tells every broker the new states and each replica its LeaderAndIsr. */
+  private propagate(changed: readonly Change[]): void {
+    if (changed.length === 0) return;
+    this.sendUpdateMetadata([...this.brokers.keys()], changed);
+    for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, changed.filter((c) => this.replicasOf(c).includes(id)));
+  }
+
+  /**
+   * ControlledShutdown (Kafka's doControlledShutdown): the broker is marked shutting down, leaves
+   * every ISR, and its leaderships move to eligible in-sync replicas in one write. Answers the
+   * partitions it still leads (no other in-sync replica); the broker retries while any remain.
+   */
+  controlledShutdown(brokerId: number, brokerEpoch: number): Promise<{ errorCode: number; remaining: Change[] }> {
+    return this.request<{ errorCode: number; remaining: Change[] }>({ errorCode: ErrorCode.NOT_CONTROLLER, remaining: [] }, async () => {
+      const b = this.brokers.get(brokerId);
+      if (!b) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, remaining: [] };
+      if (brokerEpoch >= 0 && brokerEpoch < b.epoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] };
+      this.shuttingDown.add(brokerId);
+      const plans: StatePlan[] = [];
+      for (const c of this.allPartitions()) {
+        const cur = this.topics.get(c.topic)!.states[c.partition];
+        const next = cur ? controlledShutdownElection(cur, this.replicasOf(c), brokerId, this.eligible) : null;
+        if (next) plans.push({ c, next });
+      }
+      const changed = await this.writeStates(plans);
+      this.propagate(changed);
+      const remaining = this.allPartitions().filter((c) => this.topics.get(c.topic)!.states[c.partition]?.leader === brokerId && this.replicasOf(c).length > 1);
+      this.opts.log.info({ broker: brokerId, moved: plans.filter((p) => p.next.leader !== brokerId).length, changed: changed.length, remaining: remaining.length }, 'controlled shutdown');
+      return { errorCode: ErrorCode.NONE, remaining };
+    });
+  }
+
+  /**
+   * ElectLeaders: a preferred or unclean election for the given partitions (null: all). For all
+   * partitions, as Kafka answers, those that needed no election are left out of the results.
+   */
+  electLeaders(type: number, partitions: readonly Change[] | null): Promise<{ errorCode: number; results: ElectionResult[] }> {
+    return this.request<{ errorCode: number; results: ElectionResult[] }>({ errorCode: ErrorCode.NOT_CONTROLLER, results: [] }, async () => {
+      if (type !== ElectionType.PREFERRED && type !== ElectionType.UNCLEAN) return { errorCode: ErrorCode.INVALID_REQUEST, results: [] };
+      const results: ElectionResult[] = [];
+      const plans: StatePlan[] = [];
+      for (const c of partitions ?? this.allPartitions()) {
+        const cur = this.topics.get(c.topic)?.states[c.partition];
+        if (!cur) {
+          results.push({ ...c, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `no partition ${c.topic}-${c.partition}` });
+          continue;
+        }
+        const out = (type === ElectionType.PREFERRED ? preferredElection : uncleanElection)(cur, this.replicasOf(c), this.eligible);
+        if (!out.ok) {
+          if (partitions !== null || out.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) results.push({ ...c, errorCode: out.errorCode, message: out.message });
+          continue;
+        }
+        plans.push({ c, next: out.next });
+        results.push({ ...c, errorCode: ErrorCode.NONE, message: null });
+      }
+      const changed = await this.writeStates(plans);
+      this.propagate(changed);
+      if (plans.length > 0) this.opts.log.info({ type: type === ElectionType.PREFERRED ? 'preferred' : 'unclean', partitions: plans.map((p) => `${p.c.topic}-${p.c.partition}:${p.next.leader}`) }, 'elected leaders on request');
+      return { errorCode: ErrorCode.NONE, results };
+    });
+  }
+
+  /** auto.leader.rebalance.enable: Kafka's periodic imbalance check, as a controller event. */
+  private scheduleRebalanceCheck(): void {
+    const r = this.opts.leaderRebalance;
+    if (!r?.enabled) return;
+    const gen = this.generation;
+    this.rebalanceTimer = this.opts.clock.schedule(r.checkIntervalMs, () => {
+      if (gen !== this.generation) return;
+      this.enqueue(async () => {
+        try {
+          await this.rebalanceLeaders(r.maxImbalancePercent);
+        } finally {
+          if (gen === this.generation) this.scheduleRebalanceCheck();
+        }
+      }, gen);
+    });
+  }
+
+  private async rebalanceLeaders(maxImbalancePercent: number): Promise<void> {
+    if (!this.active) return;
+    const leadership = new Map<Change, PartitionLeadership>();
+    for (const c of this.allPartitions()) {
+      const s = this.topics.get(c.topic)!.states[c.partition];
+      if (s) leadership.set(c, { replicas: this.replicasOf(c), leader: s.leader });
+    }
+    const plans: StatePlan[] = [];
+    for (const c of imbalancedPartitions(leadership, this.eligible, maxImbalancePercent)) {
+      const out = preferredElection(this.topics.get(c.topic)!.states[c.partition]!, this.replicasOf(c), this.eligible);
+      if (out.ok) plans.push({ c, next: out.next });
+    }
+    if (plans.length === 0) return;
+    const changed = await this.writeStates(plans);
+    this.propagate(changed);
+    this.opts.log.info({ partitions: plans.map((p) => `${p.c.topic}-${p.c.partition}:${p.next.leader}`) }, 'leader imbalance: preferred replicas lead again');
+  }
+
   // ---- AlterPartition ------------------------------------------------------------------------
 
   /**
@@ -547,7 +690,7 @@ export class KafkaController {
             continue;
           }
           const replicas = t.replicas[item.partition]!;
-          if (!item.newIsr.includes(brokerId) || item.newIsr.some((r) => !replicas.includes(r) || !this.brokers.has(r))) {
+          if (!item.newIsr.includes(brokerId) || item.newIsr.some((r) => !replicas.includes(r) || !this.eligible(r))) {
             fail(ErrorCode.INELIGIBLE_REPLICA);
             continue;
           }

@@ -24,6 +24,7 @@ export interface ZkBrokerOptions {
   clock: Clock;
   log: Logger;
   controllerLog: Logger;
+  leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
 }
 
 const CHANGE_PREFIX = 'config_change_';
@@ -45,7 +46,7 @@ export class ZkBroker {
     /** What this broker knows of the cluster; the topic configs read from ZooKeeper go into it. */
     private readonly metadata: BrokerMetadata,
   ) {
-    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName });
+    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}) });
   }
 
   get zk(): ZooKeeperClient {

@@ -37,6 +37,7 @@ export * from './35-describe-log-dirs.js';
 export * from './36-sasl-authenticate.js';
 export * from './37-create-partitions.js';
 export * from './42-delete-groups.js';
+export * from './43-elect-leaders.js';
 export * from './44-incremental-alter-configs.js';
 export * from './47-offset-delete.js';
 export * from './48-describe-client-quotas.js';

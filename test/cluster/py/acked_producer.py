@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A confluent-kafka producer for the replication tests: acks=all, idempotence on, retrying
-through leader changes; prints one JSON line per delivery report.
+"""A confluent-kafka producer for the replication tests: acks=all, idempotence on (IDEMPOTENCE=0:
+off, retrying as plain retries), retrying through leader changes; prints one JSON line per
+delivery report.
 
 usage: acked_producer.py BOOTSTRAP TOPIC COUNT RATE
   produce COUNT records with the values v-<i> at about RATE per second; each delivery report is
@@ -19,7 +20,7 @@ def main():
     p = Producer({
         'bootstrap.servers': bootstrap,
         'acks': 'all',
-        'enable.idempotence': True,
+        'enable.idempotence': os.environ.get('IDEMPOTENCE', '1') != '0',
         'message.timeout.ms': int(os.environ.get('MESSAGE_TIMEOUT_MS', '120000')),
         'linger.ms': 5,
         'retry.backoff.ms': 100,
