@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { CreateTopics, FindCoordinator } from '../../src/protocol/messages/index.js';
-import { runOk, waitFor } from '../helpers/broker-process.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
 import { WireClient } from '../helpers/wire-client.js';
 import { ZkCluster } from '../helpers/zk-cluster.js';
 import { zookeeperAvailable } from '../helpers/zookeeper-process.js';
@@ -88,6 +90,52 @@ describe('group coordinator failover', { skip: !zookeeperAvailable() && 'Debian 
     // Only what came after the commit: the group resumes, it does not start over.
     assert.deepEqual((await consume(cluster.broker(survivor).bootstrap, 15)).sort(), [...second].sort());
     await cluster.broker(coordinator).restart();
+  });
+
+  test('a consumer committing each record keeps consuming while its coordinator\'s broker is killed: nothing lost, nothing committed read again', async () => {
+    await cluster.createTopic('gc', [[1, 2, 3], [2, 3, 1], [3, 1, 2]], { 'min.insync.replicas': '2' });
+    const COUNT = 3000;
+    const producer = spawn(python, [join(repoRoot, 'test', 'cluster', 'py', 'acked_producer.py'), cluster.bootstrap, 'gc', String(COUNT), '150'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_TIMEOUT_MS: '60000' } });
+    const consumer = spawn(python, [join(repoRoot, 'test', 'cluster', 'py', 'group_consumer.py'), cluster.bootstrap, 'gc', 'gc-group', String(COUNT), '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let produced = '';
+    let consumed = '';
+    let errors = '';
+    producer.stdout.on('data', (d: Buffer) => (produced += d));
+    consumer.stdout.on('data', (d: Buffer) => (consumed += d));
+    producer.stderr.on('data', (d: Buffer) => (errors += d));
+    consumer.stderr.on('data', (d: Buffer) => (errors += d));
+    const producerExit = new Promise<number | null>((r) => producer.once('exit', (code) => r(code)));
+    const consumerExit = new Promise<number | null>((r) => consumer.once('exit', (code) => r(code)));
+    const lines = (s: string) => s.split('\n').filter(Boolean);
+    let killed = -1;
+    let consumedAtKill = 0;
+    try {
+      await waitFor(() => lines(consumed).length >= 600, { timeoutMs: 60_000, what: `600 records consumed (${lines(consumed).length})` });
+      killed = await coordinatorOf(1, 'gc-group');
+      assert.ok(killed > 0);
+      consumedAtKill = lines(consumed).length;
+      await cluster.broker(killed).kill('SIGKILL');
+      assert.equal(await producerExit, 0, errors.slice(-2000));
+      assert.equal(await consumerExit, 0, errors.slice(-2000));
+    } finally {
+      producer.kill('SIGKILL');
+      consumer.kill('SIGKILL');
+    }
+    const acked = lines(produced).map((l) => JSON.parse(l) as { v: string; err?: string }).filter((r) => r.err === undefined).map((r) => r.v);
+    assert.ok(acked.length >= COUNT * 0.9, `only ${acked.length} of ${COUNT} produced records acknowledged`);
+    const reads = lines(consumed).map((l) => JSON.parse(l) as { p: number; o: number; v: string; c: boolean });
+    assert.ok(reads.length > consumedAtKill + 1000, `the group went on consuming after the kill (${reads.length - consumedAtKill} records)`);
+    const seen = new Set(reads.map((r) => r.v));
+    assert.deepEqual(acked.filter((v) => !seen.has(v)).slice(0, 5), [], 'every acknowledged record consumed');
+    // A record below an offset whose commit was acknowledged is never delivered again.
+    const committed = new Map<number, number>();
+    const rereads: string[] = [];
+    for (const r of reads) {
+      if (r.o < (committed.get(r.p) ?? 0)) rereads.push(`${r.p}/${r.o}`);
+      if (r.c) committed.set(r.p, Math.max(committed.get(r.p) ?? 0, r.o + 1));
+    }
+    assert.deepEqual(rereads.slice(0, 5), [], `${rereads.length} committed records read again`);
+    await cluster.broker(killed).restart();
   });
 });
 
