@@ -16,6 +16,7 @@ import { sameIds, type BrokerInfo } from '../metadata-image.js';
 import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult, type ZooKeeperClient } from '../zookeeper/index.js';
 import { LEADER_DURING_DELETE } from './broker-metadata.js';
 import { ControllerChannel } from './controller-channel.js';
+import { Reassignments } from './reassignment.js';
 import {
   ZkPaths,
   decodeBrokerRegistration,
@@ -100,8 +101,27 @@ export class KafkaController {
   private channel: ControllerChannel | null = null;
   /** The broker that holds /controller, as last read (-1: none). */
   activeControllerId = -1;
+  /** Partition reassignments (AlterPartitionReassignments), run on this controller's queue. */
+  readonly reassignments: Reassignments;
 
-  constructor(private readonly opts: KafkaControllerOptions) {}
+  constructor(private readonly opts: KafkaControllerOptions) {
+    this.reassignments = new Reassignments({
+      log: opts.log,
+      clock: opts.clock,
+      zk: opts.zk,
+      isActive: () => this.active,
+      enqueue: (event) => this.enqueue(event),
+      controllerEpoch: () => this.epoch,
+      topics: () => this.topics,
+      isLive: (id) => this.brokers.has(id),
+      liveBrokerIds: () => [...this.brokers.keys()].sort((a, b) => a - b),
+      fencedMulti: (ops) => this.fencedMulti(ops),
+      isFenced: (err) => err instanceof FencedError,
+      sendLeaderAndIsr: (id, ps) => this.sendLeaderAndIsr(id, ps),
+      sendUpdateMetadata: (ids, ps) => this.sendUpdateMetadata(ids, ps),
+      sendStopReplica: (id, ps, del) => this.sendStopReplica(id, ps, del),
+    });
+  }
 
   get isActive(): boolean {
     return this.active;
@@ -156,6 +176,7 @@ export class KafkaController {
     this.channel = null;
     this.brokers.clear();
     this.topics.clear();
+    this.reassignments.clear();
   }
 
   // ---- election ------------------------------------------------------------------------------
@@ -253,6 +274,7 @@ export class KafkaController {
     this.sendUpdateMetadata([...this.brokers.keys()], all);
     for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, all.filter((c) => this.replicasOf(c).includes(id)));
     this.opts.log.info({ brokers: [...this.brokers.keys()], topics: this.topics.size, partitions: all.length, changed: changed.length }, 'controller ready');
+    await this.reassignments.resume();
     await this.onTopicDeletion();
   }
 
@@ -308,8 +330,9 @@ export class KafkaController {
     if (id === null) {
       // A topic written by a tool that predates topic ids (Kafka 2.8 adds them the same way).
       id = randomBytes(16).toString('base64url');
-      await this.fencedMulti([{ op: 'setData', path: ZkPaths.topic(name), data: encodeTopicAssignment({ topicId: id, partitions: a.partitions }) }]);
+      await this.fencedMulti([{ op: 'setData', path: ZkPaths.topic(name), data: encodeTopicAssignment({ ...a, topicId: id }) }]);
     }
+    this.reassignments.loaded(name, a);
     const old = this.topics.get(name);
     const t: TopicCtx = old && old.id === id ? old : { id, replicas: [], states: [] };
     // The states are read together: a controller taking over 10,000 partitions waits for one
@@ -575,6 +598,7 @@ export class KafkaController {
             });
             this.opts.log.info({ broker: brokerId, changes: writes.map((w) => `${w.item.topic}-${w.item.partition} isr [${w.state.isr.join(',')}]`) }, 'ISR changed');
             this.sendUpdateMetadata([...this.brokers.keys()], writes.map((w) => ({ topic: w.item.topic, partition: w.item.partition })));
+            this.reassignments.isrChanged(writes.map((w) => ({ topic: w.item.topic, partition: w.item.partition })));
           }
         }
         resolve({ errorCode: ErrorCode.NONE, partitions: answers });
@@ -612,7 +636,7 @@ export class KafkaController {
         partitionStates: ps.map((p) => {
           const s = t.states[p]!;
           if (s.leader >= 0) leaders.add(s.leader);
-          return { partitionIndex: p, controllerEpoch: s.controllerEpoch, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, partitionEpoch: s.zkVersion, replicas: t.replicas[p]!, addingReplicas: [], removingReplicas: [], isNew: false };
+          return { partitionIndex: p, controllerEpoch: s.controllerEpoch, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, partitionEpoch: s.zkVersion, replicas: t.replicas[p]!, ...this.reassignments.ongoing(name, p), isNew: false };
         }),
       };
     });
