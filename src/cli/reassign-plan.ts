@@ -99,13 +99,16 @@ export function planReassignment(req: PlanRequest): Plan {
   const rebalance = req.rebalance ?? true;
 
   // 1. Keep what may stay: allowed brokers, one replica per rack while racks suffice, under the cap.
+  const keptIndex: Array<Set<number>> = [];
   const chosen: number[][] = req.partitions.map((p) => {
     const keep: number[] = [];
+    keptIndex.push(new Set());
     for (const r of p.replicas) {
       if (!allowed.has(r) || keep.length >= p.replicas.length) continue;
       if (rebalance && replicas.get(r)! >= replicaCap) continue;
       if (rackAware && racks >= p.replicas.length && keep.some((k) => rackOf(k) === rackOf(r))) continue;
       keep.push(r);
+      keptIndex[keptIndex.length - 1]!.add(r);
       place(p.topic, r);
     }
     return keep;
@@ -122,6 +125,41 @@ export function planReassignment(req: PlanRequest): Plan {
       place(p.topic, pick.id);
     }
   });
+  // 2b. Greedy filling can tie its way into an uneven topic (two ties broken the same way). The
+  // replicas placed in step 2 move anyway, so moving them again costs nothing: each goes to
+  // another broker while that evens out its topic (or, the topic even, the cluster) without
+  // spreading the partition over fewer racks.
+  const distinctRacks = (ids: readonly number[]) => new Set(ids.map(rackOf)).size;
+  const placed: Array<{ i: number; slot: number }> = [];
+  req.partitions.forEach((_p, i) => {
+    chosen[i]!.forEach((r, slot) => {
+      if (!keptIndex[i]!.has(r)) placed.push({ i, slot });
+    });
+  });
+  for (let improved = true, rounds = 0; improved && rounds < 100; rounds++) {
+    improved = false;
+    for (const { i, slot } of placed) {
+      const c = chosen[i]!;
+      const topicName = req.partitions[i]!.topic;
+      const x = c[slot]!;
+      for (const b of brokers) {
+        const y = b.id;
+        if (c.includes(y)) continue;
+        const tx = per(topicReplicas, topicName, x);
+        const ty = per(topicReplicas, topicName, y);
+        const better = ty + 1 < tx || (ty === tx && replicas.get(y)! + 1 < replicas.get(x)!);
+        if (!better) continue;
+        const next = c.map((r, j) => (j === slot ? y : r));
+        if (rackAware && distinctRacks(next) < distinctRacks(c)) continue;
+        c[slot] = y;
+        bump(replicas, x, -1);
+        topicReplicas.set(`${topicName}\u0000${x}`, tx - 1);
+        place(topicName, y);
+        improved = true;
+        break;
+      }
+    }
+  }
   // 3. Preferred leaders: the current one stays (under its share, when rebalancing); the others
   // go to the replica leading least in the topic, then in the cluster, one that already holds
   // the data before a new one.

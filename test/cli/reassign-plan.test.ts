@@ -117,3 +117,14 @@ test('decommission over several topics: what moves spreads each topic evenly, no
   const { replicas } = counts(finalAssignment(decom, plan));
   assert.deepEqual([1, 2, 3].map((id) => replicas.get(id)), [4, 4, 4]);
 });
+
+test('decommission where greedy ties would pile onto one broker: the placed replicas are evened out', () => {
+  // Cluster-wide load from other topics makes each topic-level tie go the same way.
+  const other = [...topic('moved', [[2, 3, 4], [3, 4, 2]]), ...topic('stuck', [[2, 1]])];
+  const decom = topic('decom', [[1, 2], [2, 3], [3, 4], [4, 1], [1, 3], [2, 4]]);
+  const on4 = [...other, ...decom].filter((p) => p.replicas.includes(4));
+  const plan = planReassignment({ brokers: brokers([1, 2, 3]), partitions: on4, fixed: [...other, ...decom].filter((p) => !p.replicas.includes(4)), rebalance: false });
+  const { replicas } = counts(finalAssignment(decom, plan));
+  assert.deepEqual([1, 2, 3].map((id) => replicas.get(id)), [4, 4, 4]);
+  for (const m of plan.moves) assert.deepEqual(m.current.filter((r) => r !== 4).filter((r) => !m.proposed.includes(r)), [], 'a replica that could stay moved');
+});

@@ -4,7 +4,9 @@
 //   deleted, and every acknowledged record is in every new replica's log, in order, offsets dense;
 // - a move onto a frozen broker (SIGSTOP) cannot finish: it is listed, cancelled, and the partition
 //   is back on its original replicas, the frozen broker's copy deleted once it runs again;
-// - `samsa cluster decommission N --execute --wait` empties broker N of every replica, losing nothing.
+// - `samsa cluster decommission N --execute --wait` empties broker N of every replica, losing nothing;
+// - a move in flight when the controller is killed is finished by the next controller, which
+//   reads it back from the topic znode.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -252,6 +254,43 @@ describe('partition reassignment', { skip, timeout: 300_000 }, () => {
           c.close();
         }
       }
+    } finally {
+      wire.close();
+    }
+  });
+
+  // Last: it kills the controller.
+  test('a move in flight when the controller is killed is finished by the next controller', async () => {
+    const { id: old } = await cluster.controller();
+    const [a, b, f] = [1, 2, 3, 4].filter((x) => x !== old) as [number, number, number];
+    await createTopic(cluster, 'resumed', [[a, b]]);
+    await waitFor(async () => (await isr('resumed', 0)).length === 2, { timeoutMs: 15_000, what: 'resumed in sync' });
+    const wire = await WireClient.connect(cluster.broker(a).bootstrap);
+    try {
+      for (let i = 0; i < 10; i++) assert.equal((await produceBatch(wire, 'resumed', 0, buildBatch([{ key: null, value: Buffer.from(`r${i}`) }]), -1)).errorCode, 0);
+      // The target cannot catch up while frozen, so the move is still in flight when the controller dies.
+      cluster.broker(f).signal('SIGSTOP');
+      try {
+        const started = await admin.alterPartitionReassignments([{ topic: 'resumed', partition: 0, replicas: [a, f] }]);
+        assert.deepEqual(started.map((r) => r.errorCode), [0]);
+        await cluster.broker(old).kill('SIGKILL');
+      } finally {
+        cluster.broker(f).signal('SIGCONT');
+      }
+      await waitFor(async () => {
+        const { id } = await cluster.controller();
+        return id !== old;
+      }, { timeoutMs: 45_000, what: 'a new controller' });
+      await waitFor(async () => {
+        const z = await znode('resumed');
+        return JSON.stringify([z.partitions, z.adding_replicas, z.removing_replicas]) === JSON.stringify([{ 0: [a, f] }, {}, {}]);
+      }, { timeoutMs: 30_000, what: 'the new controller to finish the move' });
+      await waitFor(() => !existsSync(join(cluster.broker(b).dataDir, 'resumed-0')), { timeoutMs: 20_000, what: "the removed replica's log deleted" });
+      const copy = await waitFor(() => {
+        const l = replicaLog(cluster, f, 'resumed', 0);
+        return l.length === 10 ? l : null;
+      }, { timeoutMs: 20_000, what: "the new replica's copy" });
+      assert.deepEqual(copy.map((r) => [r.offset, r.value]), Array.from({ length: 10 }, (_, i) => [i, `r${i}`]));
     } finally {
       wire.close();
     }
