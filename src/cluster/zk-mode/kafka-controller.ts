@@ -16,7 +16,7 @@ import { sameIds, type BrokerInfo } from '../metadata-image.js';
 import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult, type ZooKeeperClient } from '../zookeeper/index.js';
 import { LEADER_DURING_DELETE } from './broker-metadata.js';
 import { ControllerChannel } from './controller-channel.js';
-import { Reassignments } from './reassignment.js';
+import { Reassignments, type ReassignmentHost } from './reassignment.js';
 import {
   ZkPaths,
   decodeBrokerRegistration,
@@ -105,22 +105,7 @@ export class KafkaController {
   readonly reassignments: Reassignments;
 
   constructor(private readonly opts: KafkaControllerOptions) {
-    this.reassignments = new Reassignments({
-      log: opts.log,
-      clock: opts.clock,
-      zk: opts.zk,
-      isActive: () => this.active,
-      enqueue: (event) => this.enqueue(event),
-      controllerEpoch: () => this.epoch,
-      topics: () => this.topics,
-      isLive: (id) => this.brokers.has(id),
-      liveBrokerIds: () => [...this.brokers.keys()].sort((a, b) => a - b),
-      fencedMulti: (ops) => this.fencedMulti(ops),
-      isFenced: (err) => err instanceof FencedError,
-      sendLeaderAndIsr: (id, ps) => this.sendLeaderAndIsr(id, ps),
-      sendUpdateMetadata: (ids, ps) => this.sendUpdateMetadata(ids, ps),
-      sendStopReplica: (id, ps, del) => this.sendStopReplica(id, ps, del),
-    });
+    this.reassignments = new Reassignments(this.reassignmentHost());
   }
 
   get isActive(): boolean {
@@ -698,6 +683,26 @@ export class KafkaController {
       partitionStates: ps.map((p) => ({ partitionIndex: p, leaderEpoch: -1, deletePartition })),
     }));
     return this.channel.send(brokerId, StopReplica, () => ({ controllerId: this.opts.brokerId, controllerEpoch: this.epoch, brokerEpoch: b.epoch, topicStates }));
+  }
+
+  /** What the reassignment logic (reassignment.ts) may use of this controller. */
+  private reassignmentHost(): ReassignmentHost {
+    return {
+      log: this.opts.log,
+      clock: this.opts.clock,
+      zk: this.opts.zk,
+      isActive: () => this.active,
+      enqueue: (event) => this.enqueue(event),
+      controllerEpoch: () => this.epoch,
+      topics: () => this.topics,
+      isLive: (id) => this.brokers.has(id),
+      liveBrokerIds: () => [...this.brokers.keys()].sort((a, b) => a - b),
+      fencedMulti: (ops) => this.fencedMulti(ops),
+      isFenced: (err) => err instanceof FencedError,
+      sendLeaderAndIsr: (id, ps) => this.sendLeaderAndIsr(id, ps),
+      sendUpdateMetadata: (ids, ps) => this.sendUpdateMetadata(ids, ps),
+      sendStopReplica: (id, ps, del) => this.sendStopReplica(id, ps, del),
+    };
   }
 }
 

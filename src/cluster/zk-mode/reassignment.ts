@@ -229,6 +229,11 @@ export class Reassignments {
       }
       // Target first, so the preferred leader of the new set leads RS too (Kafka's reassignTo).
       const next = [...new Set([...target, ...original])];
+      if (!flight && next.length === rs.length && next.every((r, i) => r === rs[i])) {
+        // Already placed so: nothing to write, no epoch to bump.
+        outcomes.push({ topic: item.topic, partition: item.partition, errorCode: ErrorCode.NONE, errorMessage: null });
+        continue;
+      }
       const adding = minus(target, original);
       const removing = minus(original, target);
       const dropped = minus(rs, next);
