@@ -129,12 +129,16 @@ export function addTopicReassign<O extends ReassignOptions>(topic: Command, kit:
     .action(async (name: string, o: TopicReassignOptions<O>) => {
       if ([o.cancel, o.status, o.execute].filter(Boolean).length > 1) throw new CliError('--execute, --cancel and --status go one at a time');
       if (o.wait && !o.execute && !o.cancel) throw new CliError('--wait goes with --execute or --cancel');
+      // Bad input fails before any connection is made.
+      const wantedPartitions = o.partitions === undefined ? null : parseIdList(o.partitions, 'partition');
+      const wantedBrokers = o.brokerList === undefined ? null : parseIdList(o.brokerList, 'broker');
+      if (o.waitTimeout !== undefined) parseDuration(o.waitTimeout, 'wait timeout');
       await kit.session(o, async (_client, admin) => {
         const md = await admin.cluster();
         const t = md.topics.find((x) => x.name === name && x.errorCode === 0);
         if (!t) throw new CliError(`unknown topic ${name}`);
         const count = t.partitions.length;
-        const selected = o.partitions === undefined ? t.partitions.map((p) => p.partition) : parseIdList(o.partitions, 'partition');
+        const selected = wantedPartitions ?? t.partitions.map((p) => p.partition);
         const bad = selected.find((p) => p >= count);
         if (bad !== undefined) throw new CliError(`topic ${name} has no partition ${bad} (partitions 0-${count - 1})`);
         const ongoing = await admin.listPartitionReassignments([{ topic: name, partitions: t.partitions.map((p) => p.partition) }]);
@@ -152,7 +156,7 @@ export function addTopicReassign<O extends ReassignOptions>(topic: Command, kit:
           if (o.format === 'json') return json({ cancelled: mine.map((r) => ({ topic: r.topic, partition: r.partition })) });
           return out(`cancelled the reassignment of ${mine.length} partition${mine.length === 1 ? '' : 's'} of ${name}\n`);
         }
-        const ids = o.brokerList === undefined ? md.brokers.map((b) => b.nodeId) : parseIdList(o.brokerList, 'broker');
+        const ids = wantedBrokers ?? md.brokers.map((b) => b.nodeId);
         knownBrokers(md, ids);
         const brokers = md.brokers.filter((b) => ids.includes(b.nodeId)).map((b) => ({ id: b.nodeId, rack: b.rack }));
         const all = originals(md, ongoing, new Set([name]));
@@ -173,6 +177,7 @@ export function addDecommission<O extends ReassignOptions>(cluster: Command, kit
     .action(async (idArg: string, o: O) => {
       const id = parseIntArg(idArg, 'broker id', 0);
       if (o.wait && !o.execute) throw new CliError('--wait goes with --execute');
+      if (o.waitTimeout !== undefined) parseDuration(o.waitTimeout, 'wait timeout');
       await kit.session(o, async (_client, admin) => {
         const md = await admin.cluster();
         const ongoing = await admin.listPartitionReassignments(null);

@@ -62,6 +62,8 @@ test('rack-aware: the replacement comes from a rack the partition does not use y
   const plan = planReassignment({ brokers: brokers([1, 2, 4, 5], racks), partitions: parts, rebalance: false });
   assert.equal(plan.rackAware, true);
   assert.deepEqual(plan.moves[0]!.proposed, [1, 2, 5]);
+  assert.match(formatPlan(plan, ''), /^t\s+0\s+1,2,3\s+1,2,5$/m);
+  assert.match(formatPlan(plan, ''), /^5\s+c\s+1\s+0$/m, 'the broker table shows each broker\'s rack');
 });
 
 test('rack-aware spreading: 6 partitions RF 2 over 2 racks, every partition on both racks', () => {
