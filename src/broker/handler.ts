@@ -89,7 +89,7 @@ export interface RequestContext {
   /** Cluster mode: the metadata the controller's requests update. Null on a single node, which has no controller. */
   readonly cluster: BrokerMetadata | null;
   /** Cluster mode: this broker's controller (acting when elected), for the requests only a controller serves. */
-  readonly controller: Pick<KafkaController, 'alterPartition' | 'topicNameById' | 'controlledShutdown' | 'electLeaders'> | null;
+  readonly controller: Pick<KafkaController, 'alterPartition' | 'topicNameById' | 'controlledShutdown' | 'electLeaders' | 'reassignments'> | null;
   readonly groups: GroupsPort;
   readonly txn: TransactionsPort;
   readonly producerIds: ProducerIdsPort;

@@ -13,6 +13,7 @@ import type { CompressionName } from '../record/compression.js';
 import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
 import { effectiveSettings, parseSettings, PROFILE_KEYS, profileCommands } from './profiles.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
+import { addDecommission, addTopicReassign, type CliKit } from './reassign.js';
 import { compileFormat, decodeInput, ENCODINGS, parseOffsetSpec, recordJson, textRecords, type Encoding, type OffsetSpec } from './record-format.js';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -57,6 +58,8 @@ async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => 
 }
 
 const isJson = (o: Common) => o.format === 'json';
+
+const kit: CliKit<Common> = { withCommon: (cmd) => withCommon(cmd), session };
 
 function parseConfigs(list: string[] = []): Record<string, string> {
   return Object.fromEntries(list.map((s) => parseKeyValue(s, 'config')));
@@ -287,6 +290,7 @@ function topicCommands(): Command {
         );
       });
     });
+  addTopicReassign(topic, kit);
   return topic;
 }
 
@@ -829,6 +833,8 @@ function clusterCommands(): Command {
         if (o.exitStatus && !h.healthy) throw new CliError(`the cluster is not healthy: ${h.unhealthyReasons.join(', ')}`);
       });
     });
+
+  addDecommission(cluster, kit);
 
   withCommon(cluster.command('logdirs'))
     .description('each broker\'s log directories: the size of every partition, total and usable bytes')

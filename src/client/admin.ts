@@ -4,6 +4,7 @@
 // error codes into KafkaError.
 import {
   AlterConfigs,
+  AlterPartitionReassignments,
   CreatePartitions,
   CreateTopics,
   DeleteGroups,
@@ -19,6 +20,7 @@ import {
   IncrementalAlterConfigs,
   ListGroups,
   ListOffsets,
+  ListPartitionReassignments,
   ListTransactions,
   OffsetCommit,
   OffsetDelete,
@@ -119,6 +121,29 @@ export interface ActiveProducer {
   coordinatorEpoch: number;
   /** First offset of its ongoing transaction, -1 when none. */
   currentTxnStartOffset: number;
+}
+
+/** A partition to move (replicas: the target, preferred leader first) or whose move to cancel (null). */
+export interface PartitionReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+export interface PartitionReassignmentResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  error: string | null;
+}
+
+/** A move in flight: the replicas now (original and target together), those being added and removed. */
+export interface OngoingPartitionReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
 }
 
 export const EARLIEST = -2;
@@ -222,6 +247,37 @@ export class Admin {
         t.partitionResult.map((r) => ({ topic: t.topic, partition: r.partitionId, errorCode: r.errorCode, error: r.errorCode ? describeError(r.errorCode, r.errorMessage) : null })),
       );
     });
+  }
+
+  /**
+   * Starts or cancels partition reassignments on the controller (KIP-455); answered once the
+   * controller wrote them, before the data has moved. A controller that moved meanwhile is found again.
+   */
+  async alterPartitionReassignments(moves: readonly PartitionReassignment[], timeoutMs = 30_000): Promise<PartitionReassignmentResult[]> {
+    const byTopic = new Map<string, Array<{ partitionIndex: number; replicas: number[] | null }>>();
+    for (const m of moves) {
+      let l = byTopic.get(m.topic);
+      if (!l) byTopic.set(m.topic, (l = []));
+      l.push({ partitionIndex: m.partition, replicas: m.replicas });
+    }
+    const res = await this.onController((conn) => conn.send(AlterPartitionReassignments, { timeoutMs, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) }), 'alter partition reassignments');
+    return res.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, error: p.errorCode ? describeError(p.errorCode, p.errorMessage) : null })));
+  }
+
+  /** The reassignments in flight: all (null), or those of the named partitions. */
+  async listPartitionReassignments(partitions: ReadonlyArray<{ topic: string; partitions: number[] }> | null = null, timeoutMs = 30_000): Promise<OngoingPartitionReassignment[]> {
+    const res = await this.onController((conn) => conn.send(ListPartitionReassignments, { timeoutMs, topics: partitions?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null }), 'list partition reassignments');
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+  }
+
+  /** A controller-only request: NOT_CONTROLLER (the controller moved) refreshes the metadata and retries. */
+  private onController<R extends { errorCode: number; errorMessage: string | null }>(send: (conn: Connection) => Promise<R>, what: string): Promise<R> {
+    return this.client.withRetry(async (attempt) => {
+      if (attempt > 0) await this.client.metadata([]);
+      const res = await send(await this.controller());
+      check(res.errorCode, what, res.errorMessage);
+      return res;
+    }, Math.max(this.client.retries, 5));
   }
 
   async describeConfigs(resourceType: number, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {

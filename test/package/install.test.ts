@@ -31,7 +31,9 @@ test('npm pack ships only what a user needs', { skip: npm === null && 'npm not f
   for (const f of ['package.json', 'README.md', 'binding.gyp', 'native/addon.c', 'scripts/install-native.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/cli/start.bundle.js', 'dist/src/console/static/index.html', 'dist/src/console/static/app.js', 'dist/src/console/static/app.css']) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
-  assert.ok(files.length < 500, `${files.length} files`);
+  // A bound that catches a stray folder (tests, fixtures, sources) being packed, not growth: about
+  // two files (.js and .d.ts) per source file.
+  assert.ok(files.length < 600, `${files.length} files`);
 });
 
 test('the packed tarball installs into an empty project without a C toolchain, and its broker serves kcat', { skip: npm === null && 'npm not found', timeout: 150_000 }, async () => {

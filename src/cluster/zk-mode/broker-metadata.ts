@@ -142,12 +142,14 @@ export class BrokerMetadata {
     for (const p of partitions) {
       if (!p.deletePartition) continue;
       const t = this.topics.get(p.topic);
-      if (!t) continue;
-      // A partition leaving this broker's replica set while its topic lives on (reassignment) is
-      // dropped from the image's replica list; a deleted topic's partitions all go.
-      t.partitions.delete(p.partition);
+      const old = t?.partitions.get(p.partition);
+      if (!t || !old) continue;
+      // A partition leaving this broker's replica set while its topic lives on (reassignment)
+      // stays in the image without this broker, so the topic's other partitions stay served
+      // (a gap in the partitions would hide the whole topic, and its logs with it).
+      t.partitions.set(p.partition, { ...old, replicas: old.replicas.filter((r) => r !== this.nodeId), isr: old.isr.filter((r) => r !== this.nodeId) });
+      // A deleted topic is gone already: UpdateMetadata marked it (LEADER_DURING_DELETE) first.
       t.image = null;
-      if (t.partitions.size === 0) this.topics.delete(p.topic);
     }
     this.publish();
     return { errorCode: ErrorCode.NONE, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE })) };

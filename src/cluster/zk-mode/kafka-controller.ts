@@ -17,6 +17,7 @@ import { ZkCode, ZooKeeperMultiError, isZkError, type MultiOp, type MultiResult,
 import { LEADER_DURING_DELETE } from './broker-metadata.js';
 import { controlledShutdownElection, imbalancedPartitions, offlineElection, preferredElection, uncleanElection, type LeaderIsr, type PartitionLeadership } from './leader-election.js';
 import { ControllerChannel } from './controller-channel.js';
+import { Reassignments, type ReassignmentHost } from './reassignment.js';
 import {
   ZkPaths,
   decodeBrokerRegistration,
@@ -117,8 +118,12 @@ export class KafkaController {
   private rebalanceTimer: Timer | null = null;
   /** The broker that holds /controller, as last read (-1: none). */
   activeControllerId = -1;
+  /** Partition reassignments (AlterPartitionReassignments), run on this controller's queue. */
+  readonly reassignments: Reassignments;
 
-  constructor(private readonly opts: KafkaControllerOptions) {}
+  constructor(private readonly opts: KafkaControllerOptions) {
+    this.reassignments = new Reassignments(this.reassignmentHost());
+  }
 
   get isActive(): boolean {
     return this.active;
@@ -176,6 +181,7 @@ export class KafkaController {
     this.shuttingDown.clear();
     this.brokers.clear();
     this.topics.clear();
+    this.reassignments.clear();
   }
 
   // ---- election ------------------------------------------------------------------------------
@@ -273,6 +279,7 @@ export class KafkaController {
     this.sendUpdateMetadata([...this.brokers.keys()], all);
     for (const id of this.brokers.keys()) this.sendLeaderAndIsr(id, all.filter((c) => this.replicasOf(c).includes(id)));
     this.opts.log.info({ brokers: [...this.brokers.keys()], topics: this.topics.size, partitions: all.length, changed: changed.length }, 'controller ready');
+    await this.reassignments.resume();
     this.scheduleRebalanceCheck();
     await this.onTopicDeletion();
   }
@@ -331,8 +338,9 @@ export class KafkaController {
     if (id === null) {
       // A topic written by a tool that predates topic ids (Kafka 2.8 adds them the same way).
       id = randomBytes(16).toString('base64url');
-      await this.fencedMulti([{ op: 'setData', path: ZkPaths.topic(name), data: encodeTopicAssignment({ topicId: id, partitions: a.partitions }) }]);
+      await this.fencedMulti([{ op: 'setData', path: ZkPaths.topic(name), data: encodeTopicAssignment({ ...a, topicId: id }) }]);
     }
+    this.reassignments.loaded(name, a);
     const old = this.topics.get(name);
     const t: TopicCtx = old && old.id === id ? old : { id, replicas: [], states: [] };
     // The states are read together: a controller taking over 10,000 partitions waits for one
@@ -639,7 +647,9 @@ export class KafkaController {
     const leadership = new Map<Change, PartitionLeadership>();
     for (const c of this.allPartitions()) {
       const s = this.topics.get(c.topic)!.states[c.partition];
-      if (s) leadership.set(c, { replicas: this.replicasOf(c), leader: s.leader });
+      // A partition being reassigned gets its leader from the reassignment, as in Kafka.
+      const moving = this.reassignments.ongoing(c.topic, c.partition);
+      if (s && moving.addingReplicas.length === 0 && moving.removingReplicas.length === 0) leadership.set(c, { replicas: this.replicasOf(c), leader: s.leader });
     }
     const plans: StatePlan[] = [];
     for (const c of imbalancedPartitions(leadership, this.eligible, maxImbalancePercent)) {
@@ -718,6 +728,7 @@ export class KafkaController {
             });
             this.opts.log.info({ broker: brokerId, changes: writes.map((w) => `${w.item.topic}-${w.item.partition} isr [${w.state.isr.join(',')}]`) }, 'ISR changed');
             this.sendUpdateMetadata([...this.brokers.keys()], writes.map((w) => ({ topic: w.item.topic, partition: w.item.partition })));
+            this.reassignments.isrChanged(writes.map((w) => ({ topic: w.item.topic, partition: w.item.partition })));
           }
         }
         resolve({ errorCode: ErrorCode.NONE, partitions: answers });
@@ -755,7 +766,7 @@ export class KafkaController {
         partitionStates: ps.map((p) => {
           const s = t.states[p]!;
           if (s.leader >= 0) leaders.add(s.leader);
-          return { partitionIndex: p, controllerEpoch: s.controllerEpoch, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, partitionEpoch: s.zkVersion, replicas: t.replicas[p]!, addingReplicas: [], removingReplicas: [], isNew: false };
+          return { partitionIndex: p, controllerEpoch: s.controllerEpoch, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, partitionEpoch: s.zkVersion, replicas: t.replicas[p]!, ...this.reassignments.ongoing(name, p), isNew: false };
         }),
       };
     });
@@ -817,6 +828,26 @@ export class KafkaController {
       partitionStates: ps.map((p) => ({ partitionIndex: p, leaderEpoch: -1, deletePartition })),
     }));
     return this.channel.send(brokerId, StopReplica, () => ({ controllerId: this.opts.brokerId, controllerEpoch: this.epoch, brokerEpoch: b.epoch, topicStates }));
+  }
+
+  /** What the reassignment logic (reassignment.ts) may use of this controller. */
+  private reassignmentHost(): ReassignmentHost {
+    return {
+      log: this.opts.log,
+      clock: this.opts.clock,
+      zk: this.opts.zk,
+      isActive: () => this.active,
+      enqueue: (event) => this.enqueue(event),
+      controllerEpoch: () => this.epoch,
+      topics: () => this.topics,
+      isLive: (id) => this.brokers.has(id),
+      liveBrokerIds: () => [...this.brokers.keys()].sort((a, b) => a - b),
+      fencedMulti: (ops) => this.fencedMulti(ops),
+      isFenced: (err) => err instanceof FencedError,
+      sendLeaderAndIsr: (id, ps) => this.sendLeaderAndIsr(id, ps),
+      sendUpdateMetadata: (ids, ps) => this.sendUpdateMetadata(ids, ps),
+      sendStopReplica: (id, ps, del) => this.sendStopReplica(id, ps, del),
+    };
   }
 }
 

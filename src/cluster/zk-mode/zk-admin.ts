@@ -134,8 +134,10 @@ export class ZkAdmin implements Controller {
         const stored = decodeTopicAssignment(t.name, data);
         if (stored.topicId !== t.id) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `The topic '${t.name}' does not exist.` };
         if (stored.partitions.length >= t.partitions.length) return { errorCode: ErrorCode.INVALID_PARTITIONS, message: `Topic already has ${stored.partitions.length} partitions.` };
+        // As Kafka: a topic being reassigned does not grow until the move is done.
+        if ((stored.addingReplicas?.size ?? 0) + (stored.removingReplicas?.size ?? 0) > 0) return { errorCode: ErrorCode.REASSIGNMENT_IN_PROGRESS, message: `A partition reassignment of topic '${t.name}' is in progress.` };
         const partitions = [...stored.partitions, ...t.partitions.slice(stored.partitions.length).map((p) => [...p.replicas])];
-        await zk.setData(ZkPaths.topic(t.name), encodeTopicAssignment({ topicId: t.id, partitions }), stat.version);
+        await zk.setData(ZkPaths.topic(t.name), encodeTopicAssignment({ ...stored, topicId: t.id, partitions }), stat.version);
       } catch (err) {
         if (isZkError(err, ZkCode.BADVERSION)) return { errorCode: ErrorCode.REASSIGNMENT_IN_PROGRESS, message: `Topic '${t.name}' changed while its partitions were added; retry.` };
         if (isZkError(err, ZkCode.NONODE)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `The topic '${t.name}' does not exist.` };

@@ -139,14 +139,27 @@ export function decodeControllerEpoch(data: Buffer): number {
 export interface TopicAssignment {
   /** Kafka's Uuid.toString: 16 bytes, base64url without padding. */
   topicId: string | null;
-  /** Replica lists by partition index; partitions are dense from 0. */
+  /**
+   * Replica lists by partition index; partitions are dense from 0. While a partition is being
+   * reassigned its list is the union of the original and the target replicas (Kafka's RS).
+   */
   partitions: number[][];
+  /** Partitions being reassigned (KIP-455): the replicas being added; partitions without are absent. */
+  addingReplicas?: ReadonlyMap<number, readonly number[]>;
+  /** ... and the replicas being removed. */
+  removingReplicas?: ReadonlyMap<number, readonly number[]>;
 }
 
+/** Version 3, as Kafka 3.9 writes it: only partitions being reassigned appear under adding/removing. */
 export function encodeTopicAssignment(a: TopicAssignment): Buffer {
   const partitions: Record<string, number[]> = {};
   a.partitions.forEach((r, i) => (partitions[String(i)] = r));
-  return json({ partitions, ...(a.topicId !== null ? { topic_id: a.topicId } : {}), adding_replicas: {}, removing_replicas: {}, version: 3 });
+  const byPartition = (m: ReadonlyMap<number, readonly number[]> | undefined): Record<string, number[]> => {
+    const o: Record<string, number[]> = {};
+    for (const [p, r] of [...(m ?? [])].sort((x, y) => x[0] - y[0])) if (r.length > 0) o[String(p)] = [...r];
+    return o;
+  };
+  return json({ partitions, ...(a.topicId !== null ? { topic_id: a.topicId } : {}), adding_replicas: byPartition(a.addingReplicas), removing_replicas: byPartition(a.removingReplicas), version: 3 });
 }
 
 export function decodeTopicAssignment(topic: string, data: Buffer): TopicAssignment {
@@ -159,8 +172,22 @@ export function decodeTopicAssignment(topic: string, data: Buffer): TopicAssignm
   entries.forEach(([k], i) => {
     if (k !== i) throw new ZnodeFormatError(path, `partitions are not numbered 0..${entries.length - 1}`);
   });
+  // Versions 1 and earlier have no reassignment fields; an absent or empty object is none.
+  const byPartition = (key: string): Map<number, number[]> => {
+    const v = o[key];
+    const m = new Map<number, number[]>();
+    if (v === undefined || v === null) return m;
+    if (typeof v !== 'object' || Array.isArray(v)) throw new ZnodeFormatError(path, `"${key}" is not an object`);
+    for (const [k, r] of Object.entries(v as Record<string, unknown>)) {
+      const p = Number(k);
+      if (!Number.isInteger(p) || p < 0 || p >= entries.length) throw new ZnodeFormatError(path, `"${key}" names partition ${k}, which the topic does not have`);
+      const list = intList(path, r, `${key} of partition ${k}`);
+      if (list.length > 0) m.set(p, list);
+    }
+    return m;
+  };
   const id = o['topic_id'];
-  return { topicId: typeof id === 'string' ? id : null, partitions: entries.map(([, r]) => r) };
+  return { topicId: typeof id === 'string' ? id : null, partitions: entries.map(([, r]) => r), addingReplicas: byPartition('adding_replicas'), removingReplicas: byPartition('removing_replicas') };
 }
 
 // ---- /brokers/topics/<t>/partitions/<p>/state ---------------------------------------------

@@ -39,6 +39,8 @@ export * from './37-create-partitions.js';
 export * from './42-delete-groups.js';
 export * from './43-elect-leaders.js';
 export * from './44-incremental-alter-configs.js';
+export * from './45-alter-partition-reassignments.js';
+export * from './46-list-partition-reassignments.js';
 export * from './47-offset-delete.js';
 export * from './48-describe-client-quotas.js';
 export * from './49-alter-client-quotas.js';

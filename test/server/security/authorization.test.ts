@@ -98,6 +98,8 @@ const CASES: Case[] = [
   { key: 42, version: 2, body: { groupsNames: [G] }, expect: [A.GROUP_AUTHORIZATION_FAILED] },
   { key: 43, version: 2, body: { electionType: 0, topicPartitions: [{ topic: T, partitions: [0] }], timeoutMs: 5000 }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 44, version: 1, body: { resources: [{ resourceType: 2, resourceName: T, configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] }], validateOnly: false }, expect: [A.TOPIC_AUTHORIZATION_FAILED] },
+  { key: 45, version: 0, body: { timeoutMs: 5000, topics: [{ name: T, partitions: [{ partitionIndex: 0, replicas: [1] }] }] }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
+  { key: 46, version: 0, body: { timeoutMs: 5000, topics: null }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 47, version: 0, body: { groupId: G, topics: [{ name: T, partitions: [{ partitionIndex: 0 }] }] }, expect: [A.GROUP_AUTHORIZATION_FAILED] },
   { key: 7, version: 3, body: { brokerId: 1, brokerEpoch: 99 }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
   { key: 56, version: 3, body: { brokerId: 1, brokerEpoch: 99, topics: [{ topicName: T, topicId: NO_ID, partitions: [{ partitionIndex: 0, leaderEpoch: 0, newIsr: [1], newIsrWithEpochs: [{ brokerId: 1, brokerEpoch: 99 }], leaderRecoveryState: 0, partitionEpoch: 0 }] }] }, expect: [A.CLUSTER_AUTHORIZATION_FAILED] },
