@@ -12,6 +12,9 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ -f /usr/include/librdkafka/rdkafka.h ] || missing+=(librdkafka-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
+# The fault suite puts brokers in network namespaces (ip netns) and partitions them with nftables.
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
 # The TLS tests make their certificates with openssl at test time.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # Old clients for the legacy-protocol interop tests: the Go libraries as Debian packages them

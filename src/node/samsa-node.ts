@@ -150,6 +150,7 @@ export class SamsaNode {
           maxImbalancePercent: config.int('leader.imbalance.per.broker.percentage'),
           checkIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
         },
+        uncleanLeaderElection: (topic) => effectiveTopicConfig(config, { ...clusterMetadata.topicConfigs(topic) })['unclean.leader.election.enable'] === 'true',
       }, clusterMetadata);
       const zk = this.zk;
       this.zkSecurity = new ZkSecurityStore(() => zk.zk, rootLog.child({ component: 'security' }), this.clock);

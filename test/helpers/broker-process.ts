@@ -134,6 +134,10 @@ export interface BrokerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Run the broker with this open-file limit (`ulimit -n`, soft and hard), for every start. */
   openFileLimit?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** A command that runs the broker, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec it, keeping the pid). */
+  wrap?: readonly string[];
 }
 
 /**
@@ -188,14 +192,15 @@ export class BrokerProcess {
   private async spawn(): Promise<void> {
     // not 0: a restart after a kill must find its port free, which the kernel's ephemeral range does not promise
     if (this.port === -1) this.port = await reservePort();
-    const args = [cliPath, 'start', '--log.dirs', this.dataDir, '--listeners', `PLAINTEXT://127.0.0.1:${this.port}`];
+    const args = [cliPath, 'start', '--log.dirs', this.dataDir, '--listeners', `PLAINTEXT://${this.opts.host ?? '127.0.0.1'}:${this.port}`];
     // The HTTP listener on a free port: brokers of parallel tests must not share 9644.
     if (this.opts.settings?.['admin.listeners'] === undefined) args.push('--admin.listeners', 'http://127.0.0.1:0');
     for (const [k, v] of Object.entries(this.opts.settings ?? {})) args.push(`--${k}`, v);
     const started = Date.now();
     const limit = this.opts.openFileLimit;
     // bash sets the limit and execs node, so the pid is the broker's
-    const [cmd, argv] = limit === undefined ? [process.execPath, args] : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...args]];
+    let [cmd, argv] = limit === undefined ? [process.execPath, args] : ['bash', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, ...args]];
+    if (this.opts.wrap && this.opts.wrap.length > 0) [cmd, argv] = [this.opts.wrap[0]!, [...this.opts.wrap.slice(1), cmd, ...argv]];
     const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.exitPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -180,6 +180,8 @@ export interface EnsembleOptions {
   maxSessionTimeoutMs?: number;
   /** Bound on the wait for every member to serve; default 30 s. */
   startTimeoutMs?: number;
+  /** Where clients connect; default 127.0.0.1 (0.0.0.0: also from network namespaces bridged to this host). */
+  clientPortAddress?: string;
 }
 
 export class ZooKeeperEnsemble {
@@ -209,7 +211,7 @@ export class ZooKeeperEnsemble {
         'syncLimit=5',
         `dataDir=${dataDir}`,
         `clientPort=${ports[i]}`,
-        'clientPortAddress=127.0.0.1',
+        `clientPortAddress=${opts.clientPortAddress ?? '127.0.0.1'}`,
         `minSessionTimeout=${2 * tick}`,
         `maxSessionTimeout=${opts.maxSessionTimeoutMs ?? 20 * tick}`,
         'admin.enableServer=false',

@@ -41,6 +41,8 @@ export interface KafkaControllerOptions {
   listenerName: string;
   /** auto.leader.rebalance.enable, leader.imbalance.per.broker.percentage, leader.imbalance.check.interval.seconds (in ms). */
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
+  /** unclean.leader.election.enable of a topic (its own or the broker default); default never. */
+  uncleanLeaderElection?: (topic: string) => boolean;
 }
 
 export interface ElectionResult {
@@ -389,7 +391,16 @@ export class KafkaController {
     const plans: StatePlan[] = [];
     for (const c of candidates) {
       const t = this.topics.get(c.topic)!;
-      const next = offlineElection(t.states[c.partition] ?? null, t.replicas[c.partition]!, this.eligible);
+      const cur = t.states[c.partition] ?? null;
+      let next = offlineElection(cur, t.replicas[c.partition]!, this.eligible);
+      if (cur && (next ?? cur).leader < 0 && this.opts.uncleanLeaderElection?.(c.topic)) {
+        // No in-sync replica is left: the topic accepts losing what only they had.
+        const unclean = uncleanElection(cur, t.replicas[c.partition]!, this.eligible);
+        if (unclean.ok) {
+          next = unclean.next;
+          this.opts.log.warn({ topic: c.topic, partition: c.partition, leader: next.leader, lastIsr: cur.isr }, 'unclean leader election: an out-of-sync replica leads');
+        }
+      }
       if (next) plans.push({ c, next });
     }
     return this.writeStates(plans);
@@ -450,7 +461,9 @@ export class KafkaController {
     const affected = this.allPartitions().filter((c) => {
       const s = this.topics.get(c.topic)!.states[c.partition];
       if (!s) return true;
-      return gone.has(s.leader) || s.isr.some((r) => gone.has(r)) || (s.leader < 0 && s.isr.some((r) => back.has(r)));
+      if (gone.has(s.leader) || s.isr.some((r) => gone.has(r))) return true;
+      if (s.leader >= 0) return false;
+      return s.isr.some((r) => back.has(r)) || (this.replicasOf(c).some((r) => back.has(r)) && this.opts.uncleanLeaderElection?.(c.topic) === true);
     });
     const changed = await this.settlePartitions(affected);
     const others = [...this.brokers.keys()].filter((id) => !back.has(id));

@@ -25,6 +25,7 @@ export interface ZkBrokerOptions {
   log: Logger;
   controllerLog: Logger;
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
+  uncleanLeaderElection?: (topic: string) => boolean;
 }
 
 const CHANGE_PREFIX = 'config_change_';
@@ -46,7 +47,7 @@ export class ZkBroker {
     /** What this broker knows of the cluster; the topic configs read from ZooKeeper go into it. */
     private readonly metadata: BrokerMetadata,
   ) {
-    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}) });
+    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}), ...(opts.uncleanLeaderElection ? { uncleanLeaderElection: opts.uncleanLeaderElection } : {}) });
   }
 
   get zk(): ZooKeeperClient {

@@ -4,8 +4,9 @@ off, retrying as plain retries), retrying through leader changes; prints one JSO
 delivery report.
 
 usage: acked_producer.py BOOTSTRAP TOPIC COUNT RATE
-  produce COUNT records with the values v-<i> at about RATE per second; each delivery report is
-  printed as {"p": partition, "o": offset, "v": value} or {"err": "...", "v": value}.
+  produce COUNT records with the values <VALUE_PREFIX>v-<i> at about RATE per second; each
+  delivery report is printed as {"p": partition, "o": offset, "v": value, "t": epoch ms} or
+  {"err": "...", "v": value, "t": epoch ms}.
 """
 import json
 import os
@@ -28,16 +29,18 @@ def main():
     })
 
     def report(err, m):
+        t = time.time() * 1000
         if err is not None:
-            print(json.dumps({'err': str(err), 'v': m.value().decode()}), flush=True)
+            print(json.dumps({'err': str(err), 'v': m.value().decode(), 't': t}), flush=True)
         else:
-            print(json.dumps({'p': m.partition(), 'o': m.offset(), 'v': m.value().decode()}), flush=True)
+            print(json.dumps({'p': m.partition(), 'o': m.offset(), 'v': m.value().decode(), 't': t}), flush=True)
 
+    prefix = os.environ.get('VALUE_PREFIX', '')
     start = time.time()
     for i in range(count):
         while True:
             try:
-                p.produce(topic, value=('v-%d' % i).encode(), key=('k%d' % (i % 17)).encode(), on_delivery=report)
+                p.produce(topic, value=('%sv-%d' % (prefix, i)).encode(), key=('k%d' % (i % 17)).encode(), on_delivery=report)
                 break
             except BufferError:
                 p.poll(0.05)

@@ -38,7 +38,7 @@ def main():
                 c.commit(offsets=[TopicPartition(m.topic(), m.partition(), m.offset() + 1)], asynchronous=False)
             except KafkaException:
                 ok = False
-            print(json.dumps({'p': m.partition(), 'o': m.offset(), 'v': v, 'c': ok}), flush=True)
+            print(json.dumps({'p': m.partition(), 'o': m.offset(), 'v': v, 'c': ok, 't': time.time() * 1000}), flush=True)
     finally:
         c.close()
 

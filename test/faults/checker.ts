@@ -1,0 +1,152 @@
+/**
+ * The fault suite's history checker: what the producers were told (acknowledged partition,
+ * offset and value, with the time), what the group consumer read and whether each commit was
+ * acknowledged, and what a final reader found in every partition afterwards. It reports each
+ * broken promise with the record it concerns:
+ *
+ * - lost: an acknowledged record is not in the log, or not at its acknowledged offset;
+ * - duplicated: a record of an idempotent producer stored at more than one offset;
+ * - offset holes: a partition's offsets are not dense (no compaction or transactions here);
+ * - phantom reads: the consumer read a record that is not at that offset in the final log;
+ * - committed re-reads: the consumer was given a record below an offset whose commit had been
+ *   acknowledged (committed offsets moving backwards, as a lost commit shows itself);
+ *
+ * and, for availability, the longest time per partition without an acknowledgement.
+ */
+
+export interface Ack {
+  /** The producer's name (its values are prefixed by it). */
+  producer: string;
+  idempotent: boolean;
+  p: number;
+  o: number;
+  v: string;
+  /** Epoch ms at which the acknowledgement reached the producer. */
+  t: number;
+}
+
+export interface StoredRecord {
+  p: number;
+  o: number;
+  v: string;
+}
+
+export interface ConsumedRecord extends StoredRecord {
+  /** The commit of o + 1 was acknowledged. */
+  c: boolean;
+  t: number;
+}
+
+export interface History {
+  acks: readonly Ack[];
+  /** Records whose delivery failed (the producer gave up): not a promise, but counted. */
+  failed: number;
+  consumed: readonly ConsumedRecord[];
+  stored: readonly StoredRecord[];
+  /** When the workload started and stopped (epoch ms), for availability. */
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface CheckResult {
+  acknowledged: number;
+  failed: number;
+  stored: number;
+  consumed: number;
+  lost: string[];
+  duplicated: string[];
+  offsetHoles: string[];
+  phantomReads: string[];
+  committedRereads: string[];
+  /** Per partition, the longest stretch without an acknowledgement (ms). */
+  longestUnavailableMs: Record<number, number>;
+  anomalies: number;
+}
+
+const LIST_MAX = 20;
+const push = (list: string[], s: string) => {
+  if (list.length < LIST_MAX) list.push(s);
+};
+
+export function check(h: History): CheckResult {
+  const at = new Map<string, string>();
+  const offsetsOf = new Map<string, number[]>();
+  const byPartition = new Map<number, number[]>();
+  for (const r of h.stored) {
+    at.set(`${r.p}/${r.o}`, r.v);
+    let l = offsetsOf.get(r.v);
+    if (!l) offsetsOf.set(r.v, (l = []));
+    l.push(r.o);
+    let ps = byPartition.get(r.p);
+    if (!ps) byPartition.set(r.p, (ps = []));
+    ps.push(r.o);
+  }
+  const lost: string[] = [];
+  const duplicated: string[] = [];
+  const offsetHoles: string[] = [];
+  const phantomReads: string[] = [];
+  const committedRereads: string[] = [];
+  const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0 };
+
+  for (const a of h.acks) {
+    if (at.get(`${a.p}/${a.o}`) === a.v) continue;
+    counts.lost++;
+    const elsewhere = offsetsOf.get(a.v);
+    push(lost, `${a.v} acknowledged at ${a.p}/${a.o}${elsewhere ? `, stored at offsets ${elsewhere.join(',')}` : ', not stored'}`);
+  }
+  const idempotent = new Set(h.acks.filter((a) => a.idempotent).map((a) => a.producer));
+  for (const [v, offsets] of offsetsOf) {
+    if (offsets.length < 2) continue;
+    const producer = h.acks.find((a) => a.v === v)?.producer ?? v.slice(0, v.indexOf('v-'));
+    if (!idempotent.has(producer)) continue;
+    counts.duplicated++;
+    push(duplicated, `${v} stored at offsets ${offsets.join(',')}`);
+  }
+  for (const [p, offsets] of byPartition) {
+    offsets.sort((a, b) => a - b);
+    for (let i = 1; i < offsets.length; i++) {
+      if (offsets[i] === offsets[i - 1]! + 1) continue;
+      counts.holes++;
+      push(offsetHoles, `partition ${p}: ${offsets[i - 1]} then ${offsets[i]}`);
+    }
+  }
+  const committed = new Map<number, number>();
+  for (const r of h.consumed) {
+    const stored = at.get(`${r.p}/${r.o}`);
+    if (stored !== r.v) {
+      counts.phantom++;
+      push(phantomReads, `${r.v} read at ${r.p}/${r.o}, the log has ${stored ?? 'nothing'} there`);
+    }
+    const c = committed.get(r.p) ?? 0;
+    if (r.o < c) {
+      counts.reread++;
+      push(committedRereads, `${r.p}/${r.o} read after offset ${c} was committed`);
+    }
+    if (r.c) committed.set(r.p, Math.max(c, r.o + 1));
+  }
+  const longestUnavailableMs: Record<number, number> = {};
+  const partitions = new Set([...byPartition.keys(), ...h.acks.map((a) => a.p)]);
+  for (const p of partitions) {
+    const times = h.acks.filter((a) => a.p === p).map((a) => a.t).sort((a, b) => a - b);
+    let longest = 0;
+    let prev = h.startedAt;
+    for (const t of [...times, h.endedAt]) {
+      longest = Math.max(longest, t - prev);
+      prev = Math.max(prev, t);
+    }
+    longestUnavailableMs[p] = Math.round(longest);
+  }
+  return {
+    acknowledged: h.acks.length,
+    failed: h.failed,
+    stored: h.stored.length,
+    consumed: h.consumed.length,
+    lost,
+    duplicated,
+    offsetHoles,
+    phantomReads,
+    committedRereads,
+    longestUnavailableMs,
+    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread,
+  };
+}

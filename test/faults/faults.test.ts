@@ -1,0 +1,54 @@
+// The fault suite's short run inside `npm test` (the long runs: `npm run faults`): 3 brokers in
+// network namespaces under 25 s of seeded faults, judged by the history checker; and the checker
+// itself on made-up histories, where each kind of broken promise must be reported.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { zookeeperAvailable } from '../helpers/zookeeper-process.js';
+import { check, type Ack, type History } from './checker.js';
+import { netnsAvailable } from './netns.js';
+import { runFaults } from './run.js';
+
+const ack = (v: string, p: number, o: number, t: number, idempotent = true): Ack => ({ producer: v[0]!, idempotent, p, o, v, t });
+
+describe('history checker', () => {
+  const base: History = {
+    acks: [ack('iv-0', 0, 0, 1000), ack('iv-1', 0, 1, 1100), ack('nv-0', 1, 0, 1200, false)],
+    failed: 0,
+    consumed: [{ p: 0, o: 0, v: 'iv-0', c: true, t: 1300 }, { p: 0, o: 1, v: 'iv-1', c: true, t: 1400 }],
+    stored: [{ p: 0, o: 0, v: 'iv-0' }, { p: 0, o: 1, v: 'iv-1' }, { p: 1, o: 0, v: 'nv-0' }, { p: 1, o: 1, v: 'nv-0' }],
+    startedAt: 900,
+    endedAt: 2000,
+  };
+
+  test('a clean history has no anomaly; a plain producer\'s retried duplicate is none either', () => {
+    const r = check(base);
+    assert.equal(r.anomalies, 0, JSON.stringify(r));
+    assert.deepEqual(r.longestUnavailableMs, { 0: 900, 1: 800 });
+  });
+
+  test('each broken promise is reported', () => {
+    const lost = check({ ...base, stored: base.stored.filter((s) => s.v !== 'iv-1') });
+    assert.match(lost.lost.join(), /iv-1 acknowledged at 0\/1, not stored/);
+    const moved = check({ ...base, stored: [{ p: 0, o: 0, v: 'iv-0' }, { p: 0, o: 1, v: 'x' }, { p: 0, o: 2, v: 'iv-1' }, { p: 1, o: 0, v: 'nv-0' }] });
+    assert.match(moved.lost.join(), /iv-1 acknowledged at 0\/1, stored at offsets 2/);
+    const dup = check({ ...base, stored: [...base.stored, { p: 0, o: 2, v: 'iv-0' }] });
+    assert.match(dup.duplicated.join(), /iv-0 stored at offsets 0,2/);
+    const hole = check({ ...base, stored: [...base.stored, { p: 0, o: 5, v: 'iv-9' }] });
+    assert.match(hole.offsetHoles.join(), /partition 0: 1 then 5/);
+    const phantom = check({ ...base, consumed: [...base.consumed, { p: 0, o: 2, v: 'ghost', c: false, t: 1500 }] });
+    assert.match(phantom.phantomReads.join(), /ghost read at 0\/2/);
+    const reread = check({ ...base, consumed: [...base.consumed, { p: 0, o: 0, v: 'iv-0', c: false, t: 1600 }] });
+    assert.match(reread.committedRereads.join(), /0\/0 read after offset 2 was committed/);
+    for (const r of [lost, moved, dup, hole, phantom, reread]) assert.ok(r.anomalies > 0);
+  });
+});
+
+const missing = netnsAvailable() ?? (zookeeperAvailable() ? null : 'Debian zookeeper not installed');
+describe('fault run', { skip: missing ?? false, timeout: 300_000 }, () => {
+  test('seed 7, 25 s: kills, pauses and partitions; nothing acknowledged lost, no anomaly', async () => {
+    const r = await runFaults({ seed: 7, seconds: 25 });
+    assert.ok(r.faults.length >= 2, `faults: ${r.faults.join(', ')}`);
+    assert.ok(r.acknowledged > 1000, `${r.acknowledged} acknowledged`);
+    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [] }, `history in ${r.outDir}`);
+  });
+});
