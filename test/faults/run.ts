@@ -165,6 +165,30 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
         const from = pick(BROKERS.filter((x) => x !== b));
         return { name: `one-way loss ${from} -> ${b}`, apply: () => net.cutInbound(b, addrs([from])), heal: () => net.heal() };
       },
+      () => {
+        // Every broker crashes, the last one after the others had been gone for a while (it may
+        // have been the only in-sync replica, acknowledging alone), and they come back in another
+        // order: without unclean election the first ones back wait for it; with it, one of them
+        // leads without what the last one acknowledged.
+        const order = [...BROKERS].sort(() => rand() - 0.5);
+        const back = [...order].sort(() => rand() - 0.5);
+        return {
+          name: `kill -9 all (${order.join(',')}), restart ${back.join(',')}`,
+          apply: async () => {
+            for (const b of order) killed.add(b);
+            await Promise.all(order.slice(0, 2).map((b) => brokers.get(b)!.kill('SIGKILL')));
+            await sleep(SESSION_MS + between(1000, 3000));
+            await brokers.get(order[2]!)!.kill('SIGKILL');
+          },
+          heal: async () => {
+            for (const b of back) {
+              await brokers.get(b)!.restart();
+              killed.delete(b);
+              await sleep(between(500, 2000));
+            }
+          },
+        };
+      },
     ];
     const faults: string[] = [];
     const deadline = startedAt + opts.seconds * 1000;
