@@ -182,9 +182,8 @@ export class Connection {
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(o.cert !== undefined ? { cert: o.cert } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
+      // Node checks the certificate against servername when given, else against host (IP SANs for an address).
       rejectUnauthorized: o.verify !== false,
-      // Without this, verification would check `host` even when a servername was given.
-      ...(o.servername !== undefined && o.verify !== false ? { checkServerIdentity: (_h: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(o.servername!, cert) } : {}),
     };
   }
 

@@ -7,7 +7,7 @@
 // connect is one line that says why.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { BrokerProcess, cliPath, python, repoRoot, run, runOk, waitFor } from '.
 import { makePki, type CertFiles, type Pki } from '../helpers/certs.js';
 import { reservePorts } from '../helpers/ports.js';
 import { KafkaClient } from '../../src/client/client.js';
+import { ClientError } from '../../src/client/util.js';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
 
@@ -226,6 +227,23 @@ describe('samsa over TLS and SASL: users, ACLs and quotas', () => {
     oneLineError(await samsa(['topic', 'list', '-b', saslPlain]), /requires SASL \(give --user, --password and --sasl-mechanism\)/);
     oneLineError(await samsa(['topic', 'list', '-b', saslPlain, '--sasl-mechanism', 'SCRAM-SHA-256', '--user', 'carol', '--password', 'carol-secret']), /UNSUPPORTED_SASL_MECHANISM \(the broker does not enable SCRAM-SHA-256; it enables SCRAM-SHA-512\)/);
     oneLineError(await samsa(['topic', 'list', '-b', mtls, '--tls-truststore', pki.ca, '--tls-cert', cli.cert, '--tls-key', cli.key, '--sasl-mechanism', 'PLAIN', '--user', 'a', '--password', 'b']), /ILLEGAL_SASL_STATE .*leave out --user/);
+  });
+
+  test('the client verifies the broker\'s host name: localhost is on the certificate, another name is refused', async () => {
+    const ca = readFileSync(pki.ca);
+    const auth = { mechanism: 'PLAIN' as const, username: 'alice', password: 'alice-secret' };
+    const ok = new KafkaClient({ brokers: `localhost:${saslSsl.split(':')[1]}`, tls: { ca }, sasl: auth, retries: 0 });
+    try {
+      assert.equal((await ok.metadata([])).brokers.length, 1);
+    } finally {
+      await ok.close();
+    }
+    const wrong = new KafkaClient({ brokers: saslSsl, tls: { ca, servername: 'elsewhere.test' }, sasl: auth, retries: 0 });
+    try {
+      await assert.rejects(wrong.metadata([]), (e: unknown) => e instanceof ClientError && e.code === 'TLS_HANDSHAKE' && /not for this host/.test(e.message));
+    } finally {
+      await wrong.close();
+    }
   });
 
   test('the client outlives connections.max.reauth.ms: a connection whose session ends is replaced, requests go on', { timeout: 30_000 }, async () => {
