@@ -194,9 +194,9 @@ export class Connection {
   private explainHandshakeFailure(e: unknown, timeout: number, step: string): unknown {
     if (!(e instanceof ClientError)) return e;
     const tlsOn = !!this.opts.tls;
+    // A TLS listener hangs up on plaintext at once (below), so a silent broker is just that.
     if (e.code === 'REQUEST_TIMEOUT' || e.code === 'CONNECT_TIMEOUT') {
-      const hint = tlsOn ? '' : ' (a TLS listener spoken to in plaintext?)';
-      return new ClientError('CONNECT_TIMEOUT', `broker ${this.address} accepted the connection but did not answer ${step} within ${timeout} ms${hint}`);
+      return new ClientError('CONNECT_TIMEOUT', `broker ${this.address} accepted the connection but did not answer ${step} within ${timeout} ms`);
     }
     if (e.code === 'TLS_EXPECTED') return e;
     if ((e.code === 'NETWORK' || e.code === 'PROTOCOL') && !tlsOn && step === 'ApiVersions') {
