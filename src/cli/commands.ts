@@ -12,6 +12,8 @@ import { ErrorCode } from '../protocol/errors.js';
 import type { CompressionName } from '../record/compression.js';
 import { CliError, collect, json, out, parseDuration, parseIntArg, parseKeyValue, table } from './output.js';
 import { effectiveSettings, parseSettings, PROFILE_KEYS, profileCommands } from './profiles.js';
+import { explainConnectError, securityOptions, withSecurityFlags, type SecurityFlags } from './connect-options.js';
+import { securityCommands } from './security.js';
 import { consumeSummaryLine, perfConsume, perfProduce, produceSummaryLine } from './perf.js';
 import { addDecommission, addTopicReassign, type CliKit } from './reassign.js';
 import { compileFormat, decodeInput, ENCODINGS, parseOffsetSpec, recordJson, textRecords, type Encoding, type OffsetSpec } from './record-format.js';
@@ -20,7 +22,7 @@ const DEFAULT_BROKERS = '127.0.0.1:9092';
 /** Like kcat, which gives up on a silent broker in about ten seconds. */
 const DEFAULT_TIMEOUT = '10s';
 
-interface Common {
+export interface Common extends SecurityFlags {
   brokers?: string;
   format?: string;
   timeout?: string;
@@ -30,6 +32,7 @@ interface Common {
 
 /** The options every command that talks to brokers takes: where they are and how long to wait. */
 function withBrokers(cmd: Command): Command {
+  withSecurityFlags(cmd);
   return cmd
     .option('-b, --brokers <list>', `comma-separated bootstrap brokers (env SAMSA_BROKERS, default ${DEFAULT_BROKERS})`)
     .option('--timeout <duration>', `give up on a broker that does not connect or answer within this time (500ms, 10s, 2m; default ${DEFAULT_TIMEOUT})`)
@@ -37,27 +40,30 @@ function withBrokers(cmd: Command): Command {
     .option('-X, --config-option <key=value>', `a connection setting, repeatable, over the profile's (${Object.keys(PROFILE_KEYS).join(', ')})`, collect, []);
 }
 
-function withCommon(cmd: Command, formatOption = true): Command {
+export function withCommon(cmd: Command, formatOption = true): Command {
   withBrokers(cmd);
   if (formatOption) cmd.addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
   return cmd;
 }
 
-async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
+export async function session<T>(o: Common, fn: (client: KafkaClient, admin: Admin) => Promise<T>): Promise<T> {
   // As rpk: flags, then -X, then the environment, then the profile.
   const settings = effectiveSettings(o.profile, o.configOption);
   const x = parseSettings(o.configOption);
   const brokers = o.brokers ?? x.brokers ?? process.env.SAMSA_BROKERS ?? settings.brokers ?? DEFAULT_BROKERS;
   const timeoutMs = parseDuration(o.timeout ?? settings.timeout ?? DEFAULT_TIMEOUT, 'timeout');
-  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+  const { tls, sasl } = securityOptions(o, settings);
+  const client = new KafkaClient({ brokers, clientId: 'samsa-cli', retries: 2, retryBackoffMs: 100, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, tls, sasl });
   try {
     return await fn(client, new Admin(client));
+  } catch (e) {
+    throw explainConnectError(e);
   } finally {
     await client.close();
   }
 }
 
-const isJson = (o: Common) => o.format === 'json';
+export const isJson = (o: Common) => o.format === 'json';
 
 const kit: CliKit<Common> = { withCommon: (cmd) => withCommon(cmd), session };
 
@@ -1031,6 +1037,7 @@ function program(): Command {
   p.addCommand(txnCommands());
   p.addCommand(clusterCommands());
   p.addCommand(perfCommands());
+  for (const c of securityCommands()) p.addCommand(c);
   p.addCommand(profileCommands());
   p.addCommand(devCommands());
   const configure = (c: Command) => {

@@ -11,14 +11,15 @@ import { CliError, collect, json, out, parseKeyValue, table } from './output.js'
 export const PROFILE_KEYS: Record<string, string> = {
   brokers: 'comma-separated bootstrap brokers',
   timeout: 'how long to wait for a broker (500ms, 10s, 2m)',
-  'sasl.mechanism': 'SASL mechanism (kept for clusters that need it; the samsa client has no SASL yet)',
-  user: 'SASL user name (kept; see sasl.mechanism)',
-  pass: 'SASL password (kept; see sasl.mechanism)',
-  'tls.enabled': 'TLS to the brokers (kept; the samsa client has no TLS yet)',
+  'sasl.mechanism': 'SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (as --sasl-mechanism)',
+  user: 'SASL user name (as --user)',
+  pass: 'SASL password (as --password)',
+  'tls.enabled': 'true: TLS to the brokers (as --tls-enabled; implied by tls.ca, tls.cert, tls.key)',
+  'tls.ca': 'PEM file of the CA certificates to trust (as --tls-truststore)',
+  'tls.cert': 'PEM client certificate, for mutual TLS (as --tls-cert)',
+  'tls.key': 'PEM key of the client certificate (as --tls-key)',
+  'tls.insecure_skip_verify': 'true: accept any broker certificate for any host name (testing only)',
 };
-
-/** Settings the client cannot act on yet: a command refuses to run with them rather than connect without them. */
-const NOT_YET = ['sasl.mechanism', 'user', 'pass', 'tls.enabled'];
 
 export type Settings = Record<string, string>;
 
@@ -84,15 +85,12 @@ export function effectiveSettings(profileName: string | undefined, x: string[] =
     if (!p) throw new CliError(`no profile ${profileName} in ${profilesPath()}`);
     base = p;
   } else if (file.current && file.profiles[file.current]) base = file.profiles[file.current]!;
-  const settings = { ...base, ...given };
-  const unsupported = NOT_YET.filter((k) => settings[k] !== undefined && settings[k] !== '' && settings[k] !== 'false');
-  if (unsupported.length) throw new CliError(`the samsa client has no SASL or TLS yet, so it cannot connect with ${unsupported.join(', ')}`);
-  return settings;
+  return { ...base, ...given };
 }
 
 /** samsa profile create|use|list|delete. */
 export function profileCommands(): Command {
-  const profile = new Command('profile').description('named connection settings (brokers, timeout) in one file, one of them current');
+  const profile = new Command('profile').description('named connection settings (brokers, timeout, TLS, SASL) in one file, one of them current');
   const fmt = (c: Command) => c.addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
   fmt(profile.command('create'))
     .description('create or replace a profile from -X settings; the first one made becomes current')

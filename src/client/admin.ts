@@ -28,6 +28,7 @@ import {
   WriteTxnMarkers,
 } from '../protocol/messages/index.js';
 import type { KafkaClient, ClusterMetadata, TopicInfo } from './client.js';
+import { SecurityAdmin } from './admin-security.js';
 import type { Connection } from './connection.js';
 import { decodeAssignment, decodeSubscription } from '../protocol/consumer-protocol.js';
 import { ClientError, KafkaError, check } from './util.js';
@@ -158,7 +159,12 @@ export interface ElectionResult {
 }
 
 export class Admin {
-  constructor(readonly client: KafkaClient) {}
+  /** ACLs, client quotas and SCRAM credentials (admin-security.ts). */
+  readonly security: SecurityAdmin;
+
+  constructor(readonly client: KafkaClient) {
+    this.security = new SecurityAdmin(client);
+  }
 
   /** The controller when the cluster reports one (older brokers require it for topic changes). */
   private async controller(): Promise<Connection> {

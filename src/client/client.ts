@@ -2,7 +2,8 @@
 // version negotiation per connection (Connection.versionFor) and routing to leaders/coordinators.
 import { Metadata } from '../protocol/messages/index.js';
 import type { ApiSpec, ResponseOf } from '../protocol/schema.js';
-import { Connection } from './connection.js';
+import { Connection, type TlsOptions } from './connection.js';
+import type { SaslOptions } from './sasl-client.js';
 import { ClientError, KafkaError, parseBrokers, sleep, type ReqBody } from './util.js';
 
 export interface ClientOptions {
@@ -14,6 +15,10 @@ export interface ClientOptions {
   /** Retries of retriable failures (network, leader moves) for routed requests. */
   retries?: number;
   retryBackoffMs?: number;
+  /** TLS to every broker (null or absent: plaintext). */
+  tls?: TlsOptions | null;
+  /** SASL on every connection (null or absent: none). */
+  sasl?: SaslOptions | null;
 }
 
 export interface BrokerInfo {
@@ -57,6 +62,10 @@ const CLIENT_MAX_VERSIONS = new Map<number, number>([[1, 12]]);
 export class KafkaClient {
   readonly bootstrap: { host: string; port: number }[];
   private readonly conns = new Map<string, Promise<Connection>>();
+  /** The connections of `conns` that are up, to see when one's SASL session is nearly over. */
+  private readonly connected = new Map<string, Connection>();
+  /** Connections replaced because their SASL session is ending, closed once their requests are answered. */
+  private readonly retiring = new Set<Connection>();
   private readonly brokersById = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicInfo>();
   clusterId: string | null = null;
@@ -80,7 +89,9 @@ export class KafkaClient {
     if (this.closed) return Promise.reject(new ClientError('CLOSED', 'client is closed'));
     const key = `${host}:${port}`;
     const existing = this.conns.get(key);
-    if (existing) return existing;
+    const held = this.connected.get(key);
+    if (existing && !(held?.expiring)) return existing;
+    if (held) this.retire(key, held);
     const c = new Connection({
       host,
       port,
@@ -88,16 +99,40 @@ export class KafkaClient {
       connectTimeoutMs: this.opts.connectTimeoutMs,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       maxVersions: CLIENT_MAX_VERSIONS,
+      tls: this.opts.tls ?? null,
+      sasl: this.opts.sasl ?? null,
     });
-    const p = c.connect().then(() => c);
+    const p = c.connect().then(() => {
+      if (this.conns.get(key) === p) this.connected.set(key, c);
+      return c;
+    });
     this.conns.set(key, p);
     c.onClose = () => {
       if (this.conns.get(key) === p) this.conns.delete(key);
+      if (this.connected.get(key) === c) this.connected.delete(key);
     };
     p.catch(() => {
       if (this.conns.get(key) === p) this.conns.delete(key);
     });
     return p;
+  }
+
+  /**
+   * Hands out a new connection in place of one whose SASL session is ending (this client does not
+   * re-authenticate, KIP-368); the old one is closed when its requests in flight are answered.
+   */
+  private retire(key: string, c: Connection): void {
+    this.conns.delete(key);
+    this.connected.delete(key);
+    this.retiring.add(c);
+    const sweep = setInterval(() => {
+      if (c.inFlight === 0 || c.closed) {
+        clearInterval(sweep);
+        this.retiring.delete(c);
+        c.close();
+      }
+    }, 50);
+    sweep.unref();
   }
 
   /** A connection to the broker with this node id (from metadata). */
@@ -222,6 +257,9 @@ export class KafkaClient {
     this.closed = true;
     const all = [...this.conns.values()];
     this.conns.clear();
+    this.connected.clear();
+    for (const c of this.retiring) c.close();
+    this.retiring.clear();
     for (const p of all) {
       try {
         (await p).close();

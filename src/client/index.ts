@@ -8,3 +8,6 @@ export { murmur2, partitionForKey, StickyPartitioner } from './partitioner.js';
 export { encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment } from '../protocol/consumer-protocol.js';
 export { rangeAssign } from './range-assignor.js';
 export { ClientError, KafkaError, parseBrokers } from './util.js';
+export { type TlsOptions } from './connection.js';
+export { ScramClient, SASL_MECHANISMS, type SaslMechanism, type SaslOptions } from './sasl-client.js';
+export { SecurityAdmin, AclOperation, AclPermission, AclResourceType, PatternType, type AclBinding, type AclBindingFilter, type QuotaEntry, type QuotaAlteration, type QuotaFilterPart, type ScramUser, type ScramUpsert } from './admin-security.js';

@@ -65,9 +65,10 @@ test('a profile names the brokers; the current one is used, --profile picks anot
 test('bad profiles and -X settings: one line each', async () => {
   const cases: [string[], string][] = [
     [['topic', 'list', '--profile', 'nope'], `samsa: no profile nope in ${file}\n`],
-    [['topic', 'list', '-X', 'brokerz=x'], 'samsa: unknown -X setting brokerz (known: brokers, timeout, sasl.mechanism, user, pass, tls.enabled)\n'],
+    [['topic', 'list', '-X', 'brokerz=x'], 'samsa: unknown -X setting brokerz (known: brokers, timeout, sasl.mechanism, user, pass, tls.enabled, tls.ca, tls.cert, tls.key, tls.insecure_skip_verify)\n'],
     [['topic', 'list', '-X', 'brokers'], 'samsa: malformed -X setting "brokers": expected key=value\n'],
-    [['topic', 'list', '-X', 'sasl.mechanism=PLAIN', '-X', 'user=u'], 'samsa: the samsa client has no SASL or TLS yet, so it cannot connect with sasl.mechanism, user\n'],
+    [['topic', 'list', '-X', 'sasl.mechanism=PLAIN', '-X', 'user=u'], 'samsa: SASL needs a password: give --password\n'],
+    [['topic', 'list', '-X', 'tls.enabled=maybe'], 'samsa: bad tls.enabled "maybe": expected true or false\n'],
     [['profile', 'create', 'x', '-X', 'timeout=1s'], 'samsa: a profile needs -X brokers=host:port[,host:port]\n'],
     [['profile', 'use', 'nope'], `samsa: no profile nope in ${file}\n`],
   ];
