@@ -230,7 +230,13 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
           if (s.leader < 0 || s.isr.length !== 3) return false;
         }
         return true;
-      }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition led with 3 replicas in sync after the faults' });
+      }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition led with 3 replicas in sync after the faults' }).catch(async (err: Error) => {
+        const states = await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => `${p}: ${(await zc.getData(`/brokers/topics/${TOPIC}/partitions/${p}/state`)).data.toString()}`));
+        const ids = (await zc.getChildren('/brokers/ids')).children.join(',');
+        const controller = (await zc.getData('/controller').catch(() => ({ data: Buffer.from('none') }))).data.toString();
+        note(`not healthy: brokers [${ids}], controller ${controller}; ${states.join('; ')}`);
+        throw err;
+      });
     } finally {
       await zc.close();
     }
@@ -268,12 +274,13 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const result = check({ acks, failed, consumed, stored, startedAt, endedAt });
     note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.anomalies} anomalies`);
     writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored }) + '\n');
-    writeFileSync(join(outDir, 'faults.log'), faultLog.join('\n') + '\n');
-    for (const [id, b] of brokers) writeFileSync(join(outDir, `${id}.log`), b.log);
     const full: FaultRunResult = { seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults, outDir, ...result };
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(full, null, 2) + '\n');
     return full;
   } finally {
+    // What happened stays for a look, also when the run failed before the checker.
+    writeFileSync(join(outDir, 'faults.log'), faultLog.join('\n') + '\n');
+    for (const [id, b] of brokers) writeFileSync(join(outDir, `${id}.log`), b.log);
     for (const c of children) c.kill('SIGKILL');
     for (const b of brokers.values()) {
       try {
