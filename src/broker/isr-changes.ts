@@ -24,6 +24,8 @@ export interface IsrChangesOptions {
   partitions: () => Iterable<Partition>;
   /** replica.lag.time.max.ms */
   maxLagMs: number;
+  /** controller.socket.timeout.ms: how long an AlterPartition may go unanswered before it is sent again. */
+  requestTimeoutMs: number;
   clock: Clock;
   log: Logger;
 }
@@ -41,7 +43,7 @@ const RETRY_MS = 200;
 export class IsrChanges {
   private readonly queued = new Map<string, Proposal>();
   private sending = false;
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: this.opts.requestTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs }));
   private scanTimer: Timer | null = null;
   private stopped = false;
 

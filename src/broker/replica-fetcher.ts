@@ -26,6 +26,8 @@ export interface ReplicaFetchSettings {
   partitionMaxBytes: number;
   /** replica.fetch.backoff.ms */
   backoffMs: number;
+  /** replica.socket.timeout.ms: a leader that does not answer a fetch within it (beyond the fetch's wait) is given up on. */
+  socketTimeoutMs: number;
 }
 
 export interface ReplicaFetcherOptions {
@@ -47,7 +49,7 @@ class LeaderFetcher {
   private readonly delayedUntil = new Map<string, number>();
   /** Consecutive "the leader has not heard yet" answers per partition: the retry backs off from 20 ms. */
   private readonly notYet = new Map<string, number>();
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: this.opts.settings.socketTimeoutMs, requestTimeoutMs: this.opts.settings.maxWaitMs + this.opts.settings.socketTimeoutMs }));
   private running = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -148,7 +150,7 @@ class LeaderFetcher {
       forgottenTopicsData: [],
       rackId: '',
     };
-    const res = await conn.sendAt(Fetch, version, body as ReqBody<typeof Fetch>, { timeoutMs: s.maxWaitMs + 30_000 });
+    const res = await conn.sendAt(Fetch, version, body as ReqBody<typeof Fetch>, { timeoutMs: s.maxWaitMs + s.socketTimeoutMs });
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch from leader ${this.leaderId} failed with error ${res.errorCode}`);
     for (const t of res.responses) {
       const name = byTopic.has(t.topic) ? t.topic : [...byTopic.keys()].find((n) => byTopic.get(n)![0]!.topicId === t.topicId);

@@ -45,6 +45,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'replica.fetch.min.bytes', type: 'int', default: 1, doc: 'Bytes a follower fetch waits for', min: 1, readOnly: true },
   { name: 'replica.fetch.max.bytes', type: 'int', default: 1048576, doc: 'Bytes a follower fetches per partition per request', min: 0, readOnly: true },
   { name: 'replica.fetch.response.max.bytes', type: 'int', default: 10485760, doc: 'Bytes a follower fetches per request', min: 0, readOnly: true },
+  { name: 'replica.socket.timeout.ms', type: 'int', default: 30000, doc: 'How long a follower waits for a leader\'s answer beyond the fetch\'s own wait before it reconnects', min: 1, readOnly: true },
+  { name: 'controller.socket.timeout.ms', type: 'int', default: 30000, doc: 'How long the controller waits for a broker\'s answer before it resends on a new connection', min: 1, readOnly: true },
   { name: 'replica.fetch.backoff.ms', type: 'int', default: 1000, doc: 'Wait after a follower fetch failed', min: 0, readOnly: true },
   { name: 'cluster.id', type: 'string', default: null, doc: 'Cluster id (generated on first start when not set)', readOnly: true },
   { name: 'num.partitions', type: 'int', default: 1, doc: 'Partitions of an auto-created topic', min: 1 },

@@ -150,6 +150,7 @@ export class SamsaNode {
           maxImbalancePercent: config.int('leader.imbalance.per.broker.percentage'),
           checkIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
         },
+        controllerSocketTimeoutMs: config.int('controller.socket.timeout.ms'),
         uncleanLeaderElection: (topic) => effectiveTopicConfig(config, { ...clusterMetadata.topicConfigs(topic) })['unclean.leader.election.enable'] === 'true',
       }, clusterMetadata);
       const zk = this.zk;
@@ -214,6 +215,7 @@ export class SamsaNode {
             maxBytes: config.int('replica.fetch.response.max.bytes'),
             partitionMaxBytes: config.int('replica.fetch.max.bytes'),
             backoffMs: config.int('replica.fetch.backoff.ms'),
+            socketTimeoutMs: config.int('replica.socket.timeout.ms'),
           },
           clock: this.clock,
           log: rootLog.child({ component: 'replica-fetcher' }),
@@ -227,6 +229,7 @@ export class SamsaNode {
           metadata: this.clusterMetadata!,
           partitions: () => this.replicas.allPartitions(),
           maxLagMs: config.int('replica.lag.time.max.ms'),
+          requestTimeoutMs: config.int('controller.socket.timeout.ms'),
           clock: this.clock,
           log: rootLog.child({ component: 'isr' }),
         })
@@ -550,7 +553,7 @@ export class SamsaNode {
           image: () => this.controller.image,
           attempts: this.config.int('controlled.shutdown.max.retries'),
           retryBackoffMs: this.config.int('controlled.shutdown.retry.backoff.ms'),
-          requestTimeoutMs: 30_000,
+          requestTimeoutMs: this.config.int('controller.socket.timeout.ms'),
           clock: this.clock,
           log: this.log,
         });

@@ -230,7 +230,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
           if (s.leader < 0 || s.isr.length !== 3) return false;
         }
         return true;
-      }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition led with 3 replicas in sync after the faults' }).catch(async (err: Error) => {
+      }, { timeoutMs: 120_000, intervalMs: 500, what: 'every partition led with 3 replicas in sync after the faults' }).catch(async (err: Error) => {
         const states = await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => `${p}: ${(await zc.getData(`/brokers/topics/${TOPIC}/partitions/${p}/state`)).data.toString()}`));
         const ids = (await zc.getChildren('/brokers/ids')).children.join(',');
         const controller = (await zc.getData('/controller').catch(() => ({ data: Buffer.from('none') }))).data.toString();

@@ -18,18 +18,21 @@ interface Queued {
 }
 
 const RETRY_BACKOFF_MS = 100;
-const REQUEST_TIMEOUT_MS = 30_000;
 
 class BrokerQueue {
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: 'samsa-controller', connectTimeoutMs: 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: 'samsa-controller', connectTimeoutMs: this.timeoutMs, requestTimeoutMs: this.timeoutMs }));
   private readonly queue: Queued[] = [];
   private running = false;
   stopped = false;
 
   constructor(
     readonly broker: BrokerInfo,
+    /** The registration this queue speaks to: a broker registered anew gets a new queue. */
+    readonly epoch: number,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** controller.socket.timeout.ms: a broker that does not answer within it gets the request again on a new connection. */
+    private readonly timeoutMs: number,
   ) {}
 
   enqueue(q: Queued): void {
@@ -45,7 +48,7 @@ class BrokerQueue {
         const conn = await this.conn.get(this.broker);
         const version = conn.versionFor(q.spec);
         if (version < 0) throw new Error(`broker ${this.broker.id} does not serve ${q.spec.name}`);
-        const res = await conn.sendAt(q.spec, version, q.body(version) as ReqBody<ApiSpec>, { timeoutMs: REQUEST_TIMEOUT_MS });
+        const res = await conn.sendAt(q.spec, version, q.body(version) as ReqBody<ApiSpec>, { timeoutMs: this.timeoutMs });
         this.queue.shift();
         q.resolve(res);
       } catch (err) {
@@ -76,19 +79,24 @@ export class ControllerChannel {
   constructor(
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** controller.socket.timeout.ms */
+    private readonly timeoutMs: number,
   ) {}
 
-  /** Brokers join and leave as the controller sees them; a changed address is a new queue. */
-  setBrokers(brokers: readonly BrokerInfo[]): void {
-    const ids = new Set(brokers.map((b) => b.id));
+  /**
+   * Brokers join and leave as the controller sees them; a changed address or a new registration
+   * is a new queue (what was queued for the old one is of no use to it, and its connection may
+   * hang until the timeout).
+   */
+  setBrokers(brokers: ReadonlyArray<{ info: BrokerInfo; epoch: number }>): void {
     for (const [id, q] of this.queues) {
-      const now = brokers.find((b) => b.id === id);
-      if (!ids.has(id) || !now || now.host !== q.broker.host || now.port !== q.broker.port) {
+      const now = brokers.find((b) => b.info.id === id);
+      if (!now || now.info.host !== q.broker.host || now.info.port !== q.broker.port || now.epoch !== q.epoch) {
         q.stop();
         this.queues.delete(id);
       }
     }
-    for (const b of brokers) if (!this.queues.has(b.id)) this.queues.set(b.id, new BrokerQueue(b, this.clock, this.log));
+    for (const b of brokers) if (!this.queues.has(b.info.id)) this.queues.set(b.info.id, new BrokerQueue(b.info, b.epoch, this.clock, this.log, this.timeoutMs));
   }
 
   /** Sends to one broker, at the highest version both serve; `body` may depend on that version. */

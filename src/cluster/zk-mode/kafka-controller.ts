@@ -41,6 +41,8 @@ export interface KafkaControllerOptions {
   listenerName: string;
   /** auto.leader.rebalance.enable, leader.imbalance.per.broker.percentage, leader.imbalance.check.interval.seconds (in ms). */
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
+  /** controller.socket.timeout.ms; default Kafka's 30 s. */
+  socketTimeoutMs?: number;
   /** unclean.leader.election.enable of a topic (its own or the broker default); default never. */
   uncleanLeaderElection?: (topic: string) => boolean;
 }
@@ -269,12 +271,12 @@ export class KafkaController {
   // ---- the controller's view -----------------------------------------------------------------
 
   private async onBecomeController(): Promise<void> {
-    this.channel = new ControllerChannel(this.opts.clock, this.opts.log);
+    this.channel = new ControllerChannel(this.opts.clock, this.opts.log, this.opts.socketTimeoutMs ?? 30_000);
     await this.readBrokers();
     const zk = this.opts.zk();
     const { children } = await zk.getChildren(ZkPaths.topics, { watch: this.watcher(() => this.onTopicChange()) });
     await Promise.all(children.map((name) => this.readTopic(name)));
-    this.channel.setBrokers(this.liveInfos());
+    this.channel.setBrokers([...this.brokers.values()]);
     const changed = await this.settlePartitions(this.allPartitions());
     // A new controller tells every broker everything: it cannot know what they missed.
     const all = this.allPartitions();
@@ -455,7 +457,7 @@ export class KafkaController {
     const { added, removed } = await this.readBrokers();
     if (added.length === 0 && removed.length === 0) return;
     this.opts.log.info({ added, removed, live: [...this.brokers.keys()] }, 'brokers changed');
-    this.channel!.setBrokers(this.liveInfos());
+    this.channel!.setBrokers([...this.brokers.values()]);
     const gone = new Set(removed);
     const back = new Set(added);
     const affected = this.allPartitions().filter((c) => {

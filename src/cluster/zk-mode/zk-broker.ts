@@ -26,6 +26,7 @@ export interface ZkBrokerOptions {
   controllerLog: Logger;
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
   uncleanLeaderElection?: (topic: string) => boolean;
+  controllerSocketTimeoutMs?: number;
 }
 
 const CHANGE_PREFIX = 'config_change_';
@@ -47,7 +48,7 @@ export class ZkBroker {
     /** What this broker knows of the cluster; the topic configs read from ZooKeeper go into it. */
     private readonly metadata: BrokerMetadata,
   ) {
-    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}), ...(opts.uncleanLeaderElection ? { uncleanLeaderElection: opts.uncleanLeaderElection } : {}) });
+    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}), ...(opts.uncleanLeaderElection ? { uncleanLeaderElection: opts.uncleanLeaderElection } : {}), ...(opts.controllerSocketTimeoutMs ? { socketTimeoutMs: opts.controllerSocketTimeoutMs } : {}) });
   }
 
   get zk(): ZooKeeperClient {
