@@ -41,13 +41,17 @@ export function sweepStale(): void {
     const name = line.split(' ')[0] ?? '';
     if (name.startsWith('sf') && !alive(owner(name, 'sf'))) ip('netns', 'del', name);
   }
-  for (const line of ip('-o', 'link', 'show', 'type', 'bridge').split('\n')) {
-    const name = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '';
-    if (name.startsWith('sfb') && !alive(owner(name, 'sfb'))) ip('link', 'del', name);
+  for (const type of ['veth', 'bridge']) {
+    for (const line of ip('-o', 'link', 'show', 'type', type).split('\n')) {
+      const name = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1] ?? '';
+      if (name.startsWith('sfb') && !alive(owner(name, 'sfb'))) ip('link', 'del', name);
+    }
   }
 }
 
 let live: FaultNetwork[] = [];
+/** Networks made by this process so far: names are never reused, even after a destroy. */
+let made = 0;
 let exitHooked = false;
 
 export class FaultNetwork {
@@ -68,10 +72,10 @@ export class FaultNetwork {
   static create(members: readonly string[]): FaultNetwork {
     sweepStale();
     const pid = process.pid;
-    const index = live.length;
+    const index = made++;
     // 10.<200-249>.<x>.0/24, from the pid and the network's index in this process.
     const subnet = `10.${200 + ((pid >> 8) % 50)}.${(pid + index * 37) % 256}`;
-    const net = new FaultNetwork(`sfb${pid}${index || ''}`.slice(0, 15), subnet, members);
+    const net = new FaultNetwork(`sfb${pid}x${index}`.slice(0, 15), subnet, members);
     live.push(net);
     if (!exitHooked) {
       exitHooked = true;
@@ -91,7 +95,7 @@ export class FaultNetwork {
       ip('link', 'set', net.bridge, 'up');
       members.forEach((m, i) => {
         const ns = net.namespace(m);
-        const hostEnd = `${net.bridge.slice(0, 11)}h${i}`;
+        const hostEnd = net.hostEnd(i);
         ip('netns', 'add', ns);
         ip('link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
         ip('link', 'set', hostEnd, 'master', net.bridge);
@@ -114,7 +118,12 @@ export class FaultNetwork {
   }
 
   namespace(member: string): string {
-    return `sf${process.pid}${member}`.slice(0, 15);
+    return `sf${this.bridge.slice(3)}${member}`.slice(0, 15);
+  }
+
+  /** The host's end of a member's veth pair. */
+  private hostEnd(i: number): string {
+    return `${this.bridge.slice(0, 12)}h${i}`.slice(0, 15);
   }
 
   address(member: string): string {
@@ -171,13 +180,19 @@ export class FaultNetwork {
     if (this.destroyed) return;
     this.destroyed = true;
     live = live.filter((n) => n !== this);
-    for (const m of this.members) {
+    this.members.forEach((m, i) => {
+      // The pair goes with either end; deleting the host's end does not wait for the namespace to go.
+      try {
+        ip('link', 'del', this.hostEnd(i));
+      } catch {
+        // not created, or gone with its namespace
+      }
       try {
         ip('netns', 'del', this.namespace(m));
       } catch {
         // not created
       }
-    }
+    });
     try {
       ip('link', 'del', this.bridge);
     } catch {

@@ -57,6 +57,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Fault {
   name: string;
+  /** Kills or pauses processes (healed after the network faults). */
+  process?: boolean;
   apply(): Promise<void> | void;
   heal(): Promise<void> | void;
 }
@@ -141,11 +143,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const faultKinds: Array<() => Fault> = [
       () => {
         const b = pick(BROKERS);
-        return { name: `kill -9 ${b}`, apply: async () => { killed.add(b); await brokers.get(b)!.kill('SIGKILL'); }, heal: async () => { await brokers.get(b)!.restart(); killed.delete(b); } };
+        return { name: `kill -9 ${b}`, process: true, apply: async () => { killed.add(b); await brokers.get(b)!.kill('SIGKILL'); }, heal: async () => { await brokers.get(b)!.restart(); killed.delete(b); } };
       },
       () => {
         const b = pick(BROKERS);
-        return { name: `SIGSTOP ${b}`, apply: () => { stopped.add(b); brokers.get(b)!.signal('SIGSTOP'); }, heal: () => { brokers.get(b)!.signal('SIGCONT'); stopped.delete(b); } };
+        return { name: `SIGSTOP ${b}`, process: true, apply: () => { stopped.add(b); brokers.get(b)!.signal('SIGSTOP'); }, heal: () => { brokers.get(b)!.signal('SIGCONT'); stopped.delete(b); } };
       },
       () => {
         const b = pick(BROKERS);
@@ -174,6 +176,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
         const back = [...order].sort(() => rand() - 0.5);
         return {
           name: `kill -9 all (${order.join(',')}), restart ${back.join(',')}`,
+          process: true,
           apply: async () => {
             for (const b of order) killed.add(b);
             await Promise.all(order.slice(0, 2).map((b) => brokers.get(b)!.kill('SIGKILL')));
@@ -208,7 +211,8 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
         await f.apply();
       }
       await sleep(Math.min(hold, Math.max(0, deadline - Date.now())));
-      for (const f of chosen.reverse()) {
+      // The network first: a broker restarted while cut from ZooKeeper cannot start.
+      for (const f of [...chosen.filter((c) => !c.process), ...chosen.filter((c) => c.process)]) {
         await f.heal();
         note(`healed ${f.name}`);
       }
