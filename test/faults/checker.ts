@@ -5,7 +5,11 @@
  * broken promise with the record it concerns:
  *
  * - lost: an acknowledged record is not in the log, or not at its acknowledged offset;
- * - duplicated: a record of an idempotent producer stored at more than one offset;
+ * - duplicated: a record of an idempotent producer stored at more than one offset by the same
+ *   producer session (producer id and epoch), which the broker's sequence checks exist to
+ *   prevent; copies under different sessions are counted apart (resent): a producer that bumps
+ *   its epoch after a timeout sends its unacknowledged records again as new ones, which
+ *   idempotence does not cover;
  * - offset holes: a partition's offsets are not dense (no compaction or transactions here);
  * - phantom reads: the consumer read a record that is not at that offset in the final log;
  * - committed re-reads: the consumer was given a record below an offset whose commit had been
@@ -29,6 +33,9 @@ export interface StoredRecord {
   p: number;
   o: number;
   v: string;
+  /** The producer session of the stored copy: producer id and epoch (-1 without idempotence). */
+  pid?: number;
+  epoch?: number;
 }
 
 export interface ConsumedRecord extends StoredRecord {
@@ -55,6 +62,8 @@ export interface CheckResult {
   consumed: number;
   lost: string[];
   duplicated: string[];
+  /** Idempotent records stored again under another producer session (not an anomaly). */
+  resentAcrossSessions: number;
   offsetHoles: string[];
   phantomReads: string[];
   committedRereads: string[];
@@ -71,12 +80,16 @@ const push = (list: string[], s: string) => {
 export function check(h: History): CheckResult {
   const at = new Map<string, string>();
   const offsetsOf = new Map<string, number[]>();
+  const sessionsOf = new Map<string, string[]>();
   const byPartition = new Map<number, number[]>();
   for (const r of h.stored) {
     at.set(`${r.p}/${r.o}`, r.v);
     let l = offsetsOf.get(r.v);
     if (!l) offsetsOf.set(r.v, (l = []));
     l.push(r.o);
+    let ss = sessionsOf.get(r.v);
+    if (!ss) sessionsOf.set(r.v, (ss = []));
+    ss.push(`${r.pid ?? -1}/${r.epoch ?? -1}`);
     let ps = byPartition.get(r.p);
     if (!ps) byPartition.set(r.p, (ps = []));
     ps.push(r.o);
@@ -87,6 +100,7 @@ export function check(h: History): CheckResult {
   const phantomReads: string[] = [];
   const committedRereads: string[] = [];
   const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0 };
+  let resentAcrossSessions = 0;
 
   for (const a of h.acks) {
     if (at.get(`${a.p}/${a.o}`) === a.v) continue;
@@ -99,8 +113,13 @@ export function check(h: History): CheckResult {
     if (offsets.length < 2) continue;
     const producer = h.acks.find((a) => a.v === v)?.producer ?? v.slice(0, v.indexOf('v-'));
     if (!idempotent.has(producer)) continue;
+    const sessions = sessionsOf.get(v)!;
+    if (new Set(sessions).size === sessions.length) {
+      resentAcrossSessions++;
+      continue;
+    }
     counts.duplicated++;
-    push(duplicated, `${v} stored at offsets ${offsets.join(',')}`);
+    push(duplicated, `${v} stored at offsets ${offsets.join(',')} (producer/epoch ${sessions.join(',')})`);
   }
   for (const [p, offsets] of byPartition) {
     offsets.sort((a, b) => a - b);
@@ -143,6 +162,7 @@ export function check(h: History): CheckResult {
     consumed: h.consumed.length,
     lost,
     duplicated,
+    resentAcrossSessions,
     offsetHoles,
     phantomReads,
     committedRereads,

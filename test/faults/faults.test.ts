@@ -33,6 +33,9 @@ describe('history checker', () => {
     assert.match(moved.lost.join(), /iv-1 acknowledged at 0\/1, stored at offsets 2/);
     const dup = check({ ...base, stored: [...base.stored, { p: 0, o: 2, v: 'iv-0' }] });
     assert.match(dup.duplicated.join(), /iv-0 stored at offsets 0,2/);
+    // Under another producer epoch the copy is a resend idempotence does not cover: counted, not an anomaly.
+    const resent = check({ ...base, stored: [{ ...base.stored[0]!, pid: 7, epoch: 0 }, ...base.stored.slice(1), { p: 0, o: 2, v: 'iv-0', pid: 7, epoch: 1 }] });
+    assert.deepEqual({ duplicated: resent.duplicated, resent: resent.resentAcrossSessions, anomalies: resent.anomalies }, { duplicated: [], resent: 1, anomalies: 0 });
     const hole = check({ ...base, stored: [...base.stored, { p: 0, o: 5, v: 'iv-9' }] });
     assert.match(hole.offsetHoles.join(), /partition 0: 1 then 5/);
     const phantom = check({ ...base, consumed: [...base.consumed, { p: 0, o: 2, v: 'ghost', c: false, t: 1500 }] });

@@ -33,11 +33,11 @@ const row = (r: FaultRunResult) => {
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   const worst = Math.max(...Object.values(r.longestUnavailableMs));
-  return `| ${r.seed} | ${r.seconds} | ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')} | ${r.acknowledged} | ${r.failed} | ${r.anomalies} | ${(worst / 1000).toFixed(1)} s |`;
+  return `| ${r.seed} | ${r.seconds} | ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')} | ${r.acknowledged} | ${r.failed} | ${r.resentAcrossSessions} | ${r.anomalies} | ${(worst / 1000).toFixed(1)} s |`;
 };
 
 let bad = 0;
-process.stdout.write('| seed | seconds | faults | acknowledged | failed deliveries | anomalies | longest unavailability |\n| --- | --- | --- | --- | --- | --- | --- |\n');
+process.stdout.write('| seed | seconds | faults | acknowledged | failed deliveries | resent under a new epoch | anomalies | longest unavailability |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
 for (let s = seed; s < seed + Math.max(1, runs); s++) {
   try {
     const r = await runFaults({ seed: s, seconds, unsafe, log: (l) => process.stderr.write(`${l}\n`) });

@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTopics } from '../../src/protocol/messages/index.js';
-import { BrokerProcess, python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
-import { WireClient } from '../helpers/wire-client.js';
+import { BrokerProcess, python, repoRoot, waitFor } from '../helpers/broker-process.js';
+import { WireClient, readAll } from '../helpers/wire-client.js';
 import { ZooKeeperEnsemble } from '../helpers/zookeeper-process.js';
 import { check, type Ack, type CheckResult, type ConsumedRecord, type StoredRecord } from './checker.js';
 import { FaultNetwork } from './netns.js';
@@ -270,13 +270,27 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     consumer.kill('SIGTERM');
     await Promise.race([co.exit, sleep(10_000)]);
     const consumed = parse<ConsumedRecord>(co.out);
-    const dump = await runOk('kcat', ['-b', bootstrap(), '-C', '-t', TOPIC, '-e', '-o', 'beginning', '-q', '-f', '%p %o %s\n'], { timeoutMs: 120_000 });
-    const stored: StoredRecord[] = dump.split('\n').filter(Boolean).map((l) => {
-      const [p, o, v] = l.split(' ');
-      return { p: Number(p), o: Number(o), v: v ?? '' };
-    });
+    // Read from each partition's leader, with the producer id and epoch of every batch.
+    const stored: StoredRecord[] = [];
+    for (let p = 0; p < PARTITIONS; p++) {
+      const records = await waitFor(async () => {
+        for (const b of BROKERS) {
+          const c = await WireClient.connect(`${net.address(b)}:${brokers.get(b)!.port}`).catch(() => null);
+          if (!c) continue;
+          try {
+            return await readAll(c, TOPIC, p, 0, 60_000);
+          } catch {
+            // not this partition's leader
+          } finally {
+            c.close();
+          }
+        }
+        return null;
+      }, { timeoutMs: 90_000, intervalMs: 500, what: `partition ${p} read from its leader` });
+      for (const r of records) stored.push({ p, o: r.offset, v: r.value ?? '', pid: r.producerId, epoch: r.producerEpoch });
+    }
     const result = check({ acks, failed, consumed, stored, startedAt, endedAt });
-    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.anomalies} anomalies`);
+    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch, ${result.anomalies} anomalies`);
     writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored }) + '\n');
     const full: FaultRunResult = { seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults, outDir, ...result };
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(full, null, 2) + '\n');

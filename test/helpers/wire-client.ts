@@ -219,6 +219,9 @@ export interface ReadRecord {
   key: string | null;
   value: string | null;
   headers: Array<[string, string | null]>;
+  /** The batch's producer id and epoch (-1 for a producer without idempotence). */
+  producerId: number;
+  producerEpoch: number;
 }
 
 /** Splits a fetched records buffer into whole batches (a partial trailing batch is dropped). */
@@ -248,9 +251,13 @@ export async function readAll(c: WireClient, topic: string, partition: number, f
     if (d.errorCode !== 0) throw new Error(`fetch ${topic}/${partition}@${next}: error ${d.errorCode}`);
     const buf = d.records === null ? Buffer.alloc(0) : (d.records as Buffer);
     for (const batch of splitBatches(buf)) {
+      const producerId = Number(batch.readBigInt64BE(43));
+      const producerEpoch = batch.readInt16BE(51);
       for (const r of readRecords(batch)) {
         if (r.offset < next) continue;
         out.push({
+          producerId,
+          producerEpoch,
           offset: r.offset,
           timestamp: r.timestamp,
           key: r.key?.toString('utf8') ?? null,
