@@ -1,5 +1,6 @@
-// ACLs as Kafka applies them, created with a client's admin API (kafkajs createAcls: the
-// python3-confluent-kafka Debian ships, 1.7, has no create_acls): a user granted WRITE, READ and
+// ACLs as Kafka applies them, created with clients' admin APIs (kafkajs createAcls, and
+// librdkafka's CreateAcls from C, which is what confluent-kafka's create_acls calls: the
+// python3-confluent-kafka Debian ships, 1.7, predates create_acls): a user granted WRITE, READ and
 // DESCRIBE on a topic and READ on a group produces and consumes with confluent-kafka; a prefixed
 // ACL covers the topics it prefixes and no other; a DENY wins over an ALLOW; ACLs survive a
 // restart (kept in the metadata file) and are listed and deleted by filter.
@@ -10,7 +11,7 @@ import kafkajs from 'kafkajs';
 import { DeleteAcls, DescribeAcls, Fetch, Metadata } from '../../../src/protocol/index.js';
 import { startBroker, type StartedBroker } from '../../../src/node/start-broker.js';
 import { buildBatch } from '../../../src/record/builder.js';
-import { python, repoRoot, runOk } from '../../helpers/broker-process.js';
+import { python, repoRoot, run, runOk } from '../../helpers/broker-process.js';
 import { WireClient, createTopic, produceBatch } from '../../helpers/wire-client.js';
 import { authenticate } from '../../helpers/sasl.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -86,6 +87,23 @@ describe('ACLs', () => {
     const bob = await as('bob', 'bob-secret');
     assert.equal(await produceCode(bob, 'orders'), 29);
     bob.close();
+  });
+
+  test('librdkafka\'s CreateAcls (what confluent-kafka\'s create_acls calls) grants bob a topic and a group; bob then produces and consumes with confluent-kafka', async () => {
+    const program = join(dir, 'rdkafka_acls');
+    await runOk('cc', ['-O1', '-o', program, join(repoRoot, 'test', 'interop', 'c', 'rdkafka_acls.c'), '-lrdkafka']);
+    await kafkaAdmin.createTopics({ topics: [{ topic: 'payments', numPartitions: 1 }] });
+    const before = await py('bob', 'bob-secret', 'produce', 'payments', '3');
+    assert.equal(before.produced, 0);
+    assert.match(JSON.stringify(before.errors), /TOPIC_AUTHORIZATION_FAILED|authoriz/i);
+    const out = JSON.parse(await runOk(program, [bootstrap, 'admin', 'admin-secret', 'User:bob', 'payments', 'payments-app'], { timeoutMs: 60_000 })) as { created: number; acls: string[][] };
+    assert.equal(out.created, 4);
+    assert.deepEqual(out.acls.map((a) => a.join(' ')).sort(), ['GROUP payments-app READ', 'TOPIC payments DESCRIBE', 'TOPIC payments READ', 'TOPIC payments WRITE']);
+    const rt = await py('bob', 'bob-secret', 'roundtrip', 'payments', '50', 'payments-app');
+    assert.deepEqual({ produced: rt.produced, consumed: rt.consumed }, { produced: 50, consumed: 50 }, JSON.stringify(rt.errors));
+    // A non-superuser may not create ACLs: CLUSTER_AUTHORIZATION_FAILED through the same API.
+    const refused = await run(program, [bootstrap, 'bob', 'bob-secret', 'User:bob', 'other', 'other-app'], { timeoutMs: 60_000 });
+    assert.match(refused.stdout.toString() + refused.stderr, /created": 0|authoriz/i);
   });
 
   test('a prefixed ACL covers the topics it prefixes; a DENY wins over the ALLOW', async () => {
