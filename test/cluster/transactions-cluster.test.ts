@@ -3,7 +3,7 @@
 // every broker, and the other brokers answer NOT_COORDINATOR. confluent-kafka and kafkajs
 // transactional producers commit and abort over partitions led by other brokers than the
 // coordinator (markers travel over WriteTxnMarkers, first writes are verified with the
-// coordinator's broker); read_committed sees the committed records only, read_uncommitted all.
+// coordinator's broker, shown on the wire too); read_committed sees the committed records only, read_uncommitted all.
 // Then a consume-transform-produce loop with send_offsets_to_transaction processes 100,000
 // records while the broker coordinating its transactional id is SIGKILLed and restarted, twice:
 // the output read with read_committed holds each input exactly once.
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { partitionForGroup } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { AddPartitionsToTxn, EndTxn, FindCoordinator, InitProducerId } from '../../src/protocol/messages/index.js';
+import { AddPartitionsToTxn, EndTxn, FindCoordinator, InitProducerId, Produce } from '../../src/protocol/messages/index.js';
+import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets } from '../helpers/wire-client.js';
 import { ZkCluster } from '../helpers/zk-cluster.js';
@@ -126,6 +127,40 @@ describe('transactions in a cluster', { skip: !zookeeperAvailable() && 'Debian z
       } finally {
         wire.close();
       }
+    }
+  });
+
+  test('KIP-890 part 1 across brokers: a leader that does not coordinate the id asks the coordinator\'s broker before a first transactional write', async () => {
+    const id = 'verify-remote';
+    const coordinator = await coordinatorOf(id);
+    const leader = [1, 2, 3].find((b) => b !== coordinator)!;
+    // One partition, led by a broker that is not the coordinator.
+    await cluster.createTopic('vtxn', [[leader, ...[1, 2, 3].filter((b) => b !== leader)]], { 'min.insync.replicas': '2' });
+    await waitFor(async () => (await cluster.partitionState('vtxn', 0)).leader === leader, { what: 'vtxn led by its first replica' });
+    const co = await WireClient.connect(cluster.broker(coordinator).bootstrap);
+    const lw = await WireClient.connect(cluster.broker(leader).bootstrap);
+    try {
+      const init = await co.request(InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.equal(init.errorCode, ErrorCode.NONE);
+      const produce = async (seq: number) => {
+        const r = await lw.request(Produce, 9, {
+          transactionalId: id, acks: -1, timeoutMs: 10_000,
+          topicData: [{ name: 'vtxn', partitionData: [{ index: 0, records: buildBatch([{ value: `v${seq}` }], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: seq, transactional: true }) }] }],
+        });
+        return r.responses[0]!.partitionResponses[0]!.errorCode;
+      };
+      // Not added to the transaction: the coordinator's broker says so.
+      assert.equal(await produce(0), ErrorCode.INVALID_TXN_STATE);
+      const add = await co.request(AddPartitionsToTxn, 3, { transactions: [], v3AndBelowTransactionalId: id, v3AndBelowProducerId: init.producerId, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'vtxn', partitions: [0] }] });
+      assert.equal(add.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+      assert.equal(await produce(0), ErrorCode.NONE);
+      const end = await co.request(EndTxn, 3, { transactionalId: id, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true });
+      assert.equal(end.errorCode, ErrorCode.NONE);
+      // The commit marker, sent over WriteTxnMarkers to the leader, follows the record.
+      await waitFor(async () => (await listOffsets(lw, 'vtxn', [0]))[0] === 2, { what: 'the record and its marker on vtxn-0' });
+    } finally {
+      co.close();
+      lw.close();
     }
   });
 
