@@ -76,7 +76,7 @@ export class OffsetsTopic implements CoordinatorLog {
   }
 
   /**
-   * Appends as one batch with acks=all semantics: refused with NOT_ENOUGH_REPLICAS when the ISR
+   * Appends as one batch, with acks=all semantics once `replication` is set: refused with NOT_ENOUGH_REPLICAS when the ISR
    * is below min.insync.replicas, else resolved with Kafka's code once the high watermark passes
    * it (REQUEST_TIMED_OUT after `replication.timeoutMs`, NOT_LEADER_OR_FOLLOWER when the
    * partition's leadership here ended).
@@ -84,7 +84,7 @@ export class OffsetsTopic implements CoordinatorLog {
   appendReplicated(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>): Promise<number> {
     const p = this.partitions.partition(this.name, partition);
     if (!p) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))), 'coordinator', { requiredAcks: -1 });
+    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))), 'coordinator', this.replication ? { requiredAcks: -1 } : {});
     if (!out.ok) return Promise.resolve(out.errorCode);
     if (!this.replication) return Promise.resolve(ErrorCode.NONE);
     return awaitReplicated(this.partitions, this.replication.delayed, p, out.result.lastOffset + 1, this.replication.timeoutMs(), null);
@@ -129,7 +129,10 @@ export async function awaitCoordinatorWrite(partitions: PartitionsPort, delayed:
   const p = partitions.partition(OFFSETS_TOPIC, partition);
   if (!p) return ErrorCode.NOT_COORDINATOR;
   const code = await awaitReplicated(partitions, delayed, p, p.logEndOffset, timeoutMs, conn);
-  return code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? ErrorCode.NOT_COORDINATOR : code;
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
+  // Offsets wait for the high watermark only: __consumer_offsets' own min.insync.replicas is not
+  // asked for (a single node configured with a higher one still commits).
+  return code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? ErrorCode.NONE : code;
 }
 
 /**

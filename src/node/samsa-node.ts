@@ -312,8 +312,9 @@ export class SamsaNode {
       TRANSACTION_STATE_TOPIC,
     );
     const requestTimeoutMs = () => config.int('request.timeout.ms');
-    // A state write counts once its partition's ISR has it (acks=all).
-    this.txnStateTopic.replication = { delayed: this.delayed, timeoutMs: requestTimeoutMs };
+    // In a cluster a state write counts once its partition's ISR has it (acks=all); a single
+    // node's one copy is its ISR, whatever min.insync.replicas says.
+    if (this.zk) this.txnStateTopic.replication = { delayed: this.delayed, timeoutMs: requestTimeoutMs };
     this.txnMarkers = new TxnMarkerSender({ nodeId: this.nodeId, image: () => this.controller.image, partitions: this.replicas, groups: () => this.groups, delayed: this.delayed, timeoutMs: requestTimeoutMs });
     this.txn = new TransactionCoordinator(
       this.txnStateTopic,

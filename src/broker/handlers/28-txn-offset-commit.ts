@@ -81,7 +81,7 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, { min: 0, m
     if (code === ErrorCode.NONE) {
       code = await awaitCoordinatorWrite(ctx.partitions, ctx.delayed, offsetsPartition, ctx.config.int('offsets.commit.timeout.ms'), ctx.conn);
       // Kafka's mapping for a transactional commit that did not reach the ISR: retriable.
-      if (code === ErrorCode.REQUEST_TIMED_OUT || code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      if (code === ErrorCode.REQUEST_TIMED_OUT) code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     if (code !== ErrorCode.NONE) for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
   }
