@@ -61,8 +61,9 @@ export function writeMarker(t: MarkerTarget, m: Marker, topic: string, index: nu
 }
 
 /** Codes after which a marker is not sent again (Kafka's TransactionMarkerRequestCompletionHandler). */
-function dropped(code: number, topicExists: boolean): boolean {
-  if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return !topicExists;
+function dropped(code: number, image: MetadataImage, topic: string, index: number): boolean {
+  // Retried while the metadata still has the partition: the leader may not know it yet.
+  if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return image.topic(topic)?.partitions[index] === undefined;
   return code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED;
 }
 
@@ -126,7 +127,7 @@ export class TxnMarkerSender implements TxnMarkerPort {
     const sent = [...remote].map(([broker, list]) => this.enqueue(broker, { producerId, producerEpoch, transactionResult: commit, coordinatorEpoch, topics: list.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) }));
     for (const r of await Promise.all(local)) {
       if (r.code === ErrorCode.NONE) continue;
-      if (dropped(r.code, this.opts.image().topic(r.topic) !== undefined)) {
+      if (dropped(r.code, this.opts.image(), r.topic, r.index)) {
         logger.warn({ topic: r.topic, partition: r.index, producerId, producerEpoch, errorCode: r.code }, 'transaction marker not written');
         continue;
       }
@@ -176,7 +177,7 @@ export class TxnMarkerSender implements TxnMarkerPort {
           const bad = t.partitionIndexes.filter((index) => {
             const code = answered?.partitions.find((x) => x.partitionIndex === index)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
             if (code === ErrorCode.NONE) return false;
-            if (dropped(code, image.topic(t.name) !== undefined)) {
+            if (dropped(code, image, t.name, index)) {
               logger.warn({ broker, topic: t.name, partition: index, producerId: q.marker.producerId, errorCode: code }, 'transaction marker not written');
               return false;
             }
