@@ -21,8 +21,9 @@
  * A transaction older than its timeout is aborted with a bumped epoch, so its producer is fenced
  * (transaction.abort.timed.out.transaction.cleanup.interval.ms); an id idle in a completed state
  * for transactional.id.expiration.ms is removed with a tombstone.
- * Every method runs on the event loop: state needs no lock, but InitProducerId awaits a producer
- * id and reads the state again after it.
+ * Every method runs on the event loop: state needs no lock, but a method that awaits (a producer
+ * id, a write's replication, markers) reads the state again after it, and checks that this broker
+ * still coordinates the id with the same coordinator epoch before it applies anything.
  */
 import { ErrorCode } from '../protocol/errors.js';
 import type { CoordinatorLog } from '../group/coordinator-log.js';
@@ -212,7 +213,9 @@ export class TransactionCoordinator {
   /** Single node: every partition of __transaction_state, loaded at once. */
   load(): void {
     this.txns.clear();
-    for (let p = 0; p < this.txnLog.partitionCount; p++) this.loadPartition(p);
+    let finished = 0;
+    for (let p = 0; p < this.txnLog.partitionCount; p++) finished += this.loadPartition(p);
+    this.logger.info({ transactionalIds: this.txns.size, finished }, 'loaded transaction state');
   }
 
   /**
@@ -220,8 +223,9 @@ export class TransactionCoordinator {
    * a tombstone removes it), then finishes what a crash or the previous coordinator left: a
    * transaction in PrepareCommit or PrepareAbort gets its markers and its Complete state now. An
    * ongoing one stays ongoing: its producer may go on with it, or its timeout aborts it.
+   * Returns how many prepared transactions it set out to finish.
    */
-  loadPartition(partition: number): void {
+  loadPartition(partition: number): number {
     this.dropPartition(partition);
     this.loaded.set(partition, Math.max(0, this.txnLog.leaderEpoch?.(partition) ?? 0));
     const ids = new Map<string, TxnMetadata>();
@@ -254,7 +258,8 @@ export class TransactionCoordinator {
         finished++;
       }
     }
-    if (ids.size > 0 || this.ownsPartition !== null) this.logger.info({ partition, coordinatorEpoch: this.loaded.get(partition), transactionalIds: ids.size, finished }, 'loaded transaction state');
+    if (this.ownsPartition !== null) this.logger.info({ partition, coordinatorEpoch: this.loaded.get(partition), transactionalIds: ids.size, finished }, 'loaded transaction state');
+    return finished;
   }
 
   /** This broker no longer leads the partition: its ids are the new leader's now. */
@@ -527,7 +532,11 @@ export class TransactionCoordinator {
   /** Writes the markers still pending for `m`; once all are written, the Complete state. */
   private async sendMarkers(m: TxnMetadata): Promise<void> {
     const id = m.transactionalId;
-    if (this.sending.has(id)) return;
+    if (this.sending.has(id)) {
+      // A round for an older state of the id (before a reload) is still out: this one goes next.
+      this.scheduleRetry();
+      return;
+    }
     this.sending.add(id);
     try {
       const pending = this.pendingMarkers.get(id) ?? [];

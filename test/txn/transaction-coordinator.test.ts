@@ -324,4 +324,41 @@ describe('transaction coordinator in a cluster', () => {
     assert.deepEqual(next.markers.written.map((m) => [m.producerId, m.commit, m.coordinatorEpoch]), [[pid.producerId, true, 8]]);
     assert.equal(takeover.metadata('failover')!.state, TxnState.CompleteCommit);
   });
+
+  test('a partition loaded again while markers of its prepared transaction are out: the new round follows, and the transaction completes', async () => {
+    const { c, log, owned, clock, markers } = clusterSetup();
+    const p = c.partitionFor('again');
+    owned.add(p);
+    c.loadPartition(p);
+    const pid = await replicated(log, c.initProducerId('again', 60_000, null));
+    assert.equal(await replicated(log, c.addPartitions('again', pid.producerId, pid.producerEpoch, TP)), ErrorCode.NONE);
+    // Markers that stay out until the test answers them.
+    const answers: Array<(left: TopicPartitions[]) => void> = [];
+    const slow: TxnMarkerPort = { writeMarkers: () => new Promise((resolve) => answers.push(resolve)) };
+    const c2 = new TransactionCoordinator(log, slow, async () => 1, settings, clock);
+    c2.ownsPartition = (x) => owned.has(x);
+    // The first coordinator stores PrepareCommit, then its markers fail and it loses the partition.
+    markers.failNext = 1;
+    assert.equal(await replicated(log, c.endTxn('again', pid.producerId, pid.producerEpoch, true)), ErrorCode.NONE);
+    c.stop();
+    c.unloadPartition(p);
+    c2.loadPartition(p);
+    await flush();
+    assert.equal(answers.length, 1);
+    log.epoch = 9;
+    c2.loadPartition(p);
+    await flush();
+    assert.equal(answers.length, 1, 'one round at a time');
+    answers[0]!([]);
+    await flush();
+    assert.equal(c2.metadata('again')!.state, TxnState.PrepareCommit, 'the first round belonged to the state before the reload');
+    clock.advance(500);
+    await flush();
+    assert.equal(answers.length, 2);
+    answers[1]!([]);
+    await flush();
+    log.replicate();
+    await flush();
+    assert.equal(c2.metadata('again')!.state, TxnState.CompleteCommit);
+  });
 });
