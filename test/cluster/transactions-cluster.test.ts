@@ -6,7 +6,8 @@
 // coordinator's broker, shown on the wire too); read_committed sees the committed records only, read_uncommitted all.
 // Then a consume-transform-produce loop with send_offsets_to_transaction processes 100,000
 // records while the broker coordinating its transactional id is SIGKILLed and restarted, twice:
-// the output read with read_committed holds each input exactly once.
+// the output read with read_committed holds each input exactly once. Last, a state write that
+// cannot reach enough replicas is refused with a retriable error and leaves no trace.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { partitionForGroup } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { AddPartitionsToTxn, EndTxn, FindCoordinator, InitProducerId, Produce } from '../../src/protocol/messages/index.js';
+import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, InitProducerId, Produce } from '../../src/protocol/messages/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets } from '../helpers/wire-client.js';
@@ -282,5 +283,36 @@ describe('transactions in a cluster', { skip: !zookeeperAvailable() && 'Debian z
     for (let i = 0; i < N && missing.length < 10; i++) if (seen[i] === 0) missing.push(i);
     assert.deepEqual(missing, [], `inputs missing from the output (stats ${stdout})`);
     assert.equal(out.length, N);
+  });
+  test('a state write that cannot reach transaction.state.log.min.isr replicas fails with COORDINATOR_NOT_AVAILABLE and changes nothing', { timeout: 120_000 }, async () => {
+    const id = 'short-isr';
+    const coordinator = await coordinatorOf(id);
+    const others = [1, 2, 3].filter((b) => b !== coordinator);
+    const txnPartition = partitionForGroup(id, 50);
+    const describe = async (w: WireClient) => (await w.request(DescribeTransactions, 0, { transactionalIds: [id] })).transactionStates[0]!;
+    let w = await WireClient.connect(cluster.broker(coordinator).bootstrap);
+    try {
+      const first = await w.request(InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.equal(first.errorCode, ErrorCode.NONE);
+      for (const b of others) await cluster.broker(b).kill('SIGKILL');
+      await waitFor(async () => (await cluster.partitionState(TXN_TOPIC, txnPartition)).isr.length === 1, { timeoutMs: 30_000, what: 'the ISR of the id\'s partition down to its leader' });
+      const refused = await w.request(InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.equal(refused.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      assert.equal((await describe(w)).producerEpoch, first.producerEpoch);
+      for (const b of others) await cluster.broker(b).restart();
+      await waitFor(async () => (await cluster.partitionState(TXN_TOPIC, txnPartition)).isr.length >= 2, { timeoutMs: 60_000, what: 'the ISR back to min.insync.replicas' });
+      w.close();
+      // The partition may have been moved back to its preferred leader meanwhile.
+      const now = await coordinatorOf(id);
+      w = await WireClient.connect(cluster.broker(now).bootstrap);
+      const next = await waitFor(async () => {
+        const r = await w.request(InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+        return r.errorCode === ErrorCode.NONE ? r : null;
+      }, { timeoutMs: 30_000, what: 'InitProducerId accepted again' });
+      // One bump after the first: the refused one left no trace.
+      assert.deepEqual([next.producerId, next.producerEpoch], [first.producerId, first.producerEpoch + 1]);
+    } finally {
+      w.close();
+    }
   });
 });
