@@ -112,7 +112,13 @@ export class TxnMarkerSender implements TxnMarkerPort {
     for (const tp of tps) {
       const topic = image.topic(tp.topic);
       for (const index of tp.partitions) {
-        const leader = topic?.partitions[index]?.leader ?? (topic ? -1 : this.opts.nodeId);
+        const state = topic?.partitions[index];
+        if (topic && !state) {
+          logger.warn({ topic: tp.topic, partition: index, producerId, producerEpoch }, 'transaction marker not written: the topic has no such partition');
+          continue;
+        }
+        // A topic the metadata does not have is tried here, where its partition tells.
+        const leader = state ? state.leader : this.opts.nodeId;
         if (leader < 0) again(tp.topic, index);
         else if (leader === this.opts.nodeId) local.push(writeMarker(target, marker, tp.topic, index, this.opts.timeoutMs()).then((code) => ({ topic: tp.topic, index, code })));
         else {
