@@ -4,7 +4,7 @@ import type { BrokerMetadata } from '../cluster/zk-mode/broker-metadata.js';
 import type { KafkaController } from '../cluster/zk-mode/kafka-controller.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
-import type { TransactionCoordinator } from '../txn/transaction-coordinator.js';
+import type { TopicPartitions, TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import type { RequestHeader } from '../protocol/header.js';
 import type { ApiSpec, RequestOf, ResponseOf } from '../protocol/schema.js';
 import type { MetricsPort } from '../metrics/broker-metrics.js';
@@ -70,6 +70,12 @@ export interface TransactionsPort {
   readonly coordinator: TransactionCoordinator;
   /** Resolves once __transaction_state exists. */
   ensureStorage(): Promise<void>;
+  /**
+   * KIP-890 part 1 for an id another broker coordinates: that broker's per-partition answers to
+   * AddPartitionsToTxn verify_only (keys `topic\u0000partition`). Null when this broker
+   * coordinates the id (the local coordinator answers) or on a single node.
+   */
+  verifyElsewhere(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): Promise<ReadonlyMap<string, number>> | null;
 }
 
 /** Producer ids for idempotent producers (InitProducerId); each is handed out once, ever. */

@@ -7,6 +7,7 @@ import { buildBatch } from '../record/builder.js';
 import { iterateRecords } from '../record/records.js';
 import type { ClosableConnection, DelayedOperations } from './delayed-operations.js';
 import type { PartitionsPort } from './handler.js';
+import type { Partition } from './partition.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 const LOAD_CHUNK = 1024 * 1024;
@@ -29,6 +30,8 @@ export class CoordinatorAppendError extends Error {
 export class OffsetsTopic implements CoordinatorLog {
   readonly partitionCount: number;
   private creating: Promise<void> | null = null;
+  /** Set where writes must reach the ISR before they count (appendReplicated). */
+  replication: { delayed: DelayedOperations; timeoutMs: () => number } | null = null;
 
   constructor(
     private readonly partitions: PartitionsPort,
@@ -72,6 +75,21 @@ export class OffsetsTopic implements CoordinatorLog {
     if (!out.ok) throw new CoordinatorAppendError(out.errorCode, `append to ${this.name}-${partition} failed: ${out.message}`);
   }
 
+  /**
+   * Appends as one batch, with acks=all semantics once `replication` is set: refused with NOT_ENOUGH_REPLICAS when the ISR
+   * is below min.insync.replicas, else resolved with Kafka's code once the high watermark passes
+   * it (REQUEST_TIMED_OUT after `replication.timeoutMs`, NOT_LEADER_OR_FOLLOWER when the
+   * partition's leadership here ended).
+   */
+  appendReplicated(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>): Promise<number> {
+    const p = this.partitions.partition(this.name, partition);
+    if (!p) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const out = p.appendRecordsToLeader(buildBatch(records.map((r) => ({ key: r.key, value: r.value }))), 'coordinator', this.replication ? { requiredAcks: -1 } : {});
+    if (!out.ok) return Promise.resolve(out.errorCode);
+    if (!this.replication) return Promise.resolve(ErrorCode.NONE);
+    return awaitReplicated(this.partitions, this.replication.delayed, p, out.result.lastOffset + 1, this.replication.timeoutMs(), null);
+  }
+
   *readAll(partition: number): Iterable<StoredRecord> {
     const p = this.partitions.partition(this.name, partition);
     if (!p) return;
@@ -107,13 +125,26 @@ export class OffsetsTopic implements CoordinatorLog {
  * (offsets.commit.timeout.ms; REQUEST_TIMED_OUT after, NOT_COORDINATOR when the partition moved).
  * A single node's high watermark is its log end, so nothing waits there.
  */
-export function awaitCoordinatorWrite(partitions: PartitionsPort, delayed: DelayedOperations, partition: number, timeoutMs: number, conn: ClosableConnection): Promise<number> {
+export async function awaitCoordinatorWrite(partitions: PartitionsPort, delayed: DelayedOperations, partition: number, timeoutMs: number, conn: ClosableConnection): Promise<number> {
   const p = partitions.partition(OFFSETS_TOPIC, partition);
-  if (!p) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
-  const required = p.logEndOffset;
+  if (!p) return ErrorCode.NOT_COORDINATOR;
+  const code = await awaitReplicated(partitions, delayed, p, p.logEndOffset, timeoutMs, conn);
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
+  // Offsets wait for the high watermark only: __consumer_offsets' own min.insync.replicas is not
+  // asked for (a single node configured with a higher one still commits).
+  return code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? ErrorCode.NONE : code;
+}
+
+/**
+ * Resolves once the high watermark of `p` reaches `required` under the leadership it has now:
+ * NONE (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas),
+ * NOT_LEADER_OR_FOLLOWER when that leadership ended, REQUEST_TIMED_OUT after `timeoutMs`.
+ */
+export function awaitReplicated(partitions: PartitionsPort, delayed: DelayedOperations, p: Partition, required: number, timeoutMs: number, conn: ClosableConnection | null): Promise<number> {
+  const leadership = p.leadership;
   const outcome = (): number | null => {
-    if (partitions.partition(OFFSETS_TOPIC, partition) !== p || !p.isLeader) return ErrorCode.NOT_COORDINATOR;
-    return p.highWatermark >= required ? ErrorCode.NONE : null;
+    if (partitions.partition(p.topic, p.index) !== p || !p.isLeader || p.leadership !== leadership) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p.replicationOutcome(required);
   };
   const now = outcome();
   if (now !== null) return Promise.resolve(now);
@@ -130,7 +161,7 @@ export function awaitCoordinatorWrite(partitions: PartitionsPort, delayed: Delay
       },
       [p.key],
       timeoutMs,
-      conn,
+      conn ?? undefined,
     );
   });
 }

@@ -23,8 +23,6 @@ const IGNORED: ReadonlyMap<string, string> = new Map([
   ['log.flush.offset.checkpoint.interval.ms', 'recovery points are written at clean shutdown and rebuilt by recovery'],
   ['log.flush.start.offset.checkpoint.interval.ms', 'log start offsets are written with the metadata'],
   ['log.preallocate', 'segments are not preallocated'],
-  ['transaction.state.log.replication.factor', 'a single node replicates nothing'],
-  ['transaction.state.log.min.isr', 'a single node replicates nothing'],
   ['inter.broker.protocol.version', 'brokers speak the newest inter-broker versions both sides serve'],
   ['zookeeper.set.acl', 'znodes are created with open ACLs'],
   ['zookeeper.max.in.flight.requests', 'requests to ZooKeeper are not limited in number'],

@@ -22,7 +22,8 @@ import { controlledShutdown } from '../broker/controlled-shutdown.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
 import type { GroupsPort, MetadataPort, TransactionsPort } from '../broker/handler.js';
-import { LocalTxnMarkers } from '../broker/txn-markers.js';
+import { TxnMarkerSender } from '../broker/txn-markers.js';
+import { TxnVerificationClient } from '../broker/txn-verification.js';
 import { TransactionCoordinator } from '../txn/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/transaction-log.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../broker/offsets-topic.js';
@@ -81,6 +82,8 @@ export class SamsaNode {
   readonly groups: GroupCoordinator;
   readonly txnStateTopic: OffsetsTopic;
   readonly txn: TransactionCoordinator;
+  private readonly txnMarkers: TxnMarkerSender;
+  private readonly txnVerification: TxnVerificationClient | null;
   readonly producerIds: ProducerIdManager;
   readonly dispatcher: Dispatcher;
   /** Counters of the request path, read by /metrics and the console. */
@@ -296,11 +299,14 @@ export class SamsaNode {
       this.replicas,
       () => this.controller.image,
       async (partitionCount) => {
+        const replicationFactor = this.zk ? this.internalReplicationFactor(TRANSACTION_STATE_TOPIC, 'transaction.state.log.replication.factor') : -1;
+        // A single node keeps one copy: its min.insync.replicas stays the broker's.
+        const minIsr: Record<string, string> = this.zk ? { 'min.insync.replicas': String(Math.min(config.int('transaction.state.log.min.isr'), replicationFactor)) } : {};
         const [out] = await this.controller.createTopics([{
           name: TRANSACTION_STATE_TOPIC,
           numPartitions: partitionCount,
-          replicationFactor: -1,
-          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('transaction.state.log.segment.bytes')), 'compression.type': 'uncompressed' },
+          replicationFactor,
+          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.int('transaction.state.log.segment.bytes')), 'compression.type': 'uncompressed', ...minIsr },
           internal: true,
         }], false);
         return out!;
@@ -308,9 +314,14 @@ export class SamsaNode {
       config.int('transaction.state.log.num.partitions'),
       TRANSACTION_STATE_TOPIC,
     );
+    const requestTimeoutMs = () => config.int('request.timeout.ms');
+    // In a cluster a state write counts once its partition's ISR has it (acks=all); a single
+    // node's one copy is its ISR, whatever min.insync.replicas says.
+    if (this.zk) this.txnStateTopic.replication = { delayed: this.delayed, timeoutMs: requestTimeoutMs };
+    this.txnMarkers = new TxnMarkerSender({ nodeId: this.nodeId, image: () => this.controller.image, partitions: this.replicas, groups: () => this.groups, delayed: this.delayed, timeoutMs: requestTimeoutMs });
     this.txn = new TransactionCoordinator(
       this.txnStateTopic,
-      new LocalTxnMarkers(this.replicas, () => this.groups),
+      this.txnMarkers,
       () => this.producerIds.generateProducerId(),
       {
         maxTimeoutMs: config.int('transaction.max.timeout.ms'),
@@ -320,9 +331,37 @@ export class SamsaNode {
       },
       this.clock,
     );
-    // After the groups: transactions a crash left prepared are completed now, and their markers
-    // on __consumer_offsets complete the groups' pending transactional offsets.
-    if (this.txnStateTopic.exists) this.txn.load();
+    this.txnVerification = this.zk ? new TxnVerificationClient({ nodeId: this.nodeId, image: () => this.controller.image, timeoutMs: requestTimeoutMs }) : null;
+    if (this.zk) {
+      // Transactional ids live where their __transaction_state partition is led, as groups do;
+      // registered after the groups' hook, so markers a load sends to __consumer_offsets find
+      // the groups of partitions this broker took over in the same delta.
+      this.txn.ownsPartition = (p) => this.replicas.partition(TRANSACTION_STATE_TOPIC, p)?.isLeader === true;
+      const led = new Map<number, number>();
+      this.controller.onDelta((d) => {
+        const t = d.changedTopics.find((x) => x.name === TRANSACTION_STATE_TOPIC);
+        const gone = d.deletedTopics.some((x) => x.name === TRANSACTION_STATE_TOPIC);
+        if (!t && !gone) return;
+        const count = t?.partitions.length ?? 0;
+        for (let p = 0; p < Math.max(count, this.txnStateTopic.partitionCount); p++) {
+          const here = p < count ? this.replicas.partition(TRANSACTION_STATE_TOPIC, p) : undefined;
+          const epoch = here?.isLeader === true ? here.leaderEpoch : -1;
+          const was = led.get(p);
+          // A new leader epoch of this broker is a new coordinator epoch: loaded again.
+          if (epoch >= 0 && was !== epoch) {
+            led.set(p, epoch);
+            this.txn.loadPartition(p);
+          } else if (epoch < 0 && was !== undefined) {
+            led.delete(p);
+            this.txn.unloadPartition(p);
+          }
+        }
+      });
+    } else if (this.txnStateTopic.exists) {
+      // After the groups: transactions a crash left prepared are completed now, and their markers
+      // on __consumer_offsets complete the groups' pending transactional offsets.
+      this.txn.load();
+    }
     const node = this;
     const metadata: MetadataPort = {
       get image() {
@@ -336,7 +375,16 @@ export class SamsaNode {
       listenerName: this.interBroker.name,
     };
     const groups: GroupsPort = { coordinator: this.groups, ensureStorage: () => this.offsetsTopic.ensure() };
-    const txn: TransactionsPort = { coordinator: this.txn, ensureStorage: () => this.txnStateTopic.ensure() };
+    const verification = this.txnVerification;
+    const txn: TransactionsPort = {
+      coordinator: this.txn,
+      ensureStorage: () => this.txnStateTopic.ensure(),
+      verifyElsewhere: (transactionalId, producerId, producerEpoch, partitions) => {
+        if (!verification) return null;
+        const leader = this.controller.image.topic(TRANSACTION_STATE_TOPIC)?.partitions[this.txn.partitionFor(transactionalId)]?.leader ?? -1;
+        return leader === this.nodeId ? null : verification.verify(leader, transactionalId, producerId, producerEpoch, partitions);
+      },
+    };
     this.dispatcher = new Dispatcher(ALL_HANDLERS, {
       config,
       metadata,
@@ -367,10 +415,14 @@ export class SamsaNode {
    * still gets working consumer groups.
    */
   private offsetsReplicationFactor(): number {
-    const wanted = this.config.int('offsets.topic.replication.factor');
+    return this.internalReplicationFactor(OFFSETS_TOPIC, 'offsets.topic.replication.factor');
+  }
+
+  private internalReplicationFactor(topic: string, setting: string): number {
+    const wanted = this.config.int(setting);
     const live = this.controller.image.brokers().length;
     if (live >= wanted || live === 0) return wanted;
-    this.log.warn({ wanted, live }, `${OFFSETS_TOPIC} is created with replication factor ${live}: offsets.topic.replication.factor is ${wanted} but only ${live} broker(s) are live`);
+    this.log.warn({ wanted, live }, `${topic} is created with replication factor ${live}: ${setting} is ${wanted} but only ${live} broker(s) are live`);
     return live;
   }
 
@@ -565,6 +617,8 @@ export class SamsaNode {
       this.delayed.expireAll();
       this.groups.stop();
       this.txn.stop();
+      this.txnMarkers.close();
+      this.txnVerification?.close();
       this.replicas.stop();
       this.logs.close();
       this.dirLock?.release();

@@ -1,10 +1,18 @@
 /**
  * The transaction coordinator (Kafka's TransactionCoordinator and TransactionStateManager): one
  * state machine per transactional id, persisted in __transaction_state with Kafka's records, and
- * rebuilt from it on load. Every state change is written before it is applied, so what a client
- * was told survives a crash. Markers go through a port: on a single node it appends them to the
- * local partitions through their one append path, at once, so EndTxn answers once the markers are
- * written (Kafka answers after PrepareCommit/PrepareAbort and sends markers in the background).
+ * rebuilt from it on load. Every state change is written, and replicated to the ISR of its
+ * __transaction_state partition, before it is applied, so what a client was told survives a crash
+ * and a failover; while a write is in flight the id answers CONCURRENT_TRANSACTIONS, and a write
+ * that fails changes nothing. Markers go through a port that writes them to each partition's
+ * leader (here, or WriteTxnMarkers to another broker). EndTxn answers after the first round of
+ * markers (Kafka answers after PrepareCommit/PrepareAbort): markers that could not be written are
+ * retried in the background, and the transaction stays prepared until they are.
+ *
+ * In a cluster each broker coordinates the ids of the __transaction_state partitions it leads
+ * (Kafka's TransactionStateManager): a partition's ids are loaded when this broker becomes its
+ * leader, with the partition's leader epoch as the coordinator epoch the markers carry, and
+ * forgotten when it stops leading; requests for other ids are NOT_COORDINATOR.
  *
  * States and transitions (Kafka's TransactionState):
  *   Empty/CompleteCommit/CompleteAbort --AddPartitions--> Ongoing --EndTxn--> PrepareCommit|PrepareAbort
@@ -13,8 +21,9 @@
  * A transaction older than its timeout is aborted with a bumped epoch, so its producer is fenced
  * (transaction.abort.timed.out.transaction.cleanup.interval.ms); an id idle in a completed state
  * for transactional.id.expiration.ms is removed with a tombstone.
- * Every method runs on the event loop: state needs no lock, but InitProducerId awaits a producer
- * id and reads the state again after it.
+ * Every method runs on the event loop: state needs no lock, but a method that awaits (a producer
+ * id, a write's replication, markers) reads the state again after it, and checks that this broker
+ * still coordinates the id with the same coordinator epoch before it applies anything.
  */
 import { ErrorCode } from '../protocol/errors.js';
 import type { CoordinatorLog } from '../group/coordinator-log.js';
@@ -47,7 +56,7 @@ export const TXN_STATE_NAMES: readonly string[] = ['Empty', 'Ongoing', 'PrepareC
 /** Kafka's Short.MaxValue - 1: past it a transactional id gets a new producer id. */
 const MAX_EPOCH = 32766;
 /** How soon markers that could not be written are tried again. */
-const MARKER_RETRY_MS = 1000;
+const MARKER_RETRY_MS = 500;
 
 export interface TxnMetadata {
   readonly transactionalId: string;
@@ -71,7 +80,16 @@ export interface TopicPartitions {
 
 /** Where markers go; returns the partitions that could not be written now (tried again later). */
 export interface TxnMarkerPort {
-  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, partitions: readonly TopicPartitions[]): TopicPartitions[];
+  writeMarkers(producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number, partitions: readonly TopicPartitions[]): TopicPartitions[] | Promise<TopicPartitions[]>;
+}
+
+/**
+ * __transaction_state as the coordinator writes it: `appendReplicated` resolves with Kafka's
+ * error code once the partition's ISR has the records (acks=all). Without it, `append` is taken
+ * as durable at once (tests' in-memory logs).
+ */
+export interface TxnStateLog extends CoordinatorLog {
+  appendReplicated?(partition: number, records: Array<{ key: Buffer; value: Buffer | null }>): Promise<number>;
 }
 
 export interface TxnCoordinatorSettings {
@@ -83,6 +101,29 @@ export interface TxnCoordinatorSettings {
   abortTimedOutIntervalMs: number;
   /** transaction.remove.expired.transaction.cleanup.interval.ms */
   removeExpiredIntervalMs: number;
+}
+
+/**
+ * Kafka's TransactionStateManager mapping of a failed __transaction_state append to what the
+ * client is told: retriable codes that send it to find the coordinator again.
+ */
+function appendError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
 }
 
 export interface InitProducerIdResult {
@@ -117,12 +158,23 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   /** Markers still to write per transactional id (a partition could not be written). */
   private readonly pendingMarkers = new Map<string, TopicPartitions[]>();
+  /** Ids whose markers are being written now: one round at a time per id. */
+  private readonly sending = new Set<string>();
+  /** Ids with a state write waiting for its replicas (Kafka's pending transition). */
+  private readonly inFlight = new Set<string>();
+  /** The coordinator epoch per loaded __transaction_state partition (its leader epoch at load). */
+  private readonly loaded = new Map<number, number>();
   private timers: Timer[] = [];
   private retryTimer: Timer | null = null;
   private readonly logger = rootLog.child({ component: 'txn-coordinator' });
+  /**
+   * Cluster mode: whether this broker leads a __transaction_state partition now. Unset on a
+   * single node, which leads them all and loads them at once.
+   */
+  ownsPartition: ((partition: number) => boolean) | null = null;
 
   constructor(
-    private readonly txnLog: CoordinatorLog,
+    private readonly txnLog: TxnStateLog,
     private readonly markers: TxnMarkerPort,
     private readonly newProducerId: () => Promise<number>,
     private readonly settings: TxnCoordinatorSettings,
@@ -141,53 +193,100 @@ export class TransactionCoordinator {
     return this.txns.get(transactionalId);
   }
 
-  /**
-   * Rebuilds every transactional id from __transaction_state (the last record of each id wins, a
-   * tombstone removes it), then finishes what a crash interrupted: a transaction in
-   * PrepareCommit or PrepareAbort gets its markers and its Complete state now. An ongoing one
-   * stays ongoing: its producer may go on with it, or its timeout aborts it.
-   */
+  /** Whether this broker coordinates the id now; NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS if not. */
+  coordinatorError(transactionalId: string): number {
+    const p = this.partitionFor(transactionalId);
+    if (this.ownsPartition !== null && !this.ownsPartition(p)) return ErrorCode.NOT_COORDINATOR;
+    // Leading the partition but its ids not read yet (the delta that made this broker leader is
+    // still being applied).
+    if (this.ownsPartition !== null && !this.loaded.has(p)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** The coordinator's own check before a request changes an id: its partition, then a write in flight. */
+  private gate(transactionalId: string): number {
+    const code = this.coordinatorError(transactionalId);
+    if (code !== ErrorCode.NONE) return code;
+    return this.inFlight.has(transactionalId) ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.NONE;
+  }
+
+  /** Single node: every partition of __transaction_state, loaded at once. */
   load(): void {
     this.txns.clear();
-    for (let p = 0; p < this.txnLog.partitionCount; p++) {
-      for (const rec of this.txnLog.readAll(p)) {
-        if (!rec.key || rec.isControl) continue;
-        let id: string | null;
-        try {
-          id = decodeTransactionLogKey(rec.key);
-        } catch {
-          continue;
-        }
-        if (id === null) continue;
-        if (rec.value === null) {
-          this.txns.delete(id);
-          continue;
-        }
-        try {
-          this.txns.set(id, fromValue(id, decodeTransactionLogValue(rec.value)));
-        } catch (err) {
-          this.logger.warn({ transactionalId: id, err }, 'skipping an unreadable __transaction_state record');
-        }
+    let finished = 0;
+    for (let p = 0; p < this.txnLog.partitionCount; p++) finished += this.loadPartition(p);
+    this.logger.info({ transactionalIds: this.txns.size, finished }, 'loaded transaction state');
+  }
+
+  /**
+   * Rebuilds the ids of one partition from __transaction_state (the last record of each id wins,
+   * a tombstone removes it), then finishes what a crash or the previous coordinator left: a
+   * transaction in PrepareCommit or PrepareAbort gets its markers and its Complete state now. An
+   * ongoing one stays ongoing: its producer may go on with it, or its timeout aborts it.
+   * Returns how many prepared transactions it set out to finish.
+   */
+  loadPartition(partition: number): number {
+    this.dropPartition(partition);
+    this.loaded.set(partition, Math.max(0, this.txnLog.leaderEpoch?.(partition) ?? 0));
+    const ids = new Map<string, TxnMetadata>();
+    for (const rec of this.txnLog.readAll(partition)) {
+      if (!rec.key || rec.isControl) continue;
+      let id: string | null;
+      try {
+        id = decodeTransactionLogKey(rec.key);
+      } catch {
+        continue;
+      }
+      if (id === null) continue;
+      if (rec.value === null) {
+        ids.delete(id);
+        continue;
+      }
+      try {
+        ids.set(id, fromValue(id, decodeTransactionLogValue(rec.value)));
+      } catch (err) {
+        this.logger.warn({ transactionalId: id, err }, 'skipping an unreadable __transaction_state record');
       }
     }
     let finished = 0;
-    for (const m of this.txns.values()) {
+    for (const m of ids.values()) {
+      this.txns.set(m.transactionalId, m);
       if (m.state === TxnState.PrepareEpochFence) m.state = TxnState.PrepareAbort;
       if (isPrepare(m.state)) {
         this.pendingMarkers.set(m.transactionalId, partitionList(m));
-        this.sendMarkers(m);
+        void this.sendMarkers(m);
         finished++;
       }
     }
-    this.logger.info({ transactionalIds: this.txns.size, finished }, 'loaded transaction state');
+    if (this.ownsPartition !== null) this.logger.info({ partition, coordinatorEpoch: this.loaded.get(partition), transactionalIds: ids.size, finished }, 'loaded transaction state');
+    return finished;
+  }
+
+  /** This broker no longer leads the partition: its ids are the new leader's now. */
+  unloadPartition(partition: number): void {
+    const n = this.dropPartition(partition);
+    this.loaded.delete(partition);
+    this.logger.info({ partition, transactionalIds: n }, 'unloaded transaction state');
+  }
+
+  private dropPartition(partition: number): number {
+    let n = 0;
+    for (const id of [...this.txns.keys()]) {
+      if (this.partitionFor(id) !== partition) continue;
+      this.txns.delete(id);
+      this.pendingMarkers.delete(id);
+      n++;
+    }
+    return n;
   }
 
   /** Arms the periodic abort of timed-out transactions and removal of expired transactional ids. */
   start(): void {
-    const every = (ms: number, fn: () => void): void => {
+    const every = (ms: number, fn: () => unknown): void => {
       const tick = (): void => {
         try {
-          fn();
+          const out = fn();
+          if (out instanceof Promise) out.catch((err: unknown) => this.logger.error({ err }, 'transaction coordinator task failed'));
         } catch (err) {
           this.logger.error({ err }, 'transaction coordinator task failed');
         }
@@ -206,21 +305,48 @@ export class TransactionCoordinator {
     this.retryTimer = null;
   }
 
-  /** Writes the new state of `m` to __transaction_state; false (logged) when it could not be stored. */
-  private persist(m: TxnMetadata): number {
+  /**
+   * Writes records of one id to its partition and waits for the ISR; Kafka's code for the client.
+   * The answer is NOT_COORDINATOR when the partition changed leader while the write waited.
+   */
+  private async write(transactionalId: string, value: Buffer | null): Promise<number> {
+    const partition = this.partitionFor(transactionalId);
+    const epoch = this.loaded.get(partition);
+    const records = [{ key: transactionLogKey(transactionalId), value }];
+    let code: number;
     try {
-      this.txnLog.append(this.partitionFor(m.transactionalId), [{ key: transactionLogKey(m.transactionalId), value: transactionLogValue(toValue(m)) }]);
-      this.txns.set(m.transactionalId, m);
-      return ErrorCode.NONE;
+      if (this.txnLog.appendReplicated) code = await this.txnLog.appendReplicated(partition, records);
+      else {
+        this.txnLog.append(partition, records);
+        code = ErrorCode.NONE;
+      }
     } catch (err) {
-      this.logger.warn({ transactionalId: m.transactionalId, err: (err as Error).message }, 'cannot write transaction state');
-      // Kafka's answer when the state cannot be written: the client finds the coordinator again and retries.
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      this.logger.warn({ transactionalId, err: (err as Error).message }, 'cannot write transaction state');
+      code = (err as { errorCode?: number }).errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    if (code !== ErrorCode.NONE) {
+      this.logger.warn({ transactionalId, partition, error: code }, 'transaction state not written');
+      return appendError(code);
+    }
+    if (this.loaded.get(partition) !== epoch || this.coordinatorError(transactionalId) !== ErrorCode.NONE) return ErrorCode.NOT_COORDINATOR;
+    return ErrorCode.NONE;
+  }
+
+  /** Writes the new state of `m` and applies it once replicated; Kafka's error code, nothing changed on failure. */
+  private async persist(m: TxnMetadata): Promise<number> {
+    const id = m.transactionalId;
+    this.inFlight.add(id);
+    try {
+      const code = await this.write(id, transactionLogValue(toValue(m)));
+      if (code === ErrorCode.NONE) this.txns.set(id, m);
+      return code;
+    } finally {
+      this.inFlight.delete(id);
     }
   }
 
   private coordinatorEpoch(transactionalId: string): number {
-    return Math.max(0, this.txnLog.leaderEpoch?.(this.partitionFor(transactionalId)) ?? 0);
+    return this.loaded.get(this.partitionFor(transactionalId)) ?? Math.max(0, this.txnLog.leaderEpoch?.(this.partitionFor(transactionalId)) ?? 0);
   }
 
   // ---- InitProducerId -----------------------------------------------------------------------
@@ -229,6 +355,8 @@ export class TransactionCoordinator {
     const fail = (errorCode: number): InitProducerIdResult => ({ errorCode, producerId: -1, producerEpoch: -1 });
     if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
     if (timeoutMs <= 0 || timeoutMs > this.settings.maxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const gated = this.gate(transactionalId);
+    if (gated !== ErrorCode.NONE) return fail(gated);
     let freshId: number | null = null;
     const current = this.txns.get(transactionalId);
     if (!current || current.producerEpoch >= MAX_EPOCH - 1) {
@@ -239,6 +367,9 @@ export class TransactionCoordinator {
         return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       }
     }
+    // The id may have moved, or another request changed it, while the producer id was reserved.
+    const again = this.gate(transactionalId);
+    if (again !== ErrorCode.NONE) return fail(again);
     const now = this.clock.now();
     let m = this.txns.get(transactionalId);
     if (!m) {
@@ -258,10 +389,10 @@ export class TransactionCoordinator {
     if (m.state === TxnState.Ongoing) {
       // The previous producer of this id left a transaction open: it is aborted with a bumped
       // epoch, which fences that producer, before the new one starts.
-      const code = this.endTransaction(m, false, true);
+      const code = await this.endTransaction(m, false, true);
       if (code !== ErrorCode.NONE) return fail(code);
-      m = this.txns.get(transactionalId)!;
-      if (isPrepare(m.state)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+      m = this.txns.get(transactionalId);
+      if (!m || isPrepare(m.state) || this.gate(transactionalId) !== ErrorCode.NONE) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
     }
     const next = copy(m);
     if (next.producerEpoch >= MAX_EPOCH - 1 || (freshId !== null && next.producerEpoch < 0)) {
@@ -279,7 +410,7 @@ export class TransactionCoordinator {
     next.partitions = new Map();
     next.txnStartTimestamp = -1;
     next.txnLastUpdateTimestamp = now;
-    const code = this.persist(next);
+    const code = await this.persist(next);
     if (code !== ErrorCode.NONE) return fail(code);
     return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.producerEpoch };
   }
@@ -295,7 +426,9 @@ export class TransactionCoordinator {
   // ---- AddPartitionsToTxn / AddOffsetsToTxn --------------------------------------------------
 
   /** Adds partitions to the producer's transaction, starting it if none is ongoing. */
-  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): number {
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): Promise<number> {
+    const gated = this.gate(transactionalId);
+    if (gated !== ErrorCode.NONE) return gated;
     const m = this.txns.get(transactionalId);
     const invalid = this.checkProducer(m, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE) return invalid;
@@ -328,7 +461,8 @@ export class TransactionCoordinator {
   /** The per-partition answer of AddPartitionsToTxn v4+ with verify_only. */
   verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitions[]): Array<{ topic: string; partition: number; errorCode: number }> {
     const m = this.txns.get(transactionalId);
-    const invalid = this.checkProducer(m, producerId, producerEpoch);
+    const notHere = this.coordinatorError(transactionalId);
+    const invalid = notHere !== ErrorCode.NONE ? notHere : this.checkProducer(m, producerId, producerEpoch);
     const out: Array<{ topic: string; partition: number; errorCode: number }> = [];
     for (const tp of partitions) {
       for (const p of tp.partitions) {
@@ -341,6 +475,8 @@ export class TransactionCoordinator {
 
   /** Whether the producer may write into its transaction now (TxnOffsetCommit's check). */
   checkOngoing(transactionalId: string, producerId: number, producerEpoch: number): number {
+    const notHere = this.coordinatorError(transactionalId);
+    if (notHere !== ErrorCode.NONE) return notHere;
     const m = this.txns.get(transactionalId);
     const invalid = this.checkProducer(m, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE) return invalid;
@@ -350,7 +486,9 @@ export class TransactionCoordinator {
 
   // ---- EndTxn ---------------------------------------------------------------------------------
 
-  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): number {
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const gated = this.gate(transactionalId);
+    if (gated !== ErrorCode.NONE) return gated;
     const m = this.txns.get(transactionalId);
     const invalid = this.checkProducer(m, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE) return invalid;
@@ -374,8 +512,9 @@ export class TransactionCoordinator {
    * PrepareCommit/PrepareAbort is written, then the markers, then CompleteCommit/CompleteAbort.
    * `fence` bumps the epoch first (a timed-out transaction, or one a new producer of the same id
    * takes over): the markers carry the new epoch, so the old producer's writes are refused.
+   * Resolves once the prepared state is stored and the first round of markers is done.
    */
-  private endTransaction(m: TxnMetadata, commit: boolean, fence: boolean): number {
+  private async endTransaction(m: TxnMetadata, commit: boolean, fence: boolean): Promise<number> {
     const next = copy(m);
     if (fence) {
       next.lastProducerEpoch = next.producerEpoch;
@@ -383,31 +522,46 @@ export class TransactionCoordinator {
     }
     next.state = commit ? TxnState.PrepareCommit : TxnState.PrepareAbort;
     next.txnLastUpdateTimestamp = this.clock.now();
-    const code = this.persist(next);
+    const code = await this.persist(next);
     if (code !== ErrorCode.NONE) return code;
     this.pendingMarkers.set(next.transactionalId, partitionList(next));
-    this.sendMarkers(next);
+    await this.sendMarkers(next);
     return ErrorCode.NONE;
   }
 
   /** Writes the markers still pending for `m`; once all are written, the Complete state. */
-  private sendMarkers(m: TxnMetadata): void {
-    const pending = this.pendingMarkers.get(m.transactionalId) ?? [];
-    const commit = m.state === TxnState.PrepareCommit;
-    const left = pending.length === 0 ? [] : this.markers.writeMarkers(m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(m.transactionalId), pending);
-    if (left.length > 0) {
-      this.pendingMarkers.set(m.transactionalId, left);
+  private async sendMarkers(m: TxnMetadata): Promise<void> {
+    const id = m.transactionalId;
+    if (this.sending.has(id)) {
+      // A round for an older state of the id (before a reload) is still out: this one goes next.
       this.scheduleRetry();
       return;
     }
-    const done = copy(m);
-    done.state = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
-    done.partitions = new Map();
-    done.txnLastUpdateTimestamp = this.clock.now();
-    if (this.persist(done) === ErrorCode.NONE) this.pendingMarkers.delete(m.transactionalId);
-    else {
-      this.pendingMarkers.set(m.transactionalId, []);
-      this.scheduleRetry();
+    this.sending.add(id);
+    try {
+      const pending = this.pendingMarkers.get(id) ?? [];
+      const commit = m.state === TxnState.PrepareCommit;
+      const left = pending.length === 0 ? [] : await this.markers.writeMarkers(m.producerId, m.producerEpoch, commit, this.coordinatorEpoch(id), pending);
+      // Unloaded, or another coordinator took over, while the markers were out.
+      if (this.txns.get(id) !== m) return;
+      if (left.length > 0) {
+        this.pendingMarkers.set(id, left);
+        this.scheduleRetry();
+        return;
+      }
+      this.pendingMarkers.set(id, []);
+      const done = copy(m);
+      done.state = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
+      done.partitions = new Map();
+      done.txnLastUpdateTimestamp = this.clock.now();
+      const code = await this.persist(done);
+      if (code === ErrorCode.NONE) this.pendingMarkers.delete(id);
+      else if (this.txns.get(id) === m) this.scheduleRetry();
+    } catch (err) {
+      this.logger.error({ transactionalId: id, err }, 'writing transaction markers failed');
+      if (this.txns.get(id) === m) this.scheduleRetry();
+    } finally {
+      this.sending.delete(id);
     }
   }
 
@@ -421,42 +575,43 @@ export class TransactionCoordinator {
           this.pendingMarkers.delete(id);
           continue;
         }
-        try {
-          this.sendMarkers(m);
-        } catch (err) {
-          this.logger.error({ transactionalId: id, err }, 'writing transaction markers failed');
-          this.scheduleRetry();
-        }
+        void this.sendMarkers(m);
       }
     });
   }
 
   // ---- timeouts and expiration ----------------------------------------------------------------
 
-  /** Aborts, with a bumped epoch, every ongoing transaction older than its timeout. Returns how many. */
-  abortTimedOutTransactions(): number {
+  /** Aborts, with a bumped epoch, every ongoing transaction older than its timeout. Resolves with how many. */
+  async abortTimedOutTransactions(): Promise<number> {
     const now = this.clock.now();
-    let n = 0;
+    const aborts: Array<Promise<number>> = [];
     for (const m of [...this.txns.values()]) {
-      if (m.state !== TxnState.Ongoing || m.txnStartTimestamp + m.txnTimeoutMs > now) continue;
+      if (m.state !== TxnState.Ongoing || m.txnStartTimestamp + m.txnTimeoutMs > now || this.inFlight.has(m.transactionalId)) continue;
       this.logger.info({ transactionalId: m.transactionalId, producerId: m.producerId, epoch: m.producerEpoch }, 'aborting a transaction past its timeout');
-      if (this.endTransaction(m, false, true) === ErrorCode.NONE) n++;
+      aborts.push(this.endTransaction(m, false, true));
     }
-    return n;
+    const codes = await Promise.all(aborts);
+    return codes.filter((c) => c === ErrorCode.NONE).length;
   }
 
   /** Removes transactional ids idle in a completed state for transactional.id.expiration.ms (a tombstone each). */
-  removeExpiredTransactionalIds(): number {
+  async removeExpiredTransactionalIds(): Promise<number> {
     const now = this.clock.now();
     let n = 0;
     for (const m of [...this.txns.values()]) {
-      if (!isComplete(m.state) || m.txnLastUpdateTimestamp + this.settings.idExpirationMs > now) continue;
+      const id = m.transactionalId;
+      if (!isComplete(m.state) || m.txnLastUpdateTimestamp + this.settings.idExpirationMs > now || this.inFlight.has(id)) continue;
+      this.inFlight.add(id);
       try {
-        this.txnLog.append(this.partitionFor(m.transactionalId), [{ key: transactionLogKey(m.transactionalId), value: null }]);
-        this.txns.delete(m.transactionalId);
-        n++;
-      } catch (err) {
-        this.logger.warn({ transactionalId: m.transactionalId, err: (err as Error).message }, 'cannot remove an expired transactional id');
+        const code = await this.write(id, null);
+        // Only if nothing changed the id while the tombstone was written.
+        if (code === ErrorCode.NONE && this.txns.get(id) === m) {
+          this.txns.delete(id);
+          n++;
+        } else if (code !== ErrorCode.NONE) this.logger.warn({ transactionalId: id, error: code }, 'cannot remove an expired transactional id');
+      } finally {
+        this.inFlight.delete(id);
       }
     }
     return n;
@@ -466,8 +621,9 @@ export class TransactionCoordinator {
 
   describe(transactionalId: string): TxnDescription {
     const m = this.txns.get(transactionalId);
-    if (!m || m.state === TxnState.Dead) {
-      return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+    const notHere = this.coordinatorError(transactionalId);
+    if (notHere !== ErrorCode.NONE || !m || m.state === TxnState.Dead) {
+      return { errorCode: notHere !== ErrorCode.NONE ? notHere : ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
     }
     return {
       errorCode: ErrorCode.NONE,

@@ -86,9 +86,8 @@ test('a stock Kafka 3.9 server.properties starts the broker first time, with one
     assert.equal(warnings.length, 1, stderr);
     assert.deepEqual(warnings[0]!.ignored!.map((i) => i.name).sort(), [
       'num.io.threads', 'num.network.threads', 'num.recovery.threads.per.data.dir', 'socket.receive.buffer.bytes', 'socket.send.buffer.bytes',
-      'transaction.state.log.min.isr', 'transaction.state.log.replication.factor',
     ]);
-    assert.match(warnings[0]!.msg, /num\.network\.threads.*transaction\.state\.log\.replication\.factor/);
+    assert.match(warnings[0]!.msg, /num\.network\.threads.*num\.recovery\.threads\.per\.data\.dir/);
     const client = new KafkaClient({ brokers: `127.0.0.1:${port}` });
     try {
       const md = await client.metadata([]);

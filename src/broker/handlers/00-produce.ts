@@ -2,7 +2,10 @@
 // 0.8-0.10), up-converted to one RecordBatch v2 before the append (record/legacy.ts); v0-2 requests
 // carrying v2 batches are appended as they are, as Kafka accepts them. Transactional batches are
 // checked against the transaction coordinator before they open a transaction on a partition
-// (KIP-890 part 1: INVALID_TXN_STATE when the partition is not in the producer's transaction). Each partition's records go
+// (KIP-890 part 1: INVALID_TXN_STATE when the partition is not in the producer's transaction; when
+// another broker coordinates the transactional id it is asked with AddPartitionsToTxn v4
+// verify_only first, and a coordinator that cannot answer makes the partition
+// NOT_ENOUGH_REPLICAS, retriable for every producer, as Kafka maps it). Each partition's records go
 // through the partition's one append path (validated once, one batch, no control batch); acks=0
 // gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
 // passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
@@ -21,6 +24,9 @@ import { LeaderHints } from '../leader-hints.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { AclOp, allowedTopic, allowedTxnId, mayCreateTopic } from '../authz.js';
 import type { Partition, TxnVerifier } from '../partition.js';
+import { ATTRIBUTES, HEADER_SIZE, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, readInt64 } from '../../record/batch-header.js';
+import type { TopicPartitions } from '../../txn/transaction-coordinator.js';
+import { verificationKey } from '../txn-verification.js';
 
 type ProduceRequest = RequestOf<typeof Produce>;
 type ProduceResponse = ResponseOf<typeof Produce>;
@@ -42,7 +48,32 @@ interface Appended {
   response: PartitionResponse;
 }
 
-function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean): { responses: ProduceResponse['responses']; appended: Appended[] } {
+/**
+ * The partitions where this request's transactional batch would open its producer's transaction
+ * (led here, no transaction of that producer ongoing), with the producer; null when none.
+ */
+function needingVerification(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): { producerId: number; producerEpoch: number; partitions: TopicPartitions[] } | null {
+  let out: { producerId: number; producerEpoch: number; partitions: TopicPartitions[] } | null = null;
+  for (const td of req.topicData) {
+    if (!topics.has(td.name)) continue;
+    for (const pd of td.partitionData) {
+      const records = pd.records;
+      if (!Buffer.isBuffer(records) || records.length < HEADER_SIZE || records.readInt8(MAGIC) !== 2) continue;
+      if ((records.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_FLAG) === 0) continue;
+      const p = ctx.partitions.partition(td.name, pd.index);
+      if (!p || !p.isLeader) continue;
+      const producerId = readInt64(records, PRODUCER_ID);
+      if (p.producerState.hasOngoingTxn(producerId)) continue;
+      out ??= { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), partitions: [] };
+      const last = out.partitions[out.partitions.length - 1];
+      if (last && last.topic === td.name) last.partitions.push(pd.index);
+      else out.partitions.push({ topic: td.name, partitions: [pd.index] });
+    }
+  }
+  return out;
+}
+
+function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean, remote: ReadonlyMap<string, number> | null): { responses: ProduceResponse['responses']; appended: Appended[] } {
   const version = ctx.header.apiVersion;
   const badAcks = req.acks !== 0 && req.acks !== 1 && req.acks !== -1;
   const appended: Appended[] = [];
@@ -50,9 +81,10 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
   // partition is checked against the transaction coordinator first.
   // transaction.partition.verification.enable=false accepts it, as Kafka does then.
   // One options object per request, not per partition.
+  const verifier: TxnVerifier = remote ? { verifyPartition: (_id, _pid, _epoch, topic, partition) => remote.get(verificationKey(topic, partition)) === ErrorCode.NONE } : ctx.txn.coordinator;
   const appendOpts = req.transactionalId === null
     ? { requiredAcks: req.acks }
-    : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? ctx.txn.coordinator : NO_VERIFICATION, requiredAcks: req.acks };
+    : { transactionalId: req.transactionalId, verifier: ctx.config.bool('transaction.partition.verification.enable') ? verifier : NO_VERIFICATION, requiredAcks: req.acks };
   // Records appended by the partition answered last (0 for a failure or an idempotent retry).
   let appendedRecords = 0;
   const responses = req.topicData.map((td) => {
@@ -62,6 +94,11 @@ function appendAll(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap
       partitionResponses: td.partitionData.map((pd): PartitionResponse => {
         appendedRecords = 0;
         const r = appendPartition(td, topic, pd);
+        // The coordinator could not answer (moved, loading, unreachable): the producer retries.
+        if (r.errorCode === ErrorCode.INVALID_TXN_STATE && remote) {
+          const answer = remote.get(verificationKey(td.name, pd.index));
+          if (answer !== undefined && answer !== ErrorCode.NONE && answer !== ErrorCode.INVALID_TXN_STATE) Object.assign(r, partitionError(pd.index, ErrorCode.NOT_ENOUGH_REPLICAS, `the transaction coordinator could not verify the partition (error ${answer})`));
+        }
         if (r.errorCode === ErrorCode.NONE) ctx.metrics.produced(td.name, Buffer.isBuffer(pd.records) ? pd.records.length : 0, appendedRecords);
         // Per topic only for topics that exist: a client naming random topics must not grow the counters.
         else ctx.metrics.produceFailed(topic ? td.name : null, r.errorCode, r.errorMessage);
@@ -148,7 +185,17 @@ function awaitReplication(ctx: RequestContext, req: ProduceRequest, appended: Ap
 }
 
 function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean): ProduceResponse | null | Promise<ProduceResponse | null> {
-  const { responses, appended } = appendAll(ctx, req, topics, denied, txnDenied);
+  if (req.transactionalId !== null && !txnDenied && ctx.config.bool('transaction.partition.verification.enable')) {
+    const need = needingVerification(ctx, req, topics);
+    const asked = need && ctx.txn.verifyElsewhere(req.transactionalId, need.producerId, need.producerEpoch, need.partitions);
+    // An asynchronous answer keeps the request frame's memory, so the records stay valid meanwhile.
+    if (asked) return asked.then((remote) => produceVerified(ctx, req, topics, denied, txnDenied, remote));
+  }
+  return produceVerified(ctx, req, topics, denied, txnDenied, null);
+}
+
+function produceVerified(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>, denied: ReadonlySet<string>, txnDenied: boolean, remote: ReadonlyMap<string, number> | null): ProduceResponse | null | Promise<ProduceResponse | null> {
+  const { responses, appended } = appendAll(ctx, req, topics, denied, txnDenied, remote);
   if (req.acks === 0) {
     // Kafka closes the connection when an acks=0 produce fails: the producer gets no response,
     // so the closed connection is how it learns to refresh metadata and retry.

@@ -1,12 +1,13 @@
 // FindCoordinator: v0-6. Behaviour: a group's coordinator (key type 0) is the leader of its
-// partition of __consumer_offsets, a transactional id's (key type 1) this broker on a single
-// node; the internal topic behind the key type (__consumer_offsets, __transaction_state) is
-// created on first use. v4+ answers a batch of keys. An empty key is INVALID_REQUEST, an unknown
-// key type INVALID_REQUEST, as in Kafka. A cluster does not coordinate transactions yet:
-// COORDINATOR_NOT_AVAILABLE (docs/compatibility.md).
+// partition of __consumer_offsets, a transactional id's (key type 1) the leader of its partition
+// of __transaction_state (Utils.abs(id.hashCode) % partitions, as Kafka); the internal topic
+// behind the key type is created on first use. COORDINATOR_NOT_AVAILABLE while that partition
+// has no leader, or while this broker, its leader, is still loading it. v4+ answers a batch of
+// keys. An empty key is INVALID_REQUEST, an unknown key type INVALID_REQUEST, as in Kafka.
 import { ErrorCode } from '../../protocol/errors.js';
 import { FindCoordinator } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../offsets-topic.js';
+import { TRANSACTION_STATE_TOPIC } from '../../txn/transaction-log.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { endpointOn } from '../../cluster/metadata-image.js';
 import { AclOp, allowedGroup, allowedTxnId } from '../authz.js';
@@ -21,15 +22,19 @@ function coordinatorFor(ctx: RequestContext, key: string, keyType: number, stora
   if (keyType === TRANSACTION_KEY && !allowedTxnId(ctx, AclOp.DESCRIBE, key)) return { ...none, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
   if (key === '') return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: keyType === GROUP_KEY ? 'Group id must not be empty' : 'Transactional id must not be empty' };
   if (storage !== null) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: storage };
-  if (keyType === TRANSACTION_KEY) {
-    if (ctx.cluster) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not coordinated in cluster mode yet' };
+  if (keyType === TRANSACTION_KEY && !ctx.cluster) {
     const self = ctx.metadata.self;
     return { key, nodeId: self.id, ...endpointOn(self, ctx.conn.session.listener.name), errorCode: ErrorCode.NONE, errorMessage: null };
   }
   const image = ctx.metadata.image;
-  const partition = image.topic(OFFSETS_TOPIC)?.partitions[ctx.groups.coordinator.partitionFor(key)];
+  const partition = keyType === TRANSACTION_KEY
+    ? image.topic(TRANSACTION_STATE_TOPIC)?.partitions[ctx.txn.coordinator.partitionFor(key)]
+    : image.topic(OFFSETS_TOPIC)?.partitions[ctx.groups.coordinator.partitionFor(key)];
   const leader = partition && partition.leader >= 0 ? image.broker(partition.leader) : undefined;
   if (!leader) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
+  if (keyType === TRANSACTION_KEY && leader.id === ctx.metadata.nodeId && ctx.txn.coordinator.coordinatorError(key) === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+    return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is loading its transactions.' };
+  }
   return { key, nodeId: leader.id, ...endpointOn(leader, ctx.conn.session.listener.name), errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
@@ -39,7 +44,7 @@ export const findCoordinatorHandler = defineHandler(FindCoordinator, { min: 0, m
   const keys = ctx.header.apiVersion >= 4 ? req.coordinatorKeys : [req.key];
   const anyAllowed = keys.some((k) => (req.keyType === GROUP_KEY ? allowedGroup(ctx, AclOp.DESCRIBE, k) : allowedTxnId(ctx, AclOp.DESCRIBE, k)));
   // Nothing is created for a principal that may not use what it would be created for.
-  const ensure = !anyAllowed ? Promise.resolve() : req.keyType === TRANSACTION_KEY ? (ctx.cluster ? Promise.resolve() : ctx.txn.ensureStorage()) : req.keyType === GROUP_KEY ? ctx.groups.ensureStorage() : Promise.resolve();
+  const ensure = !anyAllowed ? Promise.resolve() : req.keyType === TRANSACTION_KEY ? ctx.txn.ensureStorage() : req.keyType === GROUP_KEY ? ctx.groups.ensureStorage() : Promise.resolve();
   const what = req.keyType === TRANSACTION_KEY ? 'The transaction state topic could not be created' : null;
   const storage = await ensure.then(() => null, (err: unknown) => what ?? (err as Error).message);
   if (ctx.header.apiVersion >= 4) {

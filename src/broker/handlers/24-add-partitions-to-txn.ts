@@ -2,7 +2,10 @@
 // producer's transaction (starting it), all or nothing: a partition of an unknown topic is
 // UNKNOWN_TOPIC_OR_PARTITION and every other one OPERATION_NOT_ATTEMPTED, as in Kafka. v4+ carry
 // several transactions (the batched form brokers send); with verify_only a transaction is only
-// checked, partition by partition (KIP-890 part 1: INVALID_TXN_STATE for one not in it).
+// checked, partition by partition (KIP-890 part 1: INVALID_TXN_STATE for one not in it; partition
+// leaders of other brokers send these). In a cluster an id this broker does not coordinate is
+// NOT_COORDINATOR, one whose partition is still loading COORDINATOR_LOAD_IN_PROGRESS, one with a
+// state write in flight CONCURRENT_TRANSACTIONS.
 // PRODUCER_FENCED is INVALID_PRODUCER_EPOCH for v0-1 clients.
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxn } from '../../protocol/messages/index.js';
@@ -17,7 +20,7 @@ function everyPartition(topics: ReadonlyArray<{ name: string; partitions: number
   return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(t.name, p) })) }));
 }
 
-function addOne(ctx: RequestContext, transactionalId: string, producerId: number, producerEpoch: number, topics: ReadonlyArray<{ name: string; partitions: number[] }>, verifyOnly: boolean): TopicResult[] {
+async function addOne(ctx: RequestContext, transactionalId: string, producerId: number, producerEpoch: number, topics: ReadonlyArray<{ name: string; partitions: number[] }>, verifyOnly: boolean): Promise<TopicResult[]> {
   // WRITE on the transactional id, then on each topic; the other partitions are not attempted.
   if (!verifyOnly && !allowedTxnId(ctx, AclOp.WRITE, transactionalId)) return everyPartition(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   const denied = new Set(topics.map((t) => t.name).filter((n) => !allowedTopic(ctx, AclOp.WRITE, n)));
@@ -33,7 +36,7 @@ function addOne(ctx: RequestContext, transactionalId: string, producerId: number
   if (topics.some((t) => t.partitions.some((p) => unknown(t.name, p)))) {
     return everyPartition(topics, (t, p) => (unknown(t, p) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
   }
-  let code = coordinator.addPartitions(transactionalId, producerId, producerEpoch, tps);
+  let code = await coordinator.addPartitions(transactionalId, producerId, producerEpoch, tps);
   if (code === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 2) code = ErrorCode.INVALID_PRODUCER_EPOCH;
   return everyPartition(topics, () => code);
 }
@@ -46,10 +49,10 @@ export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, { min
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      resultsByTransaction: req.transactions.map((t) => ({
+      resultsByTransaction: await Promise.all(req.transactions.map(async (t) => ({
         transactionalId: t.transactionalId,
-        topicResults: addOne(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
-      })),
+        topicResults: await addOne(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
+      }))),
       resultsByTopicV3AndBelow: [],
     };
   }
@@ -61,6 +64,6 @@ export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxn, { min
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     resultsByTransaction: [],
-    resultsByTopicV3AndBelow: addOne(ctx, req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, req.v3AndBelowTopics, false),
+    resultsByTopicV3AndBelow: await addOne(ctx, req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, req.v3AndBelowTopics, false),
   };
 });

@@ -14,7 +14,7 @@ export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxn, { min: 0, m
   await ctx.groups.ensureStorage();
   await ctx.txn.ensureStorage();
   const partition = ctx.groups.coordinator.partitionFor(req.groupId);
-  let errorCode = ctx.txn.coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partitions: [partition] }]);
+  let errorCode = await ctx.txn.coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partitions: [partition] }]);
   if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.header.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
   return { throttleTimeMs: 0, errorCode };
 });

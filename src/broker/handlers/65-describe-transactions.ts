@@ -1,6 +1,7 @@
 // DescribeTransactions: v0 (kafka-transactions.sh describe, Admin.describeTransactions). Behaviour:
 // each transactional id's state, timeout, start time, producer id and epoch and its partitions;
-// TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator does not know.
+// TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator does not know; in a cluster NOT_COORDINATOR
+// for an id another broker coordinates (ListTransactions lists this broker's ids, as Kafka's).
 import { DescribeTransactions } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclOp, allowedTopic, allowedTxnId } from '../authz.js';
