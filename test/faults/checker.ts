@@ -15,8 +15,18 @@
  * - committed re-reads: the consumer was given a record below an offset whose commit had been
  *   acknowledged (committed offsets moving backwards, as a lost commit shows itself);
  *
+ * - transactions: a read_committed reader sees a record of an aborted transaction, or a
+ *   committed transaction other than whole and once (one whose commit went unanswered must be
+ *   whole or absent);
+ *
  * and, for availability, the longest time per partition without an acknowledgement.
  */
+
+export interface TxnOutcome {
+  txn: number;
+  size: number;
+  outcome: 'committed' | 'aborted' | 'unknown';
+}
 
 export interface Ack {
   /** The producer's name (its values are prefixed by it). */
@@ -50,6 +60,9 @@ export interface History {
   failed: number;
   consumed: readonly ConsumedRecord[];
   stored: readonly StoredRecord[];
+  /** The transactional workload: each transaction's outcome, and what read_committed finds. */
+  txns?: readonly TxnOutcome[];
+  txnStored?: readonly StoredRecord[];
   /** When the workload started and stopped (epoch ms), for availability. */
   startedAt: number;
   endedAt: number;
@@ -67,6 +80,9 @@ export interface CheckResult {
   offsetHoles: string[];
   phantomReads: string[];
   committedRereads: string[];
+  /** Transactions: committed, aborted and unknown ones, and what broke their promise. */
+  transactions: { committed: number; aborted: number; unknown: number };
+  transactionAnomalies: string[];
   /** Per partition, the longest stretch without an acknowledgement (ms). */
   longestUnavailableMs: Record<number, number>;
   anomalies: number;
@@ -99,7 +115,7 @@ export function check(h: History): CheckResult {
   const offsetHoles: string[] = [];
   const phantomReads: string[] = [];
   const committedRereads: string[] = [];
-  const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0 };
+  const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0, txn: 0 };
   let resentAcrossSessions = 0;
 
   for (const a of h.acks) {
@@ -143,6 +159,36 @@ export function check(h: History): CheckResult {
     }
     if (r.c) committed.set(r.p, Math.max(c, r.o + 1));
   }
+  const transactionAnomalies: string[] = [];
+  const outcomes = new Map((h.txns ?? []).map((t) => [t.txn, t]));
+  const seenOf = new Map<number, Map<number, number>>();
+  for (const r of h.txnStored ?? []) {
+    const m = /^t(\d+)-(\d+)$/.exec(r.v);
+    if (!m) continue;
+    const txn = Number(m[1]);
+    let s = seenOf.get(txn);
+    if (!s) seenOf.set(txn, (s = new Map()));
+    s.set(Number(m[2]), (s.get(Number(m[2])) ?? 0) + 1);
+  }
+  for (const [txn, seen] of seenOf) {
+    const o = outcomes.get(txn);
+    if (o?.outcome === 'aborted') {
+      counts.txn++;
+      push(transactionAnomalies, `t${txn} was aborted, read_committed shows ${seen.size} of its records`);
+    }
+  }
+  for (const o of outcomes.values()) {
+    const seen = seenOf.get(o.txn);
+    const whole = seen !== undefined && seen.size === o.size && [...seen.values()].every((n) => n === 1);
+    if (o.outcome === 'committed' && !whole) {
+      counts.txn++;
+      push(transactionAnomalies, `t${o.txn} was committed, read_committed shows ${seen ? [...seen.values()].reduce((a, b) => a + b, 0) : 0} records of ${o.size}`);
+    }
+    if (o.outcome === 'unknown' && seen !== undefined && !whole) {
+      counts.txn++;
+      push(transactionAnomalies, `t${o.txn} (commit unanswered) is partly visible: ${seen.size} of ${o.size}`);
+    }
+  }
   const longestUnavailableMs: Record<number, number> = {};
   const partitions = new Set([...byPartition.keys(), ...h.acks.map((a) => a.p)]);
   for (const p of partitions) {
@@ -166,7 +212,13 @@ export function check(h: History): CheckResult {
     offsetHoles,
     phantomReads,
     committedRereads,
+    transactions: {
+      committed: [...outcomes.values()].filter((o) => o.outcome === 'committed').length,
+      aborted: [...outcomes.values()].filter((o) => o.outcome === 'aborted').length,
+      unknown: [...outcomes.values()].filter((o) => o.outcome === 'unknown').length,
+    },
+    transactionAnomalies,
     longestUnavailableMs,
-    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread,
+    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.txn,
   };
 }

@@ -42,7 +42,16 @@ describe('history checker', () => {
     assert.match(phantom.phantomReads.join(), /ghost read at 0\/2/);
     const reread = check({ ...base, consumed: [...base.consumed, { p: 0, o: 0, v: 'iv-0', c: false, t: 1600 }] });
     assert.match(reread.committedRereads.join(), /0\/0 read after offset 2 was committed/);
-    for (const r of [lost, moved, dup, hole, phantom, reread]) assert.ok(r.anomalies > 0);
+    const txns = [{ txn: 0, size: 2, outcome: 'committed' as const }, { txn: 1, size: 2, outcome: 'aborted' as const }, { txn: 2, size: 2, outcome: 'unknown' as const }];
+    const whole = [{ p: 0, o: 0, v: 't0-0' }, { p: 1, o: 0, v: 't0-1' }];
+    assert.equal(check({ ...base, txns, txnStored: whole }).anomalies, 0, 'an unanswered commit may be absent');
+    assert.equal(check({ ...base, txns, txnStored: [...whole, { p: 0, o: 1, v: 't2-0' }, { p: 1, o: 1, v: 't2-1' }] }).anomalies, 0, 'or whole');
+    const aborted = check({ ...base, txns, txnStored: [...whole, { p: 0, o: 1, v: 't1-0' }] });
+    assert.match(aborted.transactionAnomalies.join(), /t1 was aborted, read_committed shows 1 of its records/);
+    const partial = check({ ...base, txns, txnStored: [whole[0]!, { p: 0, o: 1, v: 't2-0' }] });
+    assert.match(partial.transactionAnomalies.join(), /t0 was committed, read_committed shows 1 records of 2/);
+    assert.match(partial.transactionAnomalies.join(), /t2 \(commit unanswered\) is partly visible/);
+    for (const r of [lost, moved, dup, hole, phantom, reread, aborted, partial]) assert.ok(r.anomalies > 0);
   });
 });
 
@@ -52,6 +61,7 @@ describe('fault run', { skip: missing ?? false, timeout: 300_000 }, () => {
     const r = await runFaults({ seed: 7, seconds: 25 });
     assert.ok(r.faults.length >= 2, `faults: ${r.faults.join(', ')}`);
     assert.ok(r.acknowledged > 1000, `${r.acknowledged} acknowledged`);
-    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [] }, `history in ${r.outDir}`);
+    assert.ok(r.transactions.committed > 5, `transactions ${JSON.stringify(r.transactions)}`);
+    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads, transactions: r.transactionAnomalies }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [], transactions: [] }, `history in ${r.outDir}`);
   });
 });

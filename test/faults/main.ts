@@ -33,16 +33,17 @@ const row = (r: FaultRunResult) => {
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   const worst = Math.max(...Object.values(r.longestUnavailableMs));
-  return `| ${r.seed} | ${r.seconds} | ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')} | ${r.acknowledged} | ${r.failed} | ${r.resentAcrossSessions} | ${r.anomalies} | ${(worst / 1000).toFixed(1)} s |`;
+  const t = r.transactions;
+  return `| ${r.seed} | ${r.seconds} | ${[...kinds].map(([k, n]) => `${k} ×${n}`).join(', ')} | ${r.acknowledged} | ${r.failed} | ${r.resentAcrossSessions} | ${t.committed} / ${t.aborted} / ${t.unknown} | ${r.anomalies} | ${(worst / 1000).toFixed(1)} s |`;
 };
 
 let bad = 0;
-process.stdout.write('| seed | seconds | faults | acknowledged | failed deliveries | resent under a new epoch | anomalies | longest unavailability |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n');
+process.stdout.write('| seed | seconds | faults | acknowledged | failed deliveries | resent under a new epoch | transactions committed / aborted / unknown | anomalies | longest unavailability |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n');
 for (let s = seed; s < seed + Math.max(1, runs); s++) {
   try {
     const r = await runFaults({ seed: s, seconds, unsafe, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`${row(r)}\n`);
-    for (const [what, list] of [['lost', r.lost], ['duplicated', r.duplicated], ['offset holes', r.offsetHoles], ['phantom reads', r.phantomReads], ['committed re-reads', r.committedRereads]] as const) {
+    for (const [what, list] of [['lost', r.lost], ['duplicated', r.duplicated], ['offset holes', r.offsetHoles], ['phantom reads', r.phantomReads], ['committed re-reads', r.committedRereads], ['transactions', r.transactionAnomalies]] as const) {
       if (list.length) process.stderr.write(`seed ${s}: ${what}: ${list.slice(0, 5).join('; ')}\n`);
     }
     if (unsafe ? r.lost.length === 0 : r.anomalies > 0) bad++;

@@ -11,10 +11,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTopics } from '../../src/protocol/messages/index.js';
-import { BrokerProcess, python, repoRoot, waitFor } from '../helpers/broker-process.js';
+import { BrokerProcess, python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
 import { WireClient, readAll } from '../helpers/wire-client.js';
 import { ZooKeeperEnsemble } from '../helpers/zookeeper-process.js';
-import { check, type Ack, type CheckResult, type ConsumedRecord, type StoredRecord } from './checker.js';
+import { check, type Ack, type CheckResult, type ConsumedRecord, type StoredRecord, type TxnOutcome } from './checker.js';
 import { FaultNetwork } from './netns.js';
 
 export interface FaultRunOptions {
@@ -37,6 +37,7 @@ export interface FaultRunResult extends CheckResult {
 
 const BROKERS = ['b1', 'b2', 'b3'] as const;
 const TOPIC = 'faults';
+const TXN_TOPIC = 'faults-txn';
 const PARTITIONS = 6;
 const RATE = 80;
 const SESSION_MS = 4000;
@@ -106,12 +107,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       const c = await WireClient.connect(`${net.address('b1')}:${brokers.get('b1')!.port}`);
       try {
         const r = await c.request(CreateTopics, 7, {
-          topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: opts.unsafe ? '1' : '2' }] }],
+          topics: [TOPIC, TXN_TOPIC].map((name) => ({ name, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: opts.unsafe ? '1' : '2' }] })),
           timeoutMs: 30_000,
           validateOnly: false,
         });
-        const code = r.topics[0]!.errorCode;
-        return code === 0 || code === 36;
+        return r.topics.every((t) => t.errorCode === 0 || t.errorCode === 36);
       } finally {
         c.close();
       }
@@ -134,6 +134,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const startedAt = Date.now();
     startChild('idempotent', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'i', IDEMPOTENCE: '1', MESSAGE_TIMEOUT_MS: '30000' });
     startChild('plain', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'n', IDEMPOTENCE: '0', MESSAGE_TIMEOUT_MS: '30000' });
+    startChild('transactions', [join(repoRoot, 'test', 'faults', 'py', 'txn_producer.py'), bootstrap(), TXN_TOPIC, 'faults-txn-producer', String(opts.seconds), '10'], {});
     const consumer = startChild('consumer', [join(repoRoot, 'test', 'cluster', 'py', 'group_consumer.py'), bootstrap(), TOPIC, 'faults-group', String(10 * count), String(opts.seconds + 180)], {});
 
     // ---- faults ----
@@ -250,6 +251,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       const code = await Promise.race([o.exit, sleep(120_000).then(() => 'timeout')]);
       if (code !== 0) throw new Error(`producer ${name} did not finish (${String(code)})\n${o.err.slice(-2000)}`);
     }
+    {
+      const o = outputs.get('transactions')!;
+      const code = await Promise.race([o.exit, sleep(120_000).then(() => 'timeout')]);
+      if (code !== 0) throw new Error(`the transactional producer did not finish (${String(code)})\n${o.err.slice(-2000)}`);
+    }
     const endedAt = Date.now();
     const parse = <T>(s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
     const acks: Ack[] = [];
@@ -289,9 +295,15 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       }, { timeoutMs: 90_000, intervalMs: 500, what: `partition ${p} read from its leader` });
       for (const r of records) stored.push({ p, o: r.offset, v: r.value ?? '', pid: r.producerId, epoch: r.producerEpoch });
     }
-    const result = check({ acks, failed, consumed, stored, startedAt, endedAt });
-    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch, ${result.anomalies} anomalies`);
-    writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored }) + '\n');
+    const txns = parse<TxnOutcome>(outputs.get('transactions')!.out);
+    const committedDump = await runOk('kcat', ['-b', bootstrap(), '-C', '-t', TXN_TOPIC, '-e', '-o', 'beginning', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %o %s\n'], { timeoutMs: 120_000 });
+    const txnStored: StoredRecord[] = committedDump.split('\n').filter(Boolean).map((l) => {
+      const [p, o, v] = l.split(' ');
+      return { p: Number(p), o: Number(o), v: v ?? '' };
+    });
+    const result = check({ acks, failed, consumed, stored, txns, txnStored, startedAt, endedAt });
+    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch; transactions ${JSON.stringify(result.transactions)}; ${result.anomalies} anomalies`);
+    writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored, txns, txnStored }) + '\n');
     const full: FaultRunResult = { seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults, outDir, ...result };
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(full, null, 2) + '\n');
     return full;
