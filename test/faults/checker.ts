@@ -63,6 +63,8 @@ export interface History {
   /** The transactional workload: each transaction's outcome, and what read_committed finds. */
   txns?: readonly TxnOutcome[];
   txnStored?: readonly StoredRecord[];
+  /** The consume-transform-produce loop: how many inputs it had, and the output values read_committed finds. */
+  eos?: { inputs: number; outputs: readonly string[] };
   /** When the workload started and stopped (epoch ms), for availability. */
   startedAt: number;
   endedAt: number;
@@ -83,6 +85,8 @@ export interface CheckResult {
   /** Transactions: committed, aborted and unknown ones, and what broke their promise. */
   transactions: { committed: number; aborted: number; unknown: number };
   transactionAnomalies: string[];
+  /** Consume-transform-produce: inputs missing from the output or there more than once. */
+  exactlyOnceAnomalies: string[];
   /** Per partition, the longest stretch without an acknowledgement (ms). */
   longestUnavailableMs: Record<number, number>;
   anomalies: number;
@@ -189,6 +193,23 @@ export function check(h: History): CheckResult {
       push(transactionAnomalies, `t${o.txn} (commit unanswered) is partly visible: ${seen.size} of ${o.size}`);
     }
   }
+  const exactlyOnceAnomalies: string[] = [];
+  if (h.eos) {
+    const times = new Map<string, number>();
+    for (const v of h.eos.outputs) times.set(v, (times.get(v) ?? 0) + 1);
+    for (let i = 0; i < h.eos.inputs; i++) {
+      const n = times.get(`out-e-${i}`) ?? 0;
+      if (n === 1) continue;
+      counts.txn++;
+      push(exactlyOnceAnomalies, `input e-${i} is in the output ${n} times`);
+    }
+    for (const v of times.keys()) {
+      const m = /^out-e-(\d+)$/.exec(v);
+      if (m && Number(m[1]) < h.eos.inputs) continue;
+      counts.txn++;
+      push(exactlyOnceAnomalies, `${v} in the output comes from no input`);
+    }
+  }
   const longestUnavailableMs: Record<number, number> = {};
   const partitions = new Set([...byPartition.keys(), ...h.acks.map((a) => a.p)]);
   for (const p of partitions) {
@@ -218,6 +239,7 @@ export function check(h: History): CheckResult {
       unknown: [...outcomes.values()].filter((o) => o.outcome === 'unknown').length,
     },
     transactionAnomalies,
+    exactlyOnceAnomalies,
     longestUnavailableMs,
     anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.txn,
   };

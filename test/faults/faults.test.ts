@@ -51,7 +51,11 @@ describe('history checker', () => {
     const partial = check({ ...base, txns, txnStored: [whole[0]!, { p: 0, o: 1, v: 't2-0' }] });
     assert.match(partial.transactionAnomalies.join(), /t0 was committed, read_committed shows 1 records of 2/);
     assert.match(partial.transactionAnomalies.join(), /t2 \(commit unanswered\) is partly visible/);
-    for (const r of [lost, moved, dup, hole, phantom, reread, aborted, partial]) assert.ok(r.anomalies > 0);
+    const eosOk = check({ ...base, eos: { inputs: 2, outputs: ['out-e-1', 'out-e-0'] } });
+    assert.equal(eosOk.anomalies, 0);
+    const eosBad = check({ ...base, eos: { inputs: 3, outputs: ['out-e-0', 'out-e-0', 'out-e-1', 'out-e-7'] } });
+    assert.deepEqual(eosBad.exactlyOnceAnomalies, ['input e-0 is in the output 2 times', 'input e-2 is in the output 0 times', 'out-e-7 in the output comes from no input']);
+    for (const r of [lost, moved, dup, hole, phantom, reread, aborted, partial, eosBad]) assert.ok(r.anomalies > 0);
   });
 });
 
@@ -62,6 +66,6 @@ describe('fault run', { skip: missing ?? false, timeout: 300_000 }, () => {
     assert.ok(r.faults.length >= 2, `faults: ${r.faults.join(', ')}`);
     assert.ok(r.acknowledged > 1000, `${r.acknowledged} acknowledged`);
     assert.ok(r.transactions.committed > 5, `transactions ${JSON.stringify(r.transactions)}`);
-    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads, transactions: r.transactionAnomalies }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [], transactions: [] }, `history in ${r.outDir}`);
+    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads, transactions: r.transactionAnomalies, exactlyOnce: r.exactlyOnceAnomalies }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [], transactions: [], exactlyOnce: [] }, `history in ${r.outDir}`);
   });
 });

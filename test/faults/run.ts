@@ -38,6 +38,9 @@ export interface FaultRunResult extends CheckResult {
 const BROKERS = ['b1', 'b2', 'b3'] as const;
 const TOPIC = 'faults';
 const TXN_TOPIC = 'faults-txn';
+const EOS_IN = 'faults-eos-in';
+const EOS_OUT = 'faults-eos-out';
+const EOS_INPUTS = 20_000;
 const PARTITIONS = 6;
 const RATE = 80;
 const SESSION_MS = 4000;
@@ -107,7 +110,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       const c = await WireClient.connect(`${net.address('b1')}:${brokers.get('b1')!.port}`);
       try {
         const r = await c.request(CreateTopics, 7, {
-          topics: [TOPIC, TXN_TOPIC].map((name) => ({ name, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: opts.unsafe ? '1' : '2' }] })),
+          topics: [TOPIC, TXN_TOPIC, EOS_IN, EOS_OUT].map((name) => ({ name, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: opts.unsafe ? '1' : '2' }] })),
           timeoutMs: 30_000,
           validateOnly: false,
         });
@@ -117,6 +120,9 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       }
     }, { timeoutMs: 40_000, intervalMs: 500, what: 'the topic created on a cluster of 3' });
     note(`seed ${opts.seed}, ${opts.seconds} s${opts.unsafe ? ', UNSAFE: unclean.leader.election.enable=true, min.insync.replicas=1' : ''}; brokers ${bootstrap()}; ZooKeeper ${connect}`);
+
+    // The consume-transform-produce loop's input, written before the faults.
+    await runOk('kcat', ['-b', bootstrap(), '-P', '-t', EOS_IN, '-X', 'acks=all'], { input: Array.from({ length: EOS_INPUTS }, (_, i) => `e-${i}`).join('\n') + '\n', timeoutMs: 60_000 });
 
     // ---- workload ----
     const count = RATE * opts.seconds;
@@ -134,6 +140,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const startedAt = Date.now();
     startChild('idempotent', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'i', IDEMPOTENCE: '1', MESSAGE_TIMEOUT_MS: '30000' });
     startChild('plain', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'n', IDEMPOTENCE: '0', MESSAGE_TIMEOUT_MS: '30000' });
+    startChild('eos', [join(repoRoot, 'test', 'interop', 'py', 'eos_confluent.py'), bootstrap(), EOS_IN, EOS_OUT, 'faults-eos-group', 'faults-eos-txn'], {});
     startChild('transactions', [join(repoRoot, 'test', 'faults', 'py', 'txn_producer.py'), bootstrap(), TXN_TOPIC, 'faults-txn-producer', String(opts.seconds), '10'], {});
     const consumer = startChild('consumer', [join(repoRoot, 'test', 'cluster', 'py', 'group_consumer.py'), bootstrap(), TOPIC, 'faults-group', String(10 * count), String(opts.seconds + 180)], {});
 
@@ -256,6 +263,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       const code = await Promise.race([o.exit, sleep(120_000).then(() => 'timeout')]);
       if (code !== 0) throw new Error(`the transactional producer did not finish (${String(code)})\n${o.err.slice(-2000)}`);
     }
+    {
+      const o = outputs.get('eos')!;
+      const code = await Promise.race([o.exit, sleep(180_000).then(() => 'timeout')]);
+      if (code !== 0) throw new Error(`the consume-transform-produce loop did not finish (${String(code)})\n${o.err.slice(-2000)}`);
+    }
     const endedAt = Date.now();
     const parse = <T>(s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
     const acks: Ack[] = [];
@@ -301,8 +313,10 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       const [p, o, v] = l.split(' ');
       return { p: Number(p), o: Number(o), v: v ?? '' };
     });
-    const result = check({ acks, failed, consumed, stored, txns, txnStored, startedAt, endedAt });
-    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch; transactions ${JSON.stringify(result.transactions)}; ${result.anomalies} anomalies`);
+    const eosDump = await runOk('kcat', ['-b', bootstrap(), '-C', '-t', EOS_OUT, '-e', '-o', 'beginning', '-q', '-X', 'isolation.level=read_committed', '-f', '%s\n'], { timeoutMs: 120_000 });
+    const eos = { inputs: EOS_INPUTS, outputs: eosDump.split('\n').filter(Boolean) };
+    const result = check({ acks, failed, consumed, stored, txns, txnStored, eos, startedAt, endedAt });
+    note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch; transactions ${JSON.stringify(result.transactions)}; consume-transform-produce ${eos.outputs.length} outputs of ${EOS_INPUTS} inputs; ${result.anomalies} anomalies`);
     writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored, txns, txnStored }) + '\n');
     const full: FaultRunResult = { seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults, outDir, ...result };
     writeFileSync(join(outDir, 'result.json'), JSON.stringify(full, null, 2) + '\n');

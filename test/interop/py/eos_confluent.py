@@ -24,7 +24,15 @@ c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.co
 parts = len(c.list_topics(in_topic, timeout=10).topics[in_topic].partitions)
 ends = {}
 for i in range(parts):
-    lo, hi = c.get_watermark_offsets(TopicPartition(in_topic, i), timeout=10)
+    # A broker may be down or a leader moving (the fault suite starts the loop under faults).
+    for attempt in range(120):
+        try:
+            lo, hi = c.get_watermark_offsets(TopicPartition(in_topic, i), timeout=10)
+            break
+        except KafkaException:
+            if attempt == 119:
+                raise
+            time.sleep(0.5)
     ends[i] = hi
 c.subscribe([in_topic])
 
