@@ -20,7 +20,8 @@ export async function autoCreateTopicResults(ctx: RequestContext, names: readonl
   results.forEach((r, i) => {
     const name = names[i]!;
     const t = r.errorCode === ErrorCode.NONE ? r.topic : r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ctx.metadata.image.topic(name) : undefined;
-    out.set(name, t ?? r.errorCode);
+    // Created by someone else but not yet in this broker's metadata: retriable, as Kafka answers.
+    out.set(name, t ?? (r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ErrorCode.LEADER_NOT_AVAILABLE : r.errorCode));
   });
   return out;
 }

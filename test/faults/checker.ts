@@ -19,6 +19,9 @@
  *   committed transaction other than whole and once (one whose commit went unanswered must be
  *   whole or absent);
  *
+ * - a producer stopped by an error (librdkafka's idempotent producer stops, fatally, when a
+ *   leader no longer has records it had acknowledged);
+ *
  * and, for availability, the longest time per partition without an acknowledgement.
  */
 
@@ -65,6 +68,8 @@ export interface History {
   txnStored?: readonly StoredRecord[];
   /** The consume-transform-produce loop: how many inputs it had, and the output values read_committed finds. */
   eos?: { inputs: number; outputs: readonly string[] };
+  /** Producers that stopped on an error before their last record (with the error). */
+  stoppedProducers?: readonly string[];
   /** When the workload started and stopped (epoch ms), for availability. */
   startedAt: number;
   endedAt: number;
@@ -87,6 +92,7 @@ export interface CheckResult {
   transactionAnomalies: string[];
   /** Consume-transform-produce: inputs missing from the output or there more than once. */
   exactlyOnceAnomalies: string[];
+  stoppedProducers: string[];
   /** Per partition, the longest stretch without an acknowledgement (ms). */
   longestUnavailableMs: Record<number, number>;
   anomalies: number;
@@ -240,7 +246,8 @@ export function check(h: History): CheckResult {
     },
     transactionAnomalies,
     exactlyOnceAnomalies,
+    stoppedProducers: [...(h.stoppedProducers ?? [])],
     longestUnavailableMs,
-    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.txn,
+    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.txn + (h.stoppedProducers?.length ?? 0),
   };
 }

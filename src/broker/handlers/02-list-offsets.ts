@@ -19,7 +19,12 @@ export const listOffsetsHandler = defineHandler(ListOffsets, { min: 0, max: 10 }
         const base = { partitionIndex: lp.partitionIndex, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
         if (!allowedTopic(ctx, AclOp.DESCRIBE, t.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const p = ctx.partitions.partition(t.name, lp.partitionIndex);
-        if (!p || !p.isLeader) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (!p || !p.isLeader) {
+          // A partition that exists but is led elsewhere is NOT_LEADER_OR_FOLLOWER, as Kafka answers:
+          // clients refresh their metadata on it, and keep asking here on UNKNOWN_TOPIC_OR_PARTITION.
+          const known = (ctx.metadata.image.topic(t.name)?.partitions.length ?? 0) > lp.partitionIndex && lp.partitionIndex >= 0;
+          return { ...base, errorCode: known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        }
         const epochErr = leaderEpochError(p, lp.currentLeaderEpoch);
         if (epochErr !== ErrorCode.NONE) return { ...base, errorCode: epochErr };
         if (ctx.header.apiVersion === 0) {

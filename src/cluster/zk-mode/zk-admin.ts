@@ -67,7 +67,11 @@ export class ZkAdmin implements Controller {
 
   async createTopics(specs: readonly CreateTopicSpec[], validateOnly: boolean): Promise<ControllerResult[]> {
     const planned: TopicImage[] = [];
-    const results = specs.map((spec) => {
+    // ZooKeeper says what exists, not this broker's view: a broker that has just started knows
+    // no topic and no other broker yet, and must not call an existing topic unplaceable.
+    const existing = await Promise.all(specs.map((spec) => this.opts.zk().exists(ZkPaths.topic(spec.name)).catch(() => null)));
+    const results = specs.map((spec, i) => {
+      if (existing[i]) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, message: `Topic '${spec.name}' already exists.` };
       const p = planCreateTopic(this.image, spec, this.opts.defaults(), planned);
       if (p.ok) planned.push(p.value);
       return outcome(p);
