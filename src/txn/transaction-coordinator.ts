@@ -166,6 +166,7 @@ export class TransactionCoordinator {
   private readonly loaded = new Map<number, number>();
   private timers: Timer[] = [];
   private retryTimer: Timer | null = null;
+  private stopped = false;
   private readonly logger = rootLog.child({ component: 'txn-coordinator' });
   /**
    * Cluster mode: whether this broker leads a __transaction_state partition now. Unset on a
@@ -282,6 +283,7 @@ export class TransactionCoordinator {
 
   /** Arms the periodic abort of timed-out transactions and removal of expired transactional ids. */
   start(): void {
+    this.stopped = false;
     const every = (ms: number, fn: () => unknown): void => {
       const tick = (): void => {
         try {
@@ -290,7 +292,7 @@ export class TransactionCoordinator {
         } catch (err) {
           this.logger.error({ err }, 'transaction coordinator task failed');
         }
-        this.timers.push(this.clock.schedule(ms, tick));
+        if (!this.stopped) this.timers.push(this.clock.schedule(ms, tick));
       };
       this.timers.push(this.clock.schedule(ms, tick));
     };
@@ -299,6 +301,9 @@ export class TransactionCoordinator {
   }
 
   stop(): void {
+    // A marker write failing after this (the senders are closed too) must not schedule retries
+    // that keep a stopped broker's process alive.
+    this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.timers = [];
     this.retryTimer?.cancel();
@@ -566,7 +571,7 @@ export class TransactionCoordinator {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.stopped) return;
     this.retryTimer = this.clock.schedule(MARKER_RETRY_MS, () => {
       this.retryTimer = null;
       for (const id of [...this.pendingMarkers.keys()]) {

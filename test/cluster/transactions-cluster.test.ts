@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { partitionForGroup } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, InitProducerId, Produce } from '../../src/protocol/messages/index.js';
+import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, InitProducerId, Metadata, Produce } from '../../src/protocol/messages/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets } from '../helpers/wire-client.js';
@@ -296,6 +296,12 @@ describe('transactions in a cluster', { skip: !zookeeperAvailable() && 'Debian z
       assert.equal(first.errorCode, ErrorCode.NONE);
       for (const b of others) await cluster.broker(b).kill('SIGKILL');
       await waitFor(async () => (await cluster.partitionState(TXN_TOPIC, txnPartition)).isr.length === 1, { timeoutMs: 30_000, what: 'the ISR of the id\'s partition down to its leader' });
+      // And the leader itself knows: before it does, the write is appended and waits (and may
+      // take effect once the ISR is the leader alone, after its requester was told it failed).
+      await waitFor(async () => {
+        const md = await w.request(Metadata, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: TXN_TOPIC }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        return md.topics[0]?.partitions.find((p) => p.partitionIndex === txnPartition)?.isrNodes.length === 1;
+      }, { timeoutMs: 30_000, what: 'the coordinator seeing the ISR down to itself' });
       const refused = await w.request(InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
       assert.equal(refused.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
       assert.equal((await describe(w)).producerEpoch, first.producerEpoch);
