@@ -14,7 +14,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from '../../src/client/admin.js';
 import { KafkaClient } from '../../src/client/client.js';
-import { CreateTopics } from '../../src/protocol/messages/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { readRecords } from '../../src/record/records.js';
 import { cliPath, python, repoRoot, run, waitFor } from '../helpers/broker-process.js';
@@ -29,21 +28,6 @@ interface TopicZnode {
   adding_replicas: Record<string, number[]>;
   removing_replicas: Record<string, number[]>;
   version: number;
-}
-
-async function createTopic(cluster: ZkCluster, name: string, assignments: number[][], configs: Record<string, string> = {}): Promise<void> {
-  const { id } = await cluster.controller();
-  const wire = await WireClient.connect(cluster.broker(id).bootstrap);
-  try {
-    const r = await wire.request(CreateTopics, 7, {
-      topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    });
-    assert.equal(r.topics[0]!.errorCode, 0, r.topics[0]!.errorMessage ?? '');
-  } finally {
-    wire.close();
-  }
 }
 
 /** The values in a replica's log files on disk, by offset: what that replica holds, leader or not. */
@@ -82,7 +66,7 @@ describe('partition reassignment', { skip, timeout: 300_000 }, () => {
   const isr = async (topic: string, p: number) => (JSON.parse((await (await cluster.zkClient()).getData(`/brokers/topics/${topic}/partitions/${p}/state`)).data.toString()) as { isr: number[] }).isr;
 
   test('RF 3 from {1,2,3} to {2,3,4} under an acks=all producer: every acknowledged record on every new replica, broker 1 emptied', async () => {
-    await createTopic(cluster, 'moved', [[1, 2, 3], [2, 3, 1]], { 'min.insync.replicas': '2' });
+    await cluster.createTopic('moved', [[1, 2, 3], [2, 3, 1]], { 'min.insync.replicas': '2' }, (await cluster.controller()).id);
     const count = 3000;
     const producer = spawn(python, [join(repoRoot, 'test', 'cluster', 'py', 'acked_producer.py'), cluster.bootstrap, 'moved', String(count), '250'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_TIMEOUT_MS: '60000' } });
     let out = '';
@@ -146,7 +130,7 @@ describe('partition reassignment', { skip, timeout: 300_000 }, () => {
   test('a move onto a frozen broker stays in progress, is listed, and cancelled back to the original replicas', async () => {
     const { id: controller } = await cluster.controller();
     const [a, frozen] = [1, 2, 3, 4].filter((x) => x !== controller) as [number, number];
-    await createTopic(cluster, 'stuck', [[a, controller]]);
+    await cluster.createTopic('stuck', [[a, controller]]);
     const wire = await WireClient.connect(cluster.broker(a).bootstrap);
     try {
       await waitFor(async () => (await isr('stuck', 0)).length === 2, { timeoutMs: 15_000, what: 'stuck in sync' });
@@ -200,7 +184,7 @@ describe('partition reassignment', { skip, timeout: 300_000 }, () => {
     const { id: controller } = await cluster.controller();
     const n = [4, 3, 2, 1].find((x) => x !== controller)!;
     const assignments = [[1, 2], [2, 3], [3, 4], [4, 1], [1, 3], [2, 4]];
-    await createTopic(cluster, 'decom', assignments, { 'min.insync.replicas': '1' });
+    await cluster.createTopic('decom', assignments, { 'min.insync.replicas': '1' });
     const wire = await WireClient.connect(cluster.broker(controller).bootstrap);
     const written: string[][] = assignments.map(() => []);
     try {
@@ -263,7 +247,7 @@ describe('partition reassignment', { skip, timeout: 300_000 }, () => {
   test('a move in flight when the controller is killed is finished by the next controller', async () => {
     const { id: old } = await cluster.controller();
     const [a, b, f] = [1, 2, 3, 4].filter((x) => x !== old) as [number, number, number];
-    await createTopic(cluster, 'resumed', [[a, b]]);
+    await cluster.createTopic('resumed', [[a, b]]);
     await waitFor(async () => (await isr('resumed', 0)).length === 2, { timeoutMs: 15_000, what: 'resumed in sync' });
     const wire = await WireClient.connect(cluster.broker(a).bootstrap);
     try {

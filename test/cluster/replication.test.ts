@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CreateTopics } from '../../src/protocol/messages/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets, produceBatch } from '../helpers/wire-client.js';
@@ -21,20 +20,6 @@ interface PartitionState {
   leader: number;
   leader_epoch: number;
   isr: number[];
-}
-
-async function createTopic(cluster: ZkCluster, via: number, name: string, assignments: number[][], configs: Record<string, string>): Promise<void> {
-  const wire = await WireClient.connect(cluster.broker(via).bootstrap);
-  try {
-    const r = await wire.request(CreateTopics, 7, {
-      topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: assignments.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    });
-    assert.equal(r.topics[0]!.errorCode, 0, r.topics[0]!.errorMessage ?? '');
-  } finally {
-    wire.close();
-  }
 }
 
 describe('ISR shrink and expansion', { skip, timeout: 120_000 }, () => {
@@ -51,7 +36,7 @@ describe('ISR shrink and expansion', { skip, timeout: 120_000 }, () => {
     const controller = (await cluster.controller()).id;
     const [f1, f2] = [1, 2, 3].filter((id) => id !== controller) as [number, number];
     // The controller leads: the ISR changes are answered while the followers are frozen.
-    await createTopic(cluster, controller, 'isr', [[controller, f1, f2]], { 'min.insync.replicas': '2' });
+    await cluster.createTopic('isr', [[controller, f1, f2]], { 'min.insync.replicas': '2' }, controller);
     const zk = await cluster.zkClient();
     const state = async () => JSON.parse((await zk.getData('/brokers/topics/isr/partitions/0/state')).data.toString()) as PartitionState;
     const wire = await WireClient.connect(cluster.broker(controller).bootstrap);
@@ -101,7 +86,7 @@ describe('leader killed mid-stream, 5 times', { skip, timeout: 240_000 }, () => 
 
   test('acks=all, RF 3, min.insync.replicas=2: every acknowledged record is read back once, at its acknowledged offset', async () => {
     const controller = (await cluster.controller()).id;
-    await createTopic(cluster, controller, 'killed', [[1, 2, 3], [2, 3, 1], [3, 1, 2]], { 'min.insync.replicas': '2' });
+    await cluster.createTopic('killed', [[1, 2, 3], [2, 3, 1], [3, 1, 2]], { 'min.insync.replicas': '2' }, controller);
     const count = 6000;
     const producer = spawn(python, [join(repoRoot, 'test', 'cluster', 'py', 'acked_producer.py'), cluster.bootstrap, 'killed', String(count), '250'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_TIMEOUT_MS: '45000' } });
     let out = '';
