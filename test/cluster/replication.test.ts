@@ -69,6 +69,15 @@ describe('ISR shrink and expansion', { skip, timeout: 120_000 }, () => {
           return out === '0:a\n1:b\n2:d\n';
         }, { timeoutMs: 10_000, what: `the records through broker ${id}` });
       }
+      // A follower names the partition as led elsewhere, so that clients refresh their metadata
+      // (on UNKNOWN_TOPIC_OR_PARTITION librdkafka keeps asking the same broker).
+      const follower = await WireClient.connect(cluster.broker(f1).bootstrap);
+      try {
+        await assert.rejects(listOffsets(follower, 'isr', [0]), /error 6$/);
+        assert.equal((await produceBatch(follower, 'isr', 0, buildBatch([{ key: null, value: Buffer.from('e') }]), -1)).errorCode, 6);
+      } finally {
+        follower.close();
+      }
     } finally {
       wire.close();
     }

@@ -63,8 +63,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Fault {
   name: string;
-  /** Kills or pauses processes (healed after the network faults). */
-  process?: boolean;
+  /** The brokers whose processes it kills or pauses (healed after the network faults). */
+  processes?: readonly string[];
   apply(): Promise<void> | void;
   heal(): Promise<void> | void;
 }
@@ -87,6 +87,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
   let zk: ZooKeeperEnsemble | null = null;
   const brokers = new Map<string, BrokerProcess>();
   const children: ChildProcess[] = [];
+  const outputs = new Map<string, { out: string; err: string; exit: Promise<number | null> }>();
   try {
     zk = await ZooKeeperEnsemble.start({ servers: 3, clientPortAddress: '0.0.0.0', maxSessionTimeoutMs: 20_000 });
     const zkPorts = zk.members.map((m) => m.clientPort);
@@ -128,13 +129,12 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
 
     // ---- workload ----
     const count = RATE * opts.seconds;
-    const outputs = new Map<string, { out: string; err: string; exit: Promise<number | null> }>();
     const startChild = (name: string, args: string[], env: NodeJS.ProcessEnv) => {
       const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
       children.push(child);
       const o = { out: '', err: '', exit: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
       child.stdout!.on('data', (d: Buffer) => (o.out += d));
-      child.stderr!.on('data', (d: Buffer) => (o.err = (o.err + d).slice(-20_000)));
+      child.stderr!.on('data', (d: Buffer) => (o.err = (o.err + d).slice(-2_000_000)));
       outputs.set(name, o);
       return child;
     };
@@ -154,11 +154,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const faultKinds: Array<() => Fault> = [
       () => {
         const b = pick(BROKERS);
-        return { name: `kill -9 ${b}`, process: true, apply: async () => { killed.add(b); await brokers.get(b)!.kill('SIGKILL'); }, heal: async () => { await brokers.get(b)!.restart(); killed.delete(b); } };
+        return { name: `kill -9 ${b}`, processes: [b], apply: async () => { killed.add(b); await brokers.get(b)!.kill('SIGKILL'); }, heal: async () => { await brokers.get(b)!.restart(); killed.delete(b); } };
       },
       () => {
         const b = pick(BROKERS);
-        return { name: `SIGSTOP ${b}`, process: true, apply: () => { stopped.add(b); brokers.get(b)!.signal('SIGSTOP'); }, heal: () => { brokers.get(b)!.signal('SIGCONT'); stopped.delete(b); } };
+        return { name: `SIGSTOP ${b}`, processes: [b], apply: () => { stopped.add(b); brokers.get(b)!.signal('SIGSTOP'); }, heal: () => { brokers.get(b)!.signal('SIGCONT'); stopped.delete(b); } };
       },
       () => {
         const b = pick(BROKERS);
@@ -187,7 +187,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
         const back = [...order].sort(() => rand() - 0.5);
         return {
           name: `kill -9 all (${order.join(',')}), restart ${back.join(',')}`,
-          process: true,
+          processes: order,
           apply: async () => {
             for (const b of order) killed.add(b);
             await Promise.all(order.slice(0, 2).map((b) => brokers.get(b)!.kill('SIGKILL')));
@@ -212,7 +212,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       for (let i = 0; i < n; i++) {
         const f = pick(faultKinds)();
         // Two faults on one broker's process at once (kill and stop) would fight: keep one.
-        if (chosen.some((c) => c.name.split(' ').at(-1) === f.name.split(' ').at(-1) && /kill|STOP/.test(c.name) && /kill|STOP/.test(f.name))) continue;
+        if (chosen.some((c) => c.processes?.some((b) => f.processes?.includes(b)))) continue;
         chosen.push(f);
       }
       const hold = between(1000, 8000);
@@ -223,7 +223,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       }
       await sleep(Math.min(hold, Math.max(0, deadline - Date.now())));
       // The network first: a broker restarted while cut from ZooKeeper cannot start.
-      for (const f of [...chosen.filter((c) => !c.process), ...chosen.filter((c) => c.process)]) {
+      for (const f of [...chosen.filter((c) => !c.processes), ...chosen.filter((c) => c.processes)]) {
         await f.heal();
         note(`healed ${f.name}`);
       }
@@ -336,6 +336,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     // What happened stays for a look, also when the run failed before the checker.
     writeFileSync(join(outDir, 'faults.log'), faultLog.join('\n') + '\n');
     for (const [id, b] of brokers) writeFileSync(join(outDir, `${id}.log`), b.log);
+    for (const [name, o] of outputs) writeFileSync(join(outDir, `client-${name}.err`), o.err);
     for (const c of children) c.kill('SIGKILL');
     for (const b of brokers.values()) {
       try {

@@ -93,7 +93,19 @@ def retrying(op):
             raise
 
 
+last_report = time.time()
+
+
+def report(what):
+    # Progress on stderr, so that a loop that stops advancing shows where it stands.
+    sys.stderr.write('%.3f %s; done %s of %s\n' % (time.time(), what, json.dumps(done_at, sort_keys=True), json.dumps(ends, sort_keys=True)))
+    sys.stderr.flush()
+
+
 while not finished():
+    if time.time() - last_report > 5:
+        last_report = time.time()
+        report('progress: %d transactions, %d aborted, assignment %s' % (stats['transactions'], stats['aborted'], [tp.partition for tp in c.assignment()]))
     msgs = [m for m in c.consume(1000, 1.0) if m.error() is None]
     if not msgs:
         continue
@@ -111,6 +123,7 @@ while not finished():
     except KafkaException as e:
         err = e.args[0]
         stats['errors'].append(str(err))
+        report('transaction failed: %s' % err)
         if err.fatal() or err.code() in FENCED:
             stats['restarts'] += 1
             p = new_producer()
