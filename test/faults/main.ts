@@ -29,7 +29,7 @@ if (missing) {
 const row = (r: FaultRunResult) => {
   const kinds = new Map<string, number>();
   for (const f of r.faults) {
-    const k = f.replace(/^cut \S+ from ZooKeeper$/, 'cut from ZooKeeper').replace(/^kill -9 all.*$/, 'kill -9 all').replace(/^(kill -9|SIGSTOP|isolate|split|one-way loss) b.*$/, '$1');
+    const k = f.replace(/^cut \S+ from ZooKeeper$/, 'cut from ZooKeeper').replace(/^kill -9 all.*$/, 'kill -9 all').replace(/^(kill -9|SIGSTOP|isolate|split|one-way loss|slow disk) b.*$/, '$1');
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   const worst = Math.max(...Object.values(r.longestUnavailableMs));

@@ -8,7 +8,8 @@
  * Everything is removed at the end, also after a failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTopics } from '../../src/protocol/messages/index.js';
 import { BrokerProcess, python, repoRoot, runOk, waitFor } from '../helpers/broker-process.js';
@@ -61,6 +62,12 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Clients of a run that ends early (a signal, an exception past the finally) go with it.
+const liveClients = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of liveClients) c.kill('SIGKILL');
+});
+
 interface Fault {
   name: string;
   /** The brokers whose processes it kills or pauses (healed after the network faults). */
@@ -83,6 +90,14 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     log(line);
   };
 
+  // Each broker's writes go through test/faults/c/slow_disk.c, slowed while its flag file exists.
+  const slowDir = mkdtempSync(join(tmpdir(), 'samsa-slow-disk-'));
+  const slowDiskLib = join(slowDir, 'slow_disk.so');
+  await runOk('cc', ['-O1', '-shared', '-fPIC', '-o', slowDiskLib, join(repoRoot, 'test', 'faults', 'c', 'slow_disk.c'), '-ldl']).catch((err: unknown) => {
+    rmSync(slowDir, { recursive: true, force: true });
+    throw err;
+  });
+  const slowFlag = (b: string) => join(slowDir, `slow-${b}`);
   const net = FaultNetwork.create(BROKERS);
   let zk: ZooKeeperEnsemble | null = null;
   const brokers = new Map<string, BrokerProcess>();
@@ -96,7 +111,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       host: net.address(b),
       wrap: net.exec(b),
       readyTimeoutMs: 40_000,
-      env: { SAMSA_LOG_LEVEL: 'info' },
+      env: { SAMSA_LOG_LEVEL: 'info', LD_PRELOAD: slowDiskLib, FAULTS_SLOW_DISK: slowFlag(b) },
       settings: {
         'zookeeper.connect': connect,
         'zookeeper.session.timeout.ms': String(SESSION_MS),
@@ -132,6 +147,8 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const startChild = (name: string, args: string[], env: NodeJS.ProcessEnv) => {
       const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
       children.push(child);
+      liveClients.add(child);
+      child.once('exit', () => liveClients.delete(child));
       const o = { out: '', err: '', exit: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
       child.stdout!.on('data', (d: Buffer) => (o.out += d));
       child.stderr!.on('data', (d: Buffer) => (o.err = (o.err + d).slice(-2_000_000)));
@@ -177,6 +194,11 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
         const b = pick(BROKERS);
         const from = pick(BROKERS.filter((x) => x !== b));
         return { name: `one-way loss ${from} -> ${b}`, apply: () => net.cutInbound(b, addrs([from])), heal: () => net.heal() };
+      },
+      () => {
+        const b = pick(BROKERS);
+        const ms = between(20, 400);
+        return { name: `slow disk ${b} (${ms} ms a write)`, apply: () => writeFileSync(slowFlag(b), String(ms)), heal: () => rmSync(slowFlag(b), { force: true }) };
       },
       () => {
         // Every broker crashes, the last one after the others had been gone for a while (it may
@@ -230,6 +252,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       await sleep(between(1000, 4000));
     }
     net.heal();
+    for (const b of BROKERS) rmSync(slowFlag(b), { force: true });
     for (const b of stopped) brokers.get(b)!.signal('SIGCONT');
     for (const b of killed) await brokers.get(b)!.restart();
     note('all faults healed');
@@ -351,5 +374,6 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     }
     await zk?.stop();
     net.destroy();
+    rmSync(slowDir, { recursive: true, force: true });
   }
 }

@@ -140,6 +140,13 @@ export interface BrokerProcessOptions {
   wrap?: readonly string[];
 }
 
+// A test process that exits early (a failed assertion, a signal) takes its brokers and their
+// data with it.
+const liveBrokers = new Set<BrokerProcess>();
+process.on('exit', () => {
+  for (const b of liveBrokers) b.cleanup();
+});
+
 /**
  * A broker running as a child process (`node dist/src/cli/main.js start`). Its stderr (JSON log
  * lines) is kept in `log` for diagnostics; `exited` resolves with the exit code or signal.
@@ -167,6 +174,7 @@ export class BrokerProcess {
   /** Spawns a broker and waits until it is ready. */
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
     const b = new BrokerProcess(opts);
+    liveBrokers.add(b);
     try {
       await b.spawn();
     } catch (err) {
@@ -282,6 +290,7 @@ export class BrokerProcess {
 
   /** Kills the process if still running and removes the temporary data dir. Safe to call twice. */
   cleanup(): void {
+    liveBrokers.delete(this);
     if (this.running) this.child!.kill('SIGKILL');
     if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
