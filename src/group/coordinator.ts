@@ -557,6 +557,9 @@ export class GroupCoordinator {
    */
   txnCommitAllowed(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    // Not ILLEGAL_GENERATION for a group this broker no longer has: clients look the coordinator
+    // up again only on NOT_COORDINATOR, and would otherwise retry here for ever.
+    if (!this.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
     const g = this.groups.get(groupId);
     if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;

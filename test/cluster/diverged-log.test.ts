@@ -35,7 +35,9 @@ describe('a diverged follower truncates to the leader', { skip: !zookeeperAvaila
     assert.equal(r.topics[0]!.errorCode, 0, r.topics[0]!.errorMessage ?? '');
     const zk = await cluster.zkClient();
     const state = async () => JSON.parse((await zk.getData('/brokers/topics/div/partitions/0/state')).data.toString()) as { leader: number; leader_epoch: number; isr: number[] };
+    const segment = (id: number) => readFileSync(join(cluster.broker(id).dataDir, 'div-0', '00000000000000000000.log'));
     const toOld = await WireClient.connect(cluster.broker(oldLeader).bootstrap);
+    const toOldWaiting = await WireClient.connect(cluster.broker(oldLeader).bootstrap);
     const produce = async (c: WireClient, v: string, acks: number) => produceBatch(c, 'div', 0, buildBatch([{ key: null, value: Buffer.from(v) }]), acks);
     for (let i = 0; i < 5; i++) assert.equal((await produce(toOld, `shared-${i}`, -1)).errorCode, 0);
 
@@ -52,6 +54,17 @@ describe('a diverged follower truncates to the leader', { skip: !zookeeperAvaila
         assert.equal(out.errorCode, 0);
         assert.equal(out.baseOffset, 5 + i);
       }
+    } catch (err) {
+      cluster.broker(next).signal('SIGCONT');
+      cluster.broker(third).signal('SIGCONT');
+      throw err;
+    }
+    // An acks=all write that the frozen followers cannot replicate waits on this leadership. When
+    // the leadership ends it must be answered NOT_LEADER_OR_FOLLOWER, not by a later high
+    // watermark: the new leader's records fill its offset after the truncation.
+    const waiting = produce(toOldWaiting, 'only-old-3', -1);
+    try {
+      await waitFor(() => segment(oldLeader).includes(Buffer.from('only-old-3')), { timeoutMs: 5000, what: 'the acks=all write appended by the old leader' });
     } finally {
       // The leader is frozen before the followers wake, so their first fetch cannot reach it;
       // it stays frozen until its session ends and the controller moves leadership on.
@@ -78,7 +91,8 @@ describe('a diverged follower truncates to the leader', { skip: !zookeeperAvaila
     }
     // Back as a follower, it truncates and catches up, and rejoins the ISR.
     await waitFor(async () => (await state()).isr.includes(oldLeader), { timeoutMs: 20_000, what: 'the old leader back in the ISR' });
-    const segment = (id: number) => readFileSync(join(cluster.broker(id).dataDir, 'div-0', '00000000000000000000.log'));
+    assert.equal((await waiting).errorCode, 6, 'the waiting acks=all write answered NOT_LEADER_OR_FOLLOWER when its leadership ended');
+    toOldWaiting.close();
     await waitFor(() => segment(oldLeader).equals(segment(newLeader)), { timeoutMs: 10_000, what: 'the old leader\'s log equal to the new leader\'s' });
     assert.ok(segment(oldLeader).length > 0);
     const records = await runOk('kcat', ['-b', cluster.bootstrap, '-C', '-t', 'div', '-e', '-o', 'beginning', '-f', '%o:%s\n'], { timeoutMs: 20_000 });

@@ -199,6 +199,23 @@ describe('GroupCoordinator: membership', () => {
     assert.equal(c.deleteGroup('no-such-group'), ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
+  test('a group whose partition another broker leads is NOT_COORDINATOR for every group request, transactional commits too', async () => {
+    const { c } = make();
+    const a = joinNew(c, 'g');
+    await settle(a.result);
+    await syncAll(c, 'g', 1, a.memberId, { [a.memberId]: 'x' });
+    assert.equal(c.txnCommitAllowed('g', a.memberId, 1, null), ErrorCode.NONE);
+    c.ownsPartition = () => false;
+    // A producer that keeps the old coordinator finds the new one only through NOT_COORDINATOR
+    // (ILLEGAL_GENERATION for a group it no longer has kept a transactional loop failing for ever).
+    assert.equal(c.txnCommitAllowed('g', a.memberId, 1, null), ErrorCode.NOT_COORDINATOR);
+    assert.equal(c.txnCommitAllowed('unknown-here', 'm', 3, null), ErrorCode.NOT_COORDINATOR);
+    assert.equal(c.commitAllowed('g', a.memberId, 1, null), ErrorCode.NOT_COORDINATOR);
+    assert.equal(c.heartbeat({ groupId: 'g', memberId: a.memberId, generationId: 1, groupInstanceId: null }), ErrorCode.NOT_COORDINATOR);
+    assert.equal(c.leave('g', a.memberId, null), ErrorCode.NOT_COORDINATOR);
+    assert.equal((c.join(req('g', a.memberId)) as JoinResult).errorCode, ErrorCode.NOT_COORDINATOR);
+  });
+
   test('leave: the remaining member rebalances alone; the last leave empties the group', async () => {
     const { c } = make();
     const a = joinNew(c, 'g');
