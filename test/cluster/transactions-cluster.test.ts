@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { partitionForGroup } from '../../src/group/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, InitProducerId, Metadata, Produce } from '../../src/protocol/messages/index.js';
+import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, InitProducerId, Metadata, Produce, TxnOffsetCommit } from '../../src/protocol/messages/index.js';
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets } from '../helpers/wire-client.js';
@@ -125,6 +125,33 @@ describe('transactions in a cluster', { skip: !zookeeperAvailable() && 'Debian z
             }
           }
         } else assert.equal(init.errorCode, ErrorCode.NOT_COORDINATOR);
+      } finally {
+        wire.close();
+      }
+    }
+  });
+
+  test('TxnOffsetCommit asked of a broker that does not coordinate the group is NOT_COORDINATOR, whatever the generation', async () => {
+    const group = 'txn-commit-elsewhere';
+    const coordinator = await waitFor(async () => {
+      const wire = await WireClient.connect(cluster.broker(1).bootstrap);
+      try {
+        const r = await wire.request(FindCoordinator, 3, { key: group, keyType: 0, coordinatorKeys: [] });
+        return r.errorCode === 0 ? r.nodeId : null;
+      } finally {
+        wire.close();
+      }
+    }, { timeoutMs: 30_000, what: `the coordinator of group ${group}` });
+    for (const other of [1, 2, 3].filter((b) => b !== coordinator)) {
+      const wire = await WireClient.connect(cluster.broker(other).bootstrap);
+      try {
+        // A producer still on the group's former coordinator must be sent on (NOT_COORDINATOR);
+        // ILLEGAL_GENERATION would have it retry the same broker for ever.
+        const r = await wire.request(TxnOffsetCommit, 3, {
+          transactionalId: 'txn-commit-elsewhere', groupId: group, producerId: 1, producerEpoch: 0, generationId: 4, memberId: 'member-1', groupInstanceId: null,
+          topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, committedOffset: 10, committedLeaderEpoch: -1, committedMetadata: null }] }],
+        });
+        assert.equal(r.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_COORDINATOR, `broker ${other}`);
       } finally {
         wire.close();
       }
