@@ -46,6 +46,8 @@ export class IsrChanges {
   private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: this.opts.requestTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs }));
   private scanTimer: Timer | null = null;
   private stopped = false;
+  /** The controller (id and address) the AlterPartition in flight went to; null when none is. */
+  private inFlightTo: string | null = null;
 
   constructor(private readonly opts: IsrChangesOptions) {}
 
@@ -64,6 +66,22 @@ export class IsrChanges {
     this.stopped = true;
     this.scanTimer?.cancel();
     this.conn.close();
+  }
+
+  /**
+   * Called on each new metadata image: an AlterPartition still waiting on a controller that is
+   * no longer the controller is sent again to the new one, as Kafka's controller channel does.
+   * A controller killed behind a network fault may never close its end, and the request would
+   * otherwise hold every ISR change of this broker for controller.socket.timeout.ms.
+   */
+  controllerMoved(): void {
+    if (this.inFlightTo !== null && this.inFlightTo !== this.controllerKey()) this.conn.reset();
+  }
+
+  private controllerKey(): string | null {
+    const image = this.opts.image();
+    const c = image.controllerId >= 0 ? image.broker(image.controllerId) : undefined;
+    return c ? `${c.id}@${c.host}:${c.port}` : null;
   }
 
   shrinkLagging(): void {
@@ -115,7 +133,15 @@ export class IsrChanges {
   }
 
   private async send(batch: Proposal[]): Promise<void> {
-    const conn = await this.controllerConnection();
+    this.inFlightTo = this.controllerKey();
+    try {
+      await this.sendTo(await this.controllerConnection(), batch);
+    } finally {
+      this.inFlightTo = null;
+    }
+  }
+
+  private async sendTo(conn: Connection, batch: Proposal[]): Promise<void> {
     const version = conn.versionFor(AlterPartition);
     if (version < 2) throw new Error('the controller does not serve AlterPartition v2+');
     const byTopic = new Map<string, Proposal[]>();

@@ -248,6 +248,7 @@ export class SamsaNode {
     this.controller.onDelta((d) => {
       if (d.brokerConfigsChanged) applyBrokerConfigs(d.image);
       this.replicas.applyDelta(d);
+      this.isrChanges?.controllerMoved();
     });
     this.offsetsTopic = new OffsetsTopic(
       this.replicas,

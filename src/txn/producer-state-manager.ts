@@ -138,6 +138,11 @@ export interface CompletedTxn {
   readonly aborted: AbortedTxn | null;
 }
 
+/** A token: the same object while no marker of its producer was written. */
+export interface VerificationGuard {
+  readonly takenAt: number;
+}
+
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
   /**
@@ -147,6 +152,15 @@ export class ProducerStateManager {
   private readonly ongoingTxns = new Map<number, number>();
   /** Completed transactions whose marker is not below the high watermark yet: still unstable. */
   private readonly unreplicatedTxns: Array<{ firstOffset: number; lastOffset: number }> = [];
+  /**
+   * KIP-890 part 1's verification guards (Kafka's VerificationStateEntry), by producer id: a
+   * transactional write verified by a coordinator on another broker is appended only if its
+   * guard is still the one taken when the verification began. A marker of the producer drops
+   * the guard: a write whose verification was answered before the marker, but that arrives
+   * after it, would otherwise open a transaction the coordinator has already ended, to be
+   * committed or aborted with the producer's next one.
+   */
+  private readonly verificationGuards = new Map<number, VerificationGuard>();
   /** Offset of the newest snapshot on disk; -1 when none. */
   private lastSnapOffset = -1;
   private readonly logger;
@@ -206,6 +220,18 @@ export class ProducerStateManager {
       };
     }
     return APPEND;
+  }
+
+  /** The producer's current verification guard, taken at `now` if it has none. */
+  verificationGuard(producerId: number, now: number): VerificationGuard {
+    let guard = this.verificationGuards.get(producerId);
+    if (!guard) this.verificationGuards.set(producerId, (guard = { takenAt: now }));
+    return guard;
+  }
+
+  /** Whether no marker of the producer was written since `guard` was taken. */
+  holdsVerificationGuard(producerId: number, guard: VerificationGuard): boolean {
+    return this.verificationGuards.get(producerId) === guard;
   }
 
   /** Whether `producerId` has a transaction open on this partition (a transactional write then needs no verification). */
@@ -285,6 +311,7 @@ export class ProducerStateManager {
    */
   completeTxn(producerId: number, epoch: number, commit: boolean, coordinatorEpoch: number, markerOffset: number, timestamp: number): CompletedTxn {
     const entry = this.entryFor(producerId, epoch);
+    this.verificationGuards.delete(producerId);
     const firstOffset = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : markerOffset;
     if (entry.currentTxnFirstOffset >= 0) this.ongoingTxns.delete(entry.currentTxnFirstOffset);
     entry.updateEpoch(epoch);
@@ -333,6 +360,8 @@ export class ProducerStateManager {
         n++;
       }
     }
+    // Guards of producers that verified and never wrote, or whose transaction never ended here.
+    for (const [id, g] of this.verificationGuards) if (now - g.takenAt >= this.opts.producerIdExpirationMs) this.verificationGuards.delete(id);
     return n;
   }
 

@@ -116,6 +116,24 @@ describe('expiration on simulated time', () => {
     assert.equal(m.producerCount, 0);
   });
 
+  test('KIP-890 verification guards: a marker of the producer drops its guard, so a verification begun before it no longer holds', () => {
+    const m = manager(60_000);
+    const guard = m.verificationGuard(7, 1000);
+    assert.equal(m.verificationGuard(7, 1001), guard, 'verifications in flight together share the guard');
+    assert.ok(m.holdsVerificationGuard(7, guard));
+    m.update(7, 0, meta(0, 1, 0), true);
+    m.completeTxn(7, 0, false, 0, 1, 1000);
+    assert.ok(!m.holdsVerificationGuard(7, guard), 'a write verified before the abort marker, arriving after it, must be refused');
+    const next = m.verificationGuard(7, 2000);
+    assert.notEqual(next, guard);
+    assert.ok(m.holdsVerificationGuard(7, next));
+    assert.ok(m.holdsVerificationGuard(8, m.verificationGuard(8, 2000)), 'guards are per producer');
+    m.removeExpiredProducers(2000 + 59_999);
+    assert.ok(m.holdsVerificationGuard(7, next));
+    m.removeExpiredProducers(2000 + 60_000);
+    assert.ok(!m.holdsVerificationGuard(7, next), 'a guard never followed by a write or a marker expires');
+  });
+
   describe('a node checks every producer.id.expiration.check.interval.ms', () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-expiry-'));
     const clock = new ManualClock(1_700_000_000_000);

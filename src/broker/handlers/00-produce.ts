@@ -5,7 +5,9 @@
 // (KIP-890 part 1: INVALID_TXN_STATE when the partition is not in the producer's transaction; when
 // another broker coordinates the transactional id it is asked with AddPartitionsToTxn v4
 // verify_only first, and a coordinator that cannot answer makes the partition
-// NOT_ENOUGH_REPLICAS, retriable for every producer, as Kafka maps it). Each partition's records go
+// NOT_ENOUGH_REPLICAS, retriable for every producer, as Kafka maps it; a marker of the producer
+// written while the answer was on its way makes the write INVALID_TXN_STATE, as Kafka's
+// verification guard does). Each partition's records go
 // through the partition's one append path (validated once, one batch, no control batch); acks=0
 // gets no response; acks=-1 waits in the delayed-operation registry until the high watermark
 // passes the records, at most timeoutMs (REQUEST_TIMED_OUT after). v8+: records refused one by
@@ -25,6 +27,7 @@ import { defineHandler, type RequestContext } from '../handler.js';
 import { AclOp, allowedTopic, allowedTxnId, mayCreateTopic } from '../authz.js';
 import type { Partition, TxnVerifier } from '../partition.js';
 import { ATTRIBUTES, HEADER_SIZE, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, readInt64 } from '../../record/batch-header.js';
+import type { VerificationGuard } from '../../txn/producer-state-manager.js';
 import type { TopicPartitions } from '../../txn/transaction-coordinator.js';
 import { verificationKey } from '../txn-verification.js';
 
@@ -48,12 +51,20 @@ interface Appended {
   response: PartitionResponse;
 }
 
+interface Verification {
+  producerId: number;
+  producerEpoch: number;
+  partitions: TopicPartitions[];
+  /** Each partition's verification guard, taken before the coordinator is asked. */
+  guards: Array<{ p: Partition; key: string; guard: VerificationGuard }>;
+}
+
 /**
  * The partitions where this request's transactional batch would open its producer's transaction
  * (led here, no transaction of that producer ongoing), with the producer; null when none.
  */
-function needingVerification(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): { producerId: number; producerEpoch: number; partitions: TopicPartitions[] } | null {
-  let out: { producerId: number; producerEpoch: number; partitions: TopicPartitions[] } | null = null;
+function needingVerification(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<string, TopicImage>): Verification | null {
+  let out: Verification | null = null;
   for (const td of req.topicData) {
     if (!topics.has(td.name)) continue;
     for (const pd of td.partitionData) {
@@ -64,7 +75,8 @@ function needingVerification(ctx: RequestContext, req: ProduceRequest, topics: R
       if (!p || !p.isLeader) continue;
       const producerId = readInt64(records, PRODUCER_ID);
       if (p.producerState.hasOngoingTxn(producerId)) continue;
-      out ??= { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), partitions: [] };
+      out ??= { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), partitions: [], guards: [] };
+      out.guards.push({ p, key: verificationKey(td.name, pd.index), guard: p.producerState.verificationGuard(producerId, ctx.clock.now()) });
       const last = out.partitions[out.partitions.length - 1];
       if (last && last.topic === td.name) last.partitions.push(pd.index);
       else out.partitions.push({ topic: td.name, partitions: [pd.index] });
@@ -189,7 +201,15 @@ function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<s
     const need = needingVerification(ctx, req, topics);
     const asked = need && ctx.txn.verifyElsewhere(req.transactionalId, need.producerId, need.producerEpoch, need.partitions);
     // An asynchronous answer keeps the request frame's memory, so the records stay valid meanwhile.
-    if (asked) return asked.then((remote) => produceVerified(ctx, req, topics, denied, txnDenied, remote));
+    if (asked) {
+      return asked.then((remote) => {
+        // A marker of the producer written here while the coordinator answered ended the
+        // transaction that answer was about: the write is refused as unverified.
+        const current = new Map(remote);
+        for (const g of need.guards) if (!g.p.producerState.holdsVerificationGuard(need.producerId, g.guard)) current.set(g.key, ErrorCode.INVALID_TXN_STATE);
+        return produceVerified(ctx, req, topics, denied, txnDenied, current);
+      });
+    }
   }
   return produceVerified(ctx, req, topics, denied, txnDenied, null);
 }

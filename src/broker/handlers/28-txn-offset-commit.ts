@@ -4,7 +4,8 @@
 // them. The partition must be in the transaction (AddOffsetsToTxn first: INVALID_TXN_STATE
 // otherwise, KIP-890 part 1); the producer's id and epoch must be current (PRODUCER_FENCED,
 // INVALID_PRODUCER_ID_MAPPING). In a cluster the transaction coordinator may be another broker:
-// it is asked with AddPartitionsToTxn v4 verify_only (KIP-890 part 1, as Kafka 3.6+). Answered
+// it is asked with AddPartitionsToTxn v4 verify_only (KIP-890 part 1, as Kafka 3.6+; a marker of
+// the producer written while the answer was on its way makes it INVALID_TXN_STATE). Answered
 // once the offsets' record is replicated (offsets.commit.timeout.ms; COORDINATOR_NOT_AVAILABLE
 // after). v3+ (KIP-447): a member id and generation, when given, must be the group's
 // (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID).
@@ -48,7 +49,12 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommit, { min: 0, m
   const offsetsPartition = groups.partitionFor(req.groupId);
   const elsewhere = allowed === ErrorCode.NONE ? ctx.txn.verifyElsewhere(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partitions: [offsetsPartition] }]) : null;
   if (elsewhere) {
+    // As for a produce: a marker of the producer written meanwhile ended the transaction the
+    // answer was about, and offsets stored after it would wait for the producer's next one.
+    const state = ctx.partitions.partition(OFFSETS_TOPIC, offsetsPartition)?.producerState;
+    const guard = state?.verificationGuard(req.producerId, ctx.clock.now());
     allowed = remoteVerdict((await elsewhere).get(verificationKey(OFFSETS_TOPIC, offsetsPartition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (allowed === ErrorCode.NONE && state && guard && !state.holdsVerificationGuard(req.producerId, guard)) allowed = ErrorCode.INVALID_TXN_STATE;
   } else if (allowed === ErrorCode.NONE) {
     allowed = ctx.txn.coordinator.checkOngoing(req.transactionalId, req.producerId, req.producerEpoch);
     if (allowed === ErrorCode.NONE && !ctx.txn.coordinator.verifyPartition(req.transactionalId, req.producerId, req.producerEpoch, OFFSETS_TOPIC, offsetsPartition)) {
