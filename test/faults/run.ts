@@ -140,7 +140,8 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     note(`seed ${opts.seed}, ${opts.seconds} s${opts.unsafe ? ', UNSAFE: unclean.leader.election.enable=true, min.insync.replicas=1' : ''}; brokers ${bootstrap()}; ZooKeeper ${connect}`);
 
     // The consume-transform-produce loop's input, written before the faults.
-    await runOk('kcat', ['-b', bootstrap(), '-P', '-t', EOS_IN, '-X', 'acks=all'], { input: Array.from({ length: EOS_INPUTS }, (_, i) => `e-${i}`).join('\n') + '\n', timeoutMs: 60_000 });
+    const withEos = opts.exactlyOnceLoop !== false;
+    if (withEos) await runOk('kcat', ['-b', bootstrap(), '-P', '-t', EOS_IN, '-X', 'acks=all'], { input: Array.from({ length: EOS_INPUTS }, (_, i) => `e-${i}`).join('\n') + '\n', timeoutMs: 60_000 });
 
     // ---- workload ----
     const count = RATE * opts.seconds;
@@ -159,7 +160,6 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const startedAt = Date.now();
     startChild('idempotent', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'i', IDEMPOTENCE: '1', MESSAGE_TIMEOUT_MS: '30000' });
     startChild('plain', [producerScript, bootstrap(), TOPIC, String(count), String(RATE)], { VALUE_PREFIX: 'n', IDEMPOTENCE: '0', MESSAGE_TIMEOUT_MS: '30000' });
-    const withEos = opts.exactlyOnceLoop !== false;
     if (withEos) startChild('eos', [join(repoRoot, 'test', 'interop', 'py', 'eos_confluent.py'), bootstrap(), EOS_IN, EOS_OUT, 'faults-eos-group', 'faults-eos-txn'], {});
     startChild('transactions', [join(repoRoot, 'test', 'faults', 'py', 'txn_producer.py'), bootstrap(), TXN_TOPIC, 'faults-txn-producer', String(opts.seconds), '10'], {});
     const consumer = startChild('consumer', [join(repoRoot, 'test', 'cluster', 'py', 'group_consumer.py'), bootstrap(), TOPIC, 'faults-group', String(10 * count), String(opts.seconds + 180)], {});
@@ -350,6 +350,13 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const eosDump = withEos ? await runOk('kcat', ['-b', bootstrap(), '-C', '-t', EOS_OUT, '-e', '-o', 'beginning', '-q', '-X', 'isolation.level=read_committed', '-f', '%s\n'], { timeoutMs: 120_000 }) : '';
     const eos = { inputs: withEos ? EOS_INPUTS : 0, outputs: eosDump.split('\n').filter(Boolean) };
     const result = check({ acks, failed, consumed, stored, txns, txnStored, eos, stoppedProducers, startedAt, endedAt });
+    if (result.exactlyOnceAnomalies.length > 0) {
+      // What the log holds, committed or not, with offsets: lost, aborted or hidden behind the LSO.
+      for (const [file, isolation] of [['eos-out-committed.txt', 'read_committed'], ['eos-out-uncommitted.txt', 'read_uncommitted']] as const) {
+        const dump = await runOk('kcat', ['-b', bootstrap(), '-C', '-t', EOS_OUT, '-e', '-o', 'beginning', '-q', '-X', `isolation.level=${isolation}`, '-f', '%p %o %s\n'], { timeoutMs: 120_000 }).catch((err: Error) => `kcat failed: ${err.message}\n`);
+        writeFileSync(join(outDir, file), dump);
+      }
+    }
     note(`checked: ${result.acknowledged} acknowledged, ${result.failed} failed, ${result.stored} stored, ${result.consumed} consumed, ${result.resentAcrossSessions} resent under a new producer epoch; transactions ${JSON.stringify(result.transactions)}; consume-transform-produce ${eos.outputs.length} outputs of ${EOS_INPUTS} inputs; ${result.anomalies} anomalies`);
     writeFileSync(join(outDir, 'history.json'), JSON.stringify({ seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults: faultLog, acks, failed, consumed, stored, txns, txnStored }) + '\n');
     const full: FaultRunResult = { seed: opts.seed, seconds: opts.seconds, unsafe: !!opts.unsafe, faults, outDir, ...result };
@@ -359,7 +366,10 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     // What happened stays for a look, also when the run failed before the checker.
     writeFileSync(join(outDir, 'faults.log'), faultLog.join('\n') + '\n');
     for (const [id, b] of brokers) writeFileSync(join(outDir, `${id}.log`), b.log);
-    for (const [name, o] of outputs) writeFileSync(join(outDir, `client-${name}.err`), o.err);
+    for (const [name, o] of outputs) {
+      writeFileSync(join(outDir, `client-${name}.err`), o.err);
+      if (name === 'eos') writeFileSync(join(outDir, 'client-eos.out'), o.out);
+    }
     for (const c of children) c.kill('SIGKILL');
     for (const b of brokers.values()) {
       try {
