@@ -18,6 +18,9 @@ import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { Dispatcher } from '../broker/dispatcher.js';
+
+/** What a broker that has not joined its cluster yet answers: the controller, and the handshake (LeaderAndIsr, StopReplica, UpdateMetadata, SaslHandshake, ApiVersions, SaslAuthenticate). */
+const CONTROL_PLANE_KEYS: ReadonlySet<number> = new Set([4, 5, 6, 17, 18, 36]);
 import { controlledShutdown } from '../broker/controlled-shutdown.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
@@ -482,6 +485,7 @@ export class SamsaNode {
       const names = this.config.ignored.map((i) => i.name);
       this.log.warn({ ignored: this.config.ignored }, `Kafka settings with no meaning in Samsa are ignored: ${names.join(', ')} (docs/compatibility.md)`);
     }
+    if (this.zk) this.servingClients = new Promise((resolve) => (this.releaseClients = resolve));
     const memory = new RequestMemory(this.config.queuedMaxRequestBytes);
     for (const secured of this.security.listeners) {
       const listener = this.newListener(secured, memory);
@@ -491,6 +495,8 @@ export class SamsaNode {
     await this.startAdmin();
     if (this.zk) {
       await this.joinCluster();
+      this.servingClients = null;
+      this.releaseClients!();
       this.isrChanges!.start();
     } else this.local!.updateSelf(this.advertised());
     this.groups.start();
@@ -561,10 +567,28 @@ export class SamsaNode {
           connectionOpened: () => void this.metrics.connectionsAccepted++,
         },
       },
-      this.dispatcher.dispatch,
+      this.gatedDispatch,
       this.log,
     );
   }
+
+  /** Resolved once the broker may serve clients: at once on a single node, after joining a cluster. */
+  private servingClients: Promise<void> | null = null;
+  private releaseClients: (() => void) | null = null;
+
+  /**
+   * Until it has joined the cluster (registered, and named by the controller's metadata), a
+   * broker answers only the controller and the handshake; other requests wait, as Kafka
+   * processes none before its registration. Answered earlier, they would get this broker's
+   * empty or stale view: topics unknown, groups and partitions of a previous process.
+   */
+  private readonly gatedDispatch = (frame: Buffer, conn: Parameters<Dispatcher['dispatch']>[1]): ReturnType<Dispatcher['dispatch']> => {
+    const waiting = this.servingClients;
+    if (waiting === null || frame.length < 2 || CONTROL_PLANE_KEYS.has(frame.readInt16BE(0))) return this.dispatcher.dispatch(frame, conn);
+    // The frame's memory may be reused once this call returns: the request keeps a copy.
+    const copy = Buffer.from(frame);
+    return waiting.then(() => this.dispatcher.dispatch(copy, conn));
+  };
 
   /**
    * Connects to ZooKeeper, registers and campaigns, then waits for the controller's first

@@ -95,7 +95,11 @@ export class BrokerMetadata {
   /** The refusal of a request, or NONE when it may be applied. */
   check(stamp: ControllerStamp): number {
     if (stamp.controllerEpoch < this.controllerEpoch) return ErrorCode.STALE_CONTROLLER_EPOCH;
-    if (stamp.brokerEpoch >= 0 && stamp.brokerEpoch < this.brokerEpoch()) return ErrorCode.STALE_BROKER_EPOCH;
+    // Before this process has registered, a request naming a broker epoch was meant for the
+    // previous process with this id (the controller has not seen it die yet): acting on it, a
+    // restarted broker would lead partitions and serve groups as that process, unregistered.
+    const mine = this.brokerEpoch();
+    if (stamp.brokerEpoch >= 0 && (mine < 0 || stamp.brokerEpoch < mine)) return ErrorCode.STALE_BROKER_EPOCH;
     return ErrorCode.NONE;
   }
 
