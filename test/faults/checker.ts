@@ -14,6 +14,8 @@
  * - phantom reads: the consumer read a record that is not at that offset in the final log;
  * - committed re-reads: the consumer was given a record below an offset whose commit had been
  *   acknowledged (committed offsets moving backwards, as a lost commit shows itself);
+ * - unconsumed: an acknowledged record the group consumer never read, once everything had
+ *   healed and it was given time to (a group that stopped consuming);
  *
  * - transactions: a read_committed reader sees a record of an aborted transaction, or a
  *   committed transaction other than whole and once (one whose commit went unanswered must be
@@ -87,6 +89,7 @@ export interface CheckResult {
   offsetHoles: string[];
   phantomReads: string[];
   committedRereads: string[];
+  unconsumed: string[];
   /** Transactions: committed, aborted and unknown ones, and what broke their promise. */
   transactions: { committed: number; aborted: number; unknown: number };
   transactionAnomalies: string[];
@@ -125,7 +128,7 @@ export function check(h: History): CheckResult {
   const offsetHoles: string[] = [];
   const phantomReads: string[] = [];
   const committedRereads: string[] = [];
-  const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0, txn: 0 };
+  const counts = { lost: 0, duplicated: 0, holes: 0, phantom: 0, reread: 0, unconsumed: 0, txn: 0 };
   let resentAcrossSessions = 0;
 
   for (const a of h.acks) {
@@ -168,6 +171,13 @@ export function check(h: History): CheckResult {
       push(committedRereads, `${r.p}/${r.o} read after offset ${c} was committed`);
     }
     if (r.c) committed.set(r.p, Math.max(c, r.o + 1));
+  }
+  const unconsumed: string[] = [];
+  const read = new Set(h.consumed.map((r) => r.v));
+  for (const a of h.acks) {
+    if (read.has(a.v)) continue;
+    counts.unconsumed++;
+    push(unconsumed, `${a.v} (acknowledged at ${a.p}/${a.o}) was never read by the group`);
   }
   const transactionAnomalies: string[] = [];
   const outcomes = new Map((h.txns ?? []).map((t) => [t.txn, t]));
@@ -239,6 +249,7 @@ export function check(h: History): CheckResult {
     offsetHoles,
     phantomReads,
     committedRereads,
+    unconsumed,
     transactions: {
       committed: [...outcomes.values()].filter((o) => o.outcome === 'committed').length,
       aborted: [...outcomes.values()].filter((o) => o.outcome === 'aborted').length,
@@ -248,6 +259,6 @@ export function check(h: History): CheckResult {
     exactlyOnceAnomalies,
     stoppedProducers: [...(h.stoppedProducers ?? [])],
     longestUnavailableMs,
-    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.txn + (h.stoppedProducers?.length ?? 0),
+    anomalies: counts.lost + counts.duplicated + counts.holes + counts.phantom + counts.reread + counts.unconsumed + counts.txn + (h.stoppedProducers?.length ?? 0),
   };
 }

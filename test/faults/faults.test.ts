@@ -16,7 +16,7 @@ describe('history checker', () => {
   const base: History = {
     acks: [ack('iv-0', 0, 0, 1000), ack('iv-1', 0, 1, 1100), ack('nv-0', 1, 0, 1200, false)],
     failed: 0,
-    consumed: [{ p: 0, o: 0, v: 'iv-0', c: true, t: 1300 }, { p: 0, o: 1, v: 'iv-1', c: true, t: 1400 }],
+    consumed: [{ p: 0, o: 0, v: 'iv-0', c: true, t: 1300 }, { p: 0, o: 1, v: 'iv-1', c: true, t: 1400 }, { p: 1, o: 0, v: 'nv-0', c: true, t: 1450 }],
     stored: [{ p: 0, o: 0, v: 'iv-0' }, { p: 0, o: 1, v: 'iv-1' }, { p: 1, o: 0, v: 'nv-0' }, { p: 1, o: 1, v: 'nv-0' }],
     startedAt: 900,
     endedAt: 2000,
@@ -44,6 +44,8 @@ describe('history checker', () => {
     assert.match(phantom.phantomReads.join(), /ghost read at 0\/2/);
     const reread = check({ ...base, consumed: [...base.consumed, { p: 0, o: 0, v: 'iv-0', c: false, t: 1600 }] });
     assert.match(reread.committedRereads.join(), /0\/0 read after offset 2 was committed/);
+    const stalled = check({ ...base, consumed: base.consumed.slice(0, 1) });
+    assert.deepEqual(stalled.unconsumed, ['iv-1 (acknowledged at 0/1) was never read by the group', 'nv-0 (acknowledged at 1/0) was never read by the group']);
     const txns = [{ txn: 0, size: 2, outcome: 'committed' as const }, { txn: 1, size: 2, outcome: 'aborted' as const }, { txn: 2, size: 2, outcome: 'unknown' as const }];
     const whole = [{ p: 0, o: 0, v: 't0-0' }, { p: 1, o: 0, v: 't0-1' }];
     assert.equal(check({ ...base, txns, txnStored: whole }).anomalies, 0, 'an unanswered commit may be absent');
@@ -57,7 +59,7 @@ describe('history checker', () => {
     assert.equal(eosOk.anomalies, 0);
     const eosBad = check({ ...base, eos: { inputs: 3, outputs: ['out-e-0', 'out-e-0', 'out-e-1', 'out-e-7'] } });
     assert.deepEqual(eosBad.exactlyOnceAnomalies, ['input e-0 is in the output 2 times', 'input e-2 is in the output 0 times', 'out-e-7 in the output comes from no input']);
-    for (const r of [lost, moved, dup, hole, phantom, reread, aborted, partial, eosBad]) assert.ok(r.anomalies > 0);
+    for (const r of [lost, moved, dup, hole, phantom, reread, stalled, aborted, partial, eosBad]) assert.ok(r.anomalies > 0);
   });
 });
 
@@ -68,6 +70,6 @@ describe('fault run', { skip: missing ?? false, timeout: 300_000 }, () => {
     assert.ok(r.faults.length >= 2, `faults: ${r.faults.join(', ')}`);
     assert.ok(r.acknowledged > 1000, `${r.acknowledged} acknowledged`);
     assert.ok(r.transactions.committed > 5, `transactions ${JSON.stringify(r.transactions)}`);
-    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads, transactions: r.transactionAnomalies, exactlyOnce: r.exactlyOnceAnomalies }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [], transactions: [], exactlyOnce: [] }, `history in ${r.outDir}`);
+    assert.deepEqual({ lost: r.lost, duplicated: r.duplicated, offsetHoles: r.offsetHoles, phantomReads: r.phantomReads, committedRereads: r.committedRereads, unconsumed: r.unconsumed, transactions: r.transactionAnomalies, exactlyOnce: r.exactlyOnceAnomalies }, { lost: [], duplicated: [], offsetHoles: [], phantomReads: [], committedRereads: [], unconsumed: [], transactions: [], exactlyOnce: [] }, `history in ${r.outDir}`);
   });
 });

@@ -43,7 +43,7 @@ for (let s = seed; s < seed + Math.max(1, runs); s++) {
   try {
     const r = await runFaults({ seed: s, seconds, unsafe, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`${row(r)}\n`);
-    for (const [what, list] of [['lost', r.lost], ['duplicated', r.duplicated], ['offset holes', r.offsetHoles], ['phantom reads', r.phantomReads], ['committed re-reads', r.committedRereads], ['transactions', r.transactionAnomalies], ['exactly once', r.exactlyOnceAnomalies], ['stopped producers', r.stoppedProducers]] as const) {
+    for (const [what, list] of [['lost', r.lost], ['duplicated', r.duplicated], ['offset holes', r.offsetHoles], ['phantom reads', r.phantomReads], ['committed re-reads', r.committedRereads], ['unconsumed', r.unconsumed], ['transactions', r.transactionAnomalies], ['exactly once', r.exactlyOnceAnomalies], ['stopped producers', r.stoppedProducers]] as const) {
       if (list.length) process.stderr.write(`seed ${s}: ${what}: ${list.slice(0, 5).join('; ')}\n`);
     }
     if (unsafe ? r.lost.length === 0 : r.anomalies > 0) bad++;
