@@ -61,6 +61,8 @@ function prng(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** 'timeout' after `ms`, on a timer that does not keep the process alive once the run is over. */
+const bound = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
 
 // Clients of a run that ends early (a signal, an exception past the finally) go with it.
 const liveClients = new Set<ChildProcess>();
@@ -284,7 +286,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     const stoppedProducers: string[] = [];
     for (const name of ['idempotent', 'plain']) {
       const o = outputs.get(name)!;
-      const code = await Promise.race([o.exit, sleep(120_000).then(() => 'timeout')]);
+      const code = await Promise.race([o.exit, bound(120_000)]);
       if (code === 'timeout') throw new Error(`producer ${name} did not finish\n${o.err.slice(-2000)}`);
       if (code !== 0) {
         const why = /KafkaError\{[^}]*\}/.exec(o.err)?.[0] ?? `exit ${String(code)}`;
@@ -294,12 +296,12 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
     }
     {
       const o = outputs.get('transactions')!;
-      const code = await Promise.race([o.exit, sleep(120_000).then(() => 'timeout')]);
+      const code = await Promise.race([o.exit, bound(120_000)]);
       if (code !== 0) throw new Error(`the transactional producer did not finish (${String(code)})\n${o.err.slice(-2000)}`);
     }
     if (withEos) {
       const o = outputs.get('eos')!;
-      const code = await Promise.race([o.exit, sleep(180_000).then(() => 'timeout')]);
+      const code = await Promise.race([o.exit, bound(180_000)]);
       if (code !== 0) throw new Error(`the consume-transform-produce loop did not finish (${String(code)})\n${o.err.slice(-2000)}`);
     }
     const endedAt = Date.now();
@@ -320,7 +322,7 @@ export async function runFaults(opts: FaultRunOptions): Promise<FaultRunResult> 
       return true;
     }, { timeoutMs: 60_000, intervalMs: 500, what: 'the group consumer to read every acknowledged record' }).catch((err: Error) => note(`consumer: ${err.message}`));
     consumer.kill('SIGTERM');
-    await Promise.race([co.exit, sleep(10_000)]);
+    await Promise.race([co.exit, bound(10_000)]);
     const consumed = parse<ConsumedRecord>(co.out);
     // Read from each partition's leader, with the producer id and epoch of every batch.
     const stored: StoredRecord[] = [];
