@@ -18,9 +18,6 @@ import { effectiveTopicConfig } from '../config/topic-configs.js';
 import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { Dispatcher } from '../broker/dispatcher.js';
-
-/** What a broker that has not joined its cluster yet answers: the controller, and the handshake (LeaderAndIsr, StopReplica, UpdateMetadata, SaslHandshake, ApiVersions, SaslAuthenticate). */
-const CONTROL_PLANE_KEYS: ReadonlySet<number> = new Set([4, 5, 6, 17, 18, 36]);
 import { controlledShutdown } from '../broker/controlled-shutdown.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
@@ -58,6 +55,10 @@ import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import { isWildcardHost, machineAddress } from './machine-address.js';
+import { ApiVersions, LeaderAndIsr, SaslAuthenticate, SaslHandshake, StopReplica, UpdateMetadata } from '../protocol/messages/index.js';
+
+/** What a broker that has not joined its cluster yet answers: the controller, and the handshake. */
+const CONTROL_PLANE_KEYS: ReadonlySet<number> = new Set([LeaderAndIsr, StopReplica, UpdateMetadata, SaslHandshake, ApiVersions, SaslAuthenticate].map((a) => a.key));
 
 export interface SamsaNodeOptions {
   clock?: Clock;

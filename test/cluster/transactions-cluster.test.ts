@@ -19,6 +19,7 @@ import { AddPartitionsToTxn, DescribeTransactions, EndTxn, FindCoordinator, Init
 import { buildBatch } from '../../src/record/builder.js';
 import { python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
 import { WireClient, listOffsets } from '../helpers/wire-client.js';
+import { assertEachInputOnceInOrder } from '../helpers/exactly-once.js';
 import { ZkCluster } from '../helpers/zk-cluster.js';
 import { zookeeperAvailable } from '../helpers/zookeeper-process.js';
 
@@ -295,21 +296,7 @@ describe('transactions in a cluster', { skip: !zookeeperAvailable() && 'Debian z
     t.diagnostic(`${kills.join('; ')}; loop: ${stdout.trim()}`);
 
     const out = await consume('eos-out', PARTITIONS, 'read_committed');
-    const seen = new Uint8Array(N);
-    const prev = [-1, -1, -1];
-    for (const r of out) {
-      const v = Number(r.value.slice('out-'.length));
-      assert.ok(r.value.startsWith('out-') && Number.isInteger(v) && v >= 0 && v < N, `unexpected output ${r.value}`);
-      assert.equal(seen[v], 0, `input ${v} is in the output twice (stats ${stdout})`);
-      seen[v] = 1;
-      assert.equal(v % PARTITIONS, r.partition, `input ${v} written to partition ${r.partition}`);
-      assert.ok(v > prev[r.partition]!, `eos-out-${r.partition}: ${v} after ${prev[r.partition]}`);
-      prev[r.partition] = v;
-    }
-    const missing: number[] = [];
-    for (let i = 0; i < N && missing.length < 10; i++) if (seen[i] === 0) missing.push(i);
-    assert.deepEqual(missing, [], `inputs missing from the output (stats ${stdout})`);
-    assert.equal(out.length, N);
+    assertEachInputOnceInOrder(out, N, PARTITIONS, `stats ${stdout}`);
   });
   test('a state write that cannot reach transaction.state.log.min.isr replicas fails with COORDINATOR_NOT_AVAILABLE and changes nothing', { timeout: 120_000 }, async () => {
     const id = 'short-isr';

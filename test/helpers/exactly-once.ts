@@ -11,6 +11,8 @@
  * - `streamLines`: writes records to a child's stdin in chunks, with back-pressure, so the stream
  *   is still flowing when the broker dies.
  * - `assertEachOnceInOrder`: reads every partition back through the raw protocol and checks.
+ * - `assertEachInputOnceInOrder`: the same promise for a consume-transform-produce loop's output
+ *   ("out-<i>" for input i, written to partition i mod the partition count).
  * Bounded waits only.
  */
 import assert from 'node:assert/strict';
@@ -117,4 +119,27 @@ export async function assertEachOnceInOrder(bootstrap: string, topic: string, pa
   } finally {
     c.close();
   }
+}
+
+/**
+ * A consume-transform-produce loop's output, read with read_committed: "out-<i>" for each input
+ * i below `inputs`, exactly once, in partition i mod `partitions`, in input order per partition.
+ * `context` goes into the messages (the loop's stats, say).
+ */
+export function assertEachInputOnceInOrder(out: ReadonlyArray<{ partition: number; value: string }>, inputs: number, partitions: number, context: string): void {
+  const seen = new Uint8Array(inputs);
+  const prev = new Array<number>(partitions).fill(-1);
+  for (const r of out) {
+    const v = Number(r.value.slice('out-'.length));
+    assert.ok(r.value.startsWith('out-') && Number.isInteger(v) && v >= 0 && v < inputs, `unexpected output ${r.value}`);
+    assert.equal(seen[v], 0, `input ${v} is in the output twice (${context})`);
+    seen[v] = 1;
+    assert.equal(v % partitions, r.partition, `input ${v} written to partition ${r.partition}`);
+    assert.ok(v > prev[r.partition]!, `eos-out-${r.partition}: ${v} after ${prev[r.partition]}`);
+    prev[r.partition] = v;
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < inputs && missing.length < 10; i++) if (seen[i] === 0) missing.push(i);
+  assert.deepEqual(missing, [], `inputs missing from the output (${context})`);
+  assert.equal(out.length, inputs);
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BrokerProcess, python, repoRoot, runPython, waitFor } from '../helpers/broker-process.js';
-import { storedCount } from '../helpers/exactly-once.js';
+import { assertEachInputOnceInOrder, storedCount } from '../helpers/exactly-once.js';
 import { WireClient, createTopic } from '../helpers/wire-client.js';
 
 interface Rec {
@@ -98,20 +98,6 @@ describe('confluent-kafka transactions', () => {
     t.diagnostic(`output records at the kills: ${atKill.join(', ')}; loop: ${stdout.trim()}`);
 
     const out = await consume(broker.bootstrap, 'eos-out', PARTITIONS, 'read_committed');
-    const seen = new Uint8Array(N);
-    const prev = [-1, -1, -1];
-    for (const r of out) {
-      const v = Number(r.value.slice('out-'.length));
-      assert.ok(r.value.startsWith('out-') && Number.isInteger(v) && v >= 0 && v < N, `unexpected output ${r.value}`);
-      assert.equal(seen[v], 0, `input ${v} is in the output twice (stats ${stdout})`);
-      seen[v] = 1;
-      assert.equal(v % PARTITIONS, r.partition, `input ${v} written to partition ${r.partition}`);
-      assert.ok(v > prev[r.partition]!, `eos-out-${r.partition}: ${v} after ${prev[r.partition]}`);
-      prev[r.partition] = v;
-    }
-    const missing: number[] = [];
-    for (let i = 0; i < N && missing.length < 10; i++) if (seen[i] === 0) missing.push(i);
-    assert.deepEqual(missing, [], `inputs missing from the output (stats ${stdout})`);
-    assert.equal(out.length, N);
+    assertEachInputOnceInOrder(out, N, PARTITIONS, `stats ${stdout}`);
   });
 });

@@ -27,7 +27,6 @@ import { defineHandler, type RequestContext } from '../handler.js';
 import { AclOp, allowedTopic, allowedTxnId, mayCreateTopic } from '../authz.js';
 import type { Partition, TxnVerifier } from '../partition.js';
 import { ATTRIBUTES, HEADER_SIZE, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, readInt64 } from '../../record/batch-header.js';
-import type { VerificationGuard } from '../../txn/producer-state-manager.js';
 import type { TopicPartitions } from '../../txn/transaction-coordinator.js';
 import { verificationKey } from '../txn-verification.js';
 
@@ -55,8 +54,8 @@ interface Verification {
   producerId: number;
   producerEpoch: number;
   partitions: TopicPartitions[];
-  /** Each partition's verification guard, taken before the coordinator is asked. */
-  guards: Array<{ p: Partition; key: string; guard: VerificationGuard }>;
+  /** The same partitions, for their verification guards. */
+  targets: Array<{ p: Partition; key: string }>;
 }
 
 /**
@@ -75,8 +74,8 @@ function needingVerification(ctx: RequestContext, req: ProduceRequest, topics: R
       if (!p || !p.isLeader) continue;
       const producerId = readInt64(records, PRODUCER_ID);
       if (p.producerState.hasOngoingTxn(producerId)) continue;
-      out ??= { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), partitions: [], guards: [] };
-      out.guards.push({ p, key: verificationKey(td.name, pd.index), guard: p.producerState.verificationGuard(producerId, ctx.clock.now()) });
+      out ??= { producerId, producerEpoch: records.readInt16BE(PRODUCER_EPOCH), partitions: [], targets: [] };
+      out.targets.push({ p, key: verificationKey(td.name, pd.index) });
       const last = out.partitions[out.partitions.length - 1];
       if (last && last.topic === td.name) last.partitions.push(pd.index);
       else out.partitions.push({ topic: td.name, partitions: [pd.index] });
@@ -202,11 +201,14 @@ function produce(ctx: RequestContext, req: ProduceRequest, topics: ReadonlyMap<s
     const asked = need && ctx.txn.verifyElsewhere(req.transactionalId, need.producerId, need.producerEpoch, need.partitions);
     // An asynchronous answer keeps the request frame's memory, so the records stay valid meanwhile.
     if (asked) {
+      // Taken in the same turn as the question, so no marker can come between.
+      const now = ctx.clock.now();
+      const guards = need.targets.map((t) => ({ ...t, guard: t.p.producerState.verificationGuard(need.producerId, now) }));
       return asked.then((remote) => {
         // A marker of the producer written here while the coordinator answered ended the
         // transaction that answer was about: the write is refused as unverified.
         const current = new Map(remote);
-        for (const g of need.guards) if (!g.p.producerState.holdsVerificationGuard(need.producerId, g.guard)) current.set(g.key, ErrorCode.INVALID_TXN_STATE);
+        for (const g of guards) if (!g.p.producerState.holdsVerificationGuard(need.producerId, g.guard)) current.set(g.key, ErrorCode.INVALID_TXN_STATE);
         return produceVerified(ctx, req, topics, denied, txnDenied, current);
       });
     }

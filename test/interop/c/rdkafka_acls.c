@@ -9,16 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type) {
-  for (int i = 0; i < 300; i++) {
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
-    if (!ev) continue;
-    if (rd_kafka_event_type(ev) == type) return ev;
-    rd_kafka_event_destroy(ev);
-  }
-  fprintf(stderr, "no admin result of type %d within 30 s\n", (int)type);
-  exit(1);
-}
+#include "admin_result.h"
+
 
 static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
   char errstr[512];
