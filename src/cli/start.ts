@@ -3,6 +3,9 @@ import { ConfigError } from '../config/parse.js';
 import { SamsaNode } from '../node/samsa-node.js';
 import { log } from '../util/log.js';
 
+/** How long a cleanly stopped broker may take to end by itself (its last sockets closing). */
+const HELD_OPEN_GRACE_MS = 2000;
+
 const USAGE = `Usage: samsa start [--config FILE] [--<setting> VALUE | --<setting>=VALUE | --override <setting>=VALUE]...
 
 Starts a broker. Settings use Kafka's names (listeners, log.dirs, num.partitions, ...) and are
@@ -79,17 +82,28 @@ export async function runStart(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
-      broker.stop().then(
-        () => {
-          log.info('stopped cleanly');
+      broker
+        .stop()
+        .then(
+          () => {
+            log.info('stopped cleanly');
+            return 0;
+          },
+          (err: unknown) => {
+            log.error({ err }, 'error during shutdown');
+            return 1;
+          },
+        )
+        .then((code) => {
           log.flush();
-          resolve(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'error during shutdown');
-          resolve(1);
-        },
-      );
+          resolve(code);
+          // Kafka's broker exits once stopped. Here the process ends when nothing holds it any
+          // more; what still holds it after the grace is a leak: it is named, and the process exits.
+          setTimeout(() => {
+            log.warn({ resources: process.getActiveResourcesInfo() }, 'still held open after the stop; exiting');
+            log.flush(() => process.exit(code));
+          }, HELD_OPEN_GRACE_MS).unref();
+        });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -637,9 +637,10 @@ export class SamsaNode {
         });
       }
       this.isrChanges?.stop();
+      // Before the session closes: its close fires the ACL watches, which would read again.
+      this.zkSecurity?.stop();
       await this.zk?.stop();
       await Promise.all(this.listeners.map((l) => l.close()));
-      this.zkSecurity?.stop();
       this.delayed.expireAll();
       this.groups.stop();
       this.txn.stop();

@@ -254,10 +254,11 @@ export class BrokerProcess {
   async kill(signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.child;
     if (!child || !this.exitPromise) throw new Error('broker not started');
+    const logFrom = this.log.length;
     if (this.running) child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`broker did not exit within ${timeoutMs} ms of ${signal}\n${this.log.slice(-2000)}`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`broker did not exit within ${timeoutMs} ms of ${signal}; its log since:\n${logLines(this.log.slice(logFrom))}`)), timeoutMs);
     });
     try {
       return await Promise.race([this.exitPromise, timeout]);
@@ -272,8 +273,11 @@ export class BrokerProcess {
     this.child!.kill(sig);
   }
 
-  /** Graceful stop: SIGTERM and wait for exit (SIGKILL if it does not exit in time). */
-  async stop(timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  /**
+   * Graceful stop: SIGTERM and wait for exit (SIGKILL if it does not exit in time). The bound
+   * leaves room for a controlled shutdown's retries (controlled.shutdown.retry.backoff.ms apart).
+   */
+  async stop(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     try {
       return await this.kill('SIGTERM', timeoutMs);
     } catch (err) {
@@ -294,4 +298,9 @@ export class BrokerProcess {
     if (this.running) this.child!.kill('SIGKILL');
     if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** A log for a failure message: the last lines, each cut short (stack traces would crowd out the rest). */
+function logLines(log: string, lines = 40, width = 400): string {
+  return log.split('\n').filter((l) => l !== '').slice(-lines).map((l) => (l.length > width ? `${l.slice(0, width)}…` : l)).join('\n');
 }

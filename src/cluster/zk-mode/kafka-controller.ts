@@ -271,6 +271,9 @@ export class KafkaController {
   // ---- the controller's view -----------------------------------------------------------------
 
   private async onBecomeController(): Promise<void> {
+    // Resigned (stopped, or the session went) while the election was being written: a channel
+    // opened now would outlive the resignation that was meant to close it.
+    if (!this.active || this.stopped) return;
     this.channel = new ControllerChannel(this.opts.clock, this.opts.log, this.opts.socketTimeoutMs ?? 30_000);
     await this.readBrokers();
     const zk = this.opts.zk();

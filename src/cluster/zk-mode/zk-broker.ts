@@ -133,10 +133,17 @@ export class ZkBroker {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         const old = this.client;
-        this.client = await this.newSession();
+        const next = await this.newSession();
+        // A stop while the session was being made would leave it open, holding the process.
+        if (this.stopped) {
+          await next.close().catch(() => {});
+          return;
+        }
+        this.client = next;
         void old?.close().catch(() => {});
         await this.registerOnce();
         await this.loadConfigs();
+        if (this.stopped) return;
         this.onEntityChange?.('*');
         this.controller.start();
         return;
