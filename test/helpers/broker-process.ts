@@ -211,7 +211,13 @@ export class BrokerProcess {
     if (this.opts.wrap && this.opts.wrap.length > 0) [cmd, argv] = [this.opts.wrap[0]!, [...this.opts.wrap.slice(1), cmd, ...argv]];
     const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    const logFrom = this.log.length;
     this.exitPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // The broker exits anyway, but what held it open after its stop is a leak to be told of
+    // ('close': its last log lines are in).
+    child.once('close', () => {
+      for (const line of this.log.slice(logFrom).split('\n')) if (line.includes('still held open after the stop')) process.stderr.write(`broker ${this.dataDir}: ${line}\n`);
+    });
     const timeoutMs = this.opts.readyTimeoutMs ?? 15_000;
     await new Promise<void>((resolve, reject) => {
       let pending = '';
