@@ -6,7 +6,7 @@
  * controller reports partitions it could not move (no other in-sync replica), up to
  * controlled.shutdown.max.retries attempts, then stops regardless.
  */
-import { Connection } from '../client/connection.js';
+import { Connection, type PeerSecurity } from '../client/connection.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import { ControlledShutdown } from '../protocol/messages/index.js';
@@ -23,6 +23,8 @@ export interface ControlledShutdownOptions {
   retryBackoffMs: number;
   /** Bounds each attempt (connect and answer). */
   requestTimeoutMs: number;
+  /** The inter-broker listener's TLS and SASL. */
+  peer?: PeerSecurity;
   clock: Clock;
   log: Logger;
 }
@@ -54,7 +56,7 @@ async function askController(opts: ControlledShutdownOptions): Promise<number> {
   const image = opts.image();
   const controller = image.controllerId >= 0 ? image.broker(image.controllerId) : undefined;
   if (!controller) throw new Error('no controller known');
-  const conn = new Connection({ host: controller.host, port: controller.port, clientId: `samsa-controlled-shutdown-${opts.nodeId}`, connectTimeoutMs: opts.requestTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs });
+  const conn = new Connection({ host: controller.host, port: controller.port, clientId: `samsa-controlled-shutdown-${opts.nodeId}`, connectTimeoutMs: opts.requestTimeoutMs, requestTimeoutMs: opts.requestTimeoutMs, ...opts.peer });
   try {
     await conn.connect();
     const version = conn.versionFor(ControlledShutdown);

@@ -5,7 +5,7 @@
  * it goes to the controller with AlterPartition, conditioned on the partition epoch, and takes
  * effect when the controller's answer (or its next metadata) says so.
  */
-import type { Connection } from '../client/connection.js';
+import type { Connection, PeerSecurity } from '../client/connection.js';
 import { LazyConnection } from '../client/lazy-connection.js';
 import type { ReqBody } from '../client/util.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
@@ -26,6 +26,8 @@ export interface IsrChangesOptions {
   maxLagMs: number;
   /** controller.socket.timeout.ms: how long an AlterPartition may go unanswered before it is sent again. */
   requestTimeoutMs: number;
+  /** The inter-broker listener's TLS and SASL. */
+  peer?: PeerSecurity;
   clock: Clock;
   log: Logger;
 }
@@ -43,7 +45,7 @@ const RETRY_MS = 200;
 export class IsrChanges {
   private readonly queued = new Map<string, Proposal>();
   private sending = false;
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: this.opts.requestTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-alter-partition-${this.opts.nodeId}`, connectTimeoutMs: this.opts.requestTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs, ...this.opts.peer }));
   private scanTimer: Timer | null = null;
   private stopped = false;
   /** The controller (id and address) the AlterPartition in flight went to; null when none is. */

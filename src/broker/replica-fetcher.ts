@@ -5,7 +5,7 @@
  * the follower appends the leader's batches at the leader's offsets, takes the leader's high
  * watermark, and truncates where the leader's epochs say its log diverged (KIP-320).
  */
-import type { Connection } from '../client/connection.js';
+import type { Connection, PeerSecurity } from '../client/connection.js';
 import { LazyConnection } from '../client/lazy-connection.js';
 import type { ReqBody } from '../client/util.js';
 import type { BrokerInfo } from '../cluster/metadata-image.js';
@@ -37,6 +37,8 @@ export interface ReplicaFetcherOptions {
   /** A broker's address in the current metadata. */
   broker: (id: number) => BrokerInfo | undefined;
   settings: ReplicaFetchSettings;
+  /** The inter-broker listener's TLS and SASL. */
+  peer?: PeerSecurity;
   clock: Clock;
   log: Logger;
 }
@@ -49,7 +51,7 @@ class LeaderFetcher {
   private readonly delayedUntil = new Map<string, number>();
   /** Consecutive "the leader has not heard yet" answers per partition: the retry backs off from 20 ms. */
   private readonly notYet = new Map<string, number>();
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: this.opts.settings.socketTimeoutMs, requestTimeoutMs: this.opts.settings.maxWaitMs + this.opts.settings.socketTimeoutMs }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-replica-fetcher-${this.opts.nodeId}`, connectTimeoutMs: this.opts.settings.socketTimeoutMs, requestTimeoutMs: this.opts.settings.maxWaitMs + this.opts.settings.socketTimeoutMs, ...this.opts.peer }));
   private running = false;
   private stopped = false;
   private wake: (() => void) | null = null;

@@ -13,6 +13,7 @@
  * again with the metadata as it is then. Markers for deleted partitions, and those a newer
  * producer epoch or coordinator epoch fences, are dropped, as Kafka drops them.
  */
+import type { PeerSecurity } from '../client/connection.js';
 import { LazyConnection } from '../client/lazy-connection.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
@@ -88,6 +89,8 @@ export interface TxnMarkerSenderOptions {
   delayed: DelayedOperations;
   /** request.timeout.ms: how long a marker waits for its ISR. */
   timeoutMs: () => number;
+  /** The inter-broker listener's TLS and SASL. */
+  peer?: PeerSecurity;
 }
 
 /** The coordinator's marker port, for a single node (every partition led here) and a cluster. */
@@ -147,7 +150,7 @@ export class TxnMarkerSender implements TxnMarkerPort {
     let ch = this.channels.get(broker);
     if (!ch) {
       const timeout = this.opts.timeoutMs();
-      ch = { conn: new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-txn-markers-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: timeout + 5000 })), queue: [], busy: false };
+      ch = { conn: new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-txn-markers-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: timeout + 5000, ...this.opts.peer })), queue: [], busy: false };
       this.channels.set(broker, ch);
     }
     const channel = ch;

@@ -5,6 +5,7 @@
  * producer's first transactional batch on them. One connection per coordinator broker, opened
  * on first use; requests are pipelined on it.
  */
+import type { PeerSecurity } from '../client/connection.js';
 import { LazyConnection } from '../client/lazy-connection.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -19,7 +20,7 @@ export const verificationKey = (topic: string, partition: number): string => `${
 export class TxnVerificationClient {
   private readonly conns = new Map<number, LazyConnection>();
 
-  constructor(private readonly opts: { nodeId: number; image: () => MetadataImage; timeoutMs: () => number }) {}
+  constructor(private readonly opts: { nodeId: number; image: () => MetadataImage; timeoutMs: () => number; peer?: PeerSecurity }) {}
 
   async verify(broker: number, transactionalId: string, producerId: number, producerEpoch: number, tps: readonly TopicPartitions[]): Promise<VerificationAnswers> {
     const answers = new Map<string, number>();
@@ -32,7 +33,7 @@ export class TxnVerificationClient {
     let lazy = this.conns.get(broker);
     if (!lazy) {
       const timeout = this.opts.timeoutMs();
-      this.conns.set(broker, (lazy = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-txn-verification-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: timeout }))));
+      this.conns.set(broker, (lazy = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: `samsa-txn-verification-${this.opts.nodeId}`, connectTimeoutMs: 5000, requestTimeoutMs: timeout, ...this.opts.peer }))));
     }
     try {
       const conn = await lazy.get(info);

@@ -19,10 +19,21 @@ export interface TlsOptions {
   /** PEM client certificate and key, for listeners with ssl.client.auth=required (mutual TLS). */
   cert?: string | Buffer;
   key?: string | Buffer;
+  /** Or a PKCS12 client keystore; `passphrase` unlocks it or the PEM key. */
+  pfx?: Buffer;
+  passphrase?: string;
+  /** false: the certificate chain is verified, the host name is not (Kafka's empty ssl.endpoint.identification.algorithm). */
+  checkHostname?: boolean;
   /** SNI and the name the certificate must carry (default: the broker's host). */
   servername?: string;
   /** false: accept any certificate for any name (rpk's tls.insecure_skip_verify). */
   verify?: boolean;
+}
+
+/** How a broker reaches its peers: the inter-broker listener's TLS and SASL (null: plaintext, no SASL). */
+export interface PeerSecurity {
+  tls: TlsOptions | null;
+  sasl: SaslOptions | null;
 }
 
 export interface ConnectionOptions {
@@ -182,6 +193,9 @@ export class Connection {
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
       ...(o.cert !== undefined ? { cert: o.cert } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
+      ...(o.pfx !== undefined ? { pfx: o.pfx } : {}),
+      ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+      ...(o.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
       // Node checks the certificate against servername when given, else against host (IP SANs for an address).
       rejectUnauthorized: o.verify !== false,
     };

@@ -135,7 +135,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', doc: 'Rules mapping a certificate subject to a user name (Kafka\'s RULE:pattern/replacement/[LU] syntax)', readOnly: true },
   { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'Host name check of the peer (a client setting: brokers do not check client host names)', readOnly: true },
   { name: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], doc: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, Kafka\'s default, is not available)', readOnly: true },
-  { name: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism between brokers (brokers talk to each other on a PLAINTEXT or SSL listener)', readOnly: true },
+  { name: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism brokers authenticate to each other with when the inter-broker listener uses SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)', readOnly: true },
   { name: 'sasl.server.max.receive.size', type: 'int', default: 524288, doc: 'Largest SASL token accepted before authentication', min: 1, readOnly: true },
   { name: 'connections.max.reauth.ms', type: 'long', default: 0, doc: 'Session lifetime of a SASL connection (KIP-368): past it, a client must re-authenticate or is disconnected; 0 never', min: 0, readOnly: true },
   { name: 'authorizer.class.name', type: 'string', default: '', doc: 'kafka.security.authorizer.AclAuthorizer or org.apache.kafka.metadata.authorizer.StandardAuthorizer turns ACLs on; empty: every request is allowed', readOnly: true },

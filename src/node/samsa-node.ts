@@ -19,6 +19,7 @@ import { DEFAULT_BROKER_ENTITY } from '../config/dynamic.js';
 import type { MetadataImage } from '../cluster/metadata-image.js';
 import { Dispatcher } from '../broker/dispatcher.js';
 import { controlledShutdown } from '../broker/controlled-shutdown.js';
+import type { PeerSecurity } from '../client/connection.js';
 import { DelayedOperations } from '../broker/delayed-operations.js';
 import { ALL_HANDLERS } from '../broker/handlers/index.js';
 import type { GroupsPort, MetadataPort, TransactionsPort } from '../broker/handler.js';
@@ -56,6 +57,7 @@ import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { log as rootLog } from '../util/log.js';
 import { isWildcardHost, machineAddress } from './machine-address.js';
 import { ApiVersions, LeaderAndIsr, SaslAuthenticate, SaslHandshake, StopReplica, UpdateMetadata } from '../protocol/messages/index.js';
+import { interBrokerPeerSecurity } from './inter-broker-security.js';
 
 /** What a broker that has not joined its cluster yet answers: the controller, and the handshake. */
 const CONTROL_PLANE_KEYS: ReadonlySet<number> = new Set([LeaderAndIsr, StopReplica, UpdateMetadata, SaslHandshake, ApiVersions, SaslAuthenticate].map((a) => a.key));
@@ -101,6 +103,8 @@ export class SamsaNode {
   private readonly zkSecurity: ZkSecurityStore | null = null;
   /** The listener other brokers and the controller use; its address is this broker's in the metadata. */
   private readonly interBroker: ListenerSpec;
+  /** How this broker connects to its peers: the inter-broker listener's TLS and SASL. */
+  private readonly peer: PeerSecurity;
   private listeners: Listener[] = [];
   /** Bound port per listener name. */
   private readonly boundPorts = new Map<string, number>();
@@ -135,6 +139,7 @@ export class SamsaNode {
     let securityStore: SecurityStore;
     try {
       this.interBroker = interBrokerListener(config, listenerSpecs(config));
+      this.peer = zkConnect ? interBrokerPeerSecurity(config, this.interBroker) : { tls: null, sasl: null };
     } catch (err) {
       this.dirLock?.release();
       throw err;
@@ -158,6 +163,7 @@ export class SamsaNode {
           checkIntervalMs: config.int('leader.imbalance.check.interval.seconds') * 1000,
         },
         controllerSocketTimeoutMs: config.int('controller.socket.timeout.ms'),
+        peer: this.peer,
         uncleanLeaderElection: (topic) => effectiveTopicConfig(config, { ...clusterMetadata.topicConfigs(topic) })['unclean.leader.election.enable'] === 'true',
       }, clusterMetadata);
       const zk = this.zk;
@@ -224,6 +230,7 @@ export class SamsaNode {
             backoffMs: config.int('replica.fetch.backoff.ms'),
             socketTimeoutMs: config.int('replica.socket.timeout.ms'),
           },
+          peer: this.peer,
           clock: this.clock,
           log: rootLog.child({ component: 'replica-fetcher' }),
         })
@@ -237,6 +244,7 @@ export class SamsaNode {
           partitions: () => this.replicas.allPartitions(),
           maxLagMs: config.int('replica.lag.time.max.ms'),
           requestTimeoutMs: config.int('controller.socket.timeout.ms'),
+          peer: this.peer,
           clock: this.clock,
           log: rootLog.child({ component: 'isr' }),
         })
@@ -323,7 +331,7 @@ export class SamsaNode {
     // In a cluster a state write counts once its partition's ISR has it (acks=all); a single
     // node's one copy is its ISR, whatever min.insync.replicas says.
     if (this.zk) this.txnStateTopic.replication = { delayed: this.delayed, timeoutMs: requestTimeoutMs };
-    this.txnMarkers = new TxnMarkerSender({ nodeId: this.nodeId, image: () => this.controller.image, partitions: this.replicas, groups: () => this.groups, delayed: this.delayed, timeoutMs: requestTimeoutMs });
+    this.txnMarkers = new TxnMarkerSender({ nodeId: this.nodeId, image: () => this.controller.image, partitions: this.replicas, groups: () => this.groups, delayed: this.delayed, timeoutMs: requestTimeoutMs, peer: this.peer });
     this.txn = new TransactionCoordinator(
       this.txnStateTopic,
       this.txnMarkers,
@@ -336,7 +344,7 @@ export class SamsaNode {
       },
       this.clock,
     );
-    this.txnVerification = this.zk ? new TxnVerificationClient({ nodeId: this.nodeId, image: () => this.controller.image, timeoutMs: requestTimeoutMs }) : null;
+    this.txnVerification = this.zk ? new TxnVerificationClient({ nodeId: this.nodeId, image: () => this.controller.image, timeoutMs: requestTimeoutMs, peer: this.peer }) : null;
     if (this.zk) {
       // Transactional ids live where their __transaction_state partition is led, as groups do;
       // registered after the groups' hook, so markers a load sends to __consumer_offsets find
@@ -632,6 +640,7 @@ export class SamsaNode {
           attempts: this.config.int('controlled.shutdown.max.retries'),
           retryBackoffMs: this.config.int('controlled.shutdown.retry.backoff.ms'),
           requestTimeoutMs: this.config.int('controller.socket.timeout.ms'),
+          peer: this.peer,
           clock: this.clock,
           log: this.log,
         });

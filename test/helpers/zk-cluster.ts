@@ -19,6 +19,8 @@ export interface ZkClusterOptions {
   sessionTimeoutMs?: number;
   chroot?: string;
   settings?: Record<string, string>;
+  /** One broker's own options (its port and listeners, say), over the cluster's. */
+  perBroker?: Record<number, BrokerProcessOptions>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -46,7 +48,7 @@ export class ZkCluster {
     const c = new ZkCluster(zk, connect, { ...opts, sessionTimeoutMs });
     try {
       const ids = Array.from({ length: opts.brokers }, (_, i) => i + 1);
-      const started = await Promise.all(ids.map((id) => BrokerProcess.start(c.brokerOptions(id))));
+      const started = await Promise.all(ids.map((id) => BrokerProcess.start(c.brokerOptions(id, opts.perBroker?.[id]))));
       started.forEach((b, i) => c.brokers.set(ids[i]!, b));
       // Each broker is ready once it has the controller's metadata naming itself; wait until
       // every broker knows every other, so a test starts from the whole cluster.

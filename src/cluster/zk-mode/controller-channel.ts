@@ -3,6 +3,7 @@
  * live broker, requests sent in order and each resent on a new connection until the broker
  * answers or leaves the cluster, so a broker never applies a newer state before an older one.
  */
+import type { PeerSecurity } from '../../client/connection.js';
 import { LazyConnection } from '../../client/lazy-connection.js';
 import type { ApiSpec, ResponseOf } from '../../protocol/schema.js';
 import type { ReqBody } from '../../client/util.js';
@@ -20,7 +21,7 @@ interface Queued {
 const RETRY_BACKOFF_MS = 100;
 
 class BrokerQueue {
-  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: 'samsa-controller', connectTimeoutMs: this.timeoutMs, requestTimeoutMs: this.timeoutMs }));
+  private readonly conn = new LazyConnection((b) => ({ host: b.host, port: b.port, clientId: 'samsa-controller', connectTimeoutMs: this.timeoutMs, requestTimeoutMs: this.timeoutMs, ...this.peer }));
   private readonly queue: Queued[] = [];
   private running = false;
   stopped = false;
@@ -33,6 +34,7 @@ class BrokerQueue {
     private readonly log: Logger,
     /** controller.socket.timeout.ms: a broker that does not answer within it gets the request again on a new connection. */
     private readonly timeoutMs: number,
+    private readonly peer: PeerSecurity | undefined,
   ) {}
 
   enqueue(q: Queued): void {
@@ -81,6 +83,8 @@ export class ControllerChannel {
     private readonly log: Logger,
     /** controller.socket.timeout.ms */
     private readonly timeoutMs: number,
+    /** The inter-broker listener's TLS and SASL. */
+    private readonly peer?: PeerSecurity,
   ) {}
 
   /**
@@ -96,7 +100,7 @@ export class ControllerChannel {
         this.queues.delete(id);
       }
     }
-    for (const b of brokers) if (!this.queues.has(b.info.id)) this.queues.set(b.info.id, new BrokerQueue(b.info, b.epoch, this.clock, this.log, this.timeoutMs));
+    for (const b of brokers) if (!this.queues.has(b.info.id)) this.queues.set(b.info.id, new BrokerQueue(b.info, b.epoch, this.clock, this.log, this.timeoutMs, this.peer));
   }
 
   /** Sends to one broker, at the highest version both serve; `body` may depend on that version. */

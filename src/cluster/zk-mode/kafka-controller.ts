@@ -8,6 +8,7 @@
  * tells the brokers in one LeaderAndIsr and one UpdateMetadata per broker per event.
  */
 import { randomBytes } from 'node:crypto';
+import type { PeerSecurity } from '../../client/connection.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { LeaderAndIsr, StopReplica, UpdateMetadata } from '../../protocol/messages/index.js';
 import type { Clock, Timer } from '../../util/clock.js';
@@ -43,6 +44,8 @@ export interface KafkaControllerOptions {
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
   /** controller.socket.timeout.ms; default Kafka's 30 s. */
   socketTimeoutMs?: number;
+  /** The inter-broker listener's TLS and SASL. */
+  peer?: PeerSecurity;
   /** unclean.leader.election.enable of a topic (its own or the broker default); default never. */
   uncleanLeaderElection?: (topic: string) => boolean;
 }
@@ -274,7 +277,7 @@ export class KafkaController {
     // Resigned (stopped, or the session went) while the election was being written: a channel
     // opened now would outlive the resignation that was meant to close it.
     if (!this.active || this.stopped) return;
-    this.channel = new ControllerChannel(this.opts.clock, this.opts.log, this.opts.socketTimeoutMs ?? 30_000);
+    this.channel = new ControllerChannel(this.opts.clock, this.opts.log, this.opts.socketTimeoutMs ?? 30_000, this.opts.peer);
     await this.readBrokers();
     const zk = this.opts.zk();
     const { children } = await zk.getChildren(ZkPaths.topics, { watch: this.watcher(() => this.onTopicChange()) });

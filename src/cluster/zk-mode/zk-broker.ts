@@ -7,6 +7,7 @@
  */
 import { newClusterId } from '../../config/broker-config.js';
 import { DEFAULT_BROKER_ENTITY } from '../../config/dynamic.js';
+import type { PeerSecurity } from '../../client/connection.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { ZkCode, ZooKeeperClient, isZkError, parseConnectString } from '../zookeeper/index.js';
@@ -27,6 +28,8 @@ export interface ZkBrokerOptions {
   leaderRebalance?: { enabled: boolean; maxImbalancePercent: number; checkIntervalMs: number };
   uncleanLeaderElection?: (topic: string) => boolean;
   controllerSocketTimeoutMs?: number;
+  /** The inter-broker listener's TLS and SASL, for the controller's connections. */
+  peer?: PeerSecurity;
 }
 
 const CHANGE_PREFIX = 'config_change_';
@@ -48,7 +51,7 @@ export class ZkBroker {
     /** What this broker knows of the cluster; the topic configs read from ZooKeeper go into it. */
     private readonly metadata: BrokerMetadata,
   ) {
-    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}), ...(opts.uncleanLeaderElection ? { uncleanLeaderElection: opts.uncleanLeaderElection } : {}), ...(opts.controllerSocketTimeoutMs ? { socketTimeoutMs: opts.controllerSocketTimeoutMs } : {}) });
+    this.controller = new KafkaController({ brokerId: opts.brokerId, zk: () => this.zk, clock: opts.clock, log: opts.controllerLog, listenerName: opts.listenerName, ...(opts.leaderRebalance ? { leaderRebalance: opts.leaderRebalance } : {}), ...(opts.uncleanLeaderElection ? { uncleanLeaderElection: opts.uncleanLeaderElection } : {}), ...(opts.controllerSocketTimeoutMs ? { socketTimeoutMs: opts.controllerSocketTimeoutMs } : {}), ...(opts.peer ? { peer: opts.peer } : {}) });
   }
 
   get zk(): ZooKeeperClient {
