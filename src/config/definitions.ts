@@ -133,7 +133,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', doc: 'Kept for Kafka compatibility; ssl.enabled.protocols decides', readOnly: true },
   { name: 'ssl.cipher.suites', type: 'list', default: [], doc: 'OpenSSL cipher list (empty: Node\'s defaults)', readOnly: true },
   { name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT', doc: 'Rules mapping a certificate subject to a user name (Kafka\'s RULE:pattern/replacement/[LU] syntax)', readOnly: true },
-  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'Host name check of the peer (a client setting: brokers do not check client host names)', readOnly: true },
+  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', doc: 'Host name check of a peer broker\'s certificate on a TLS inter-broker listener (https; empty: the chain only); client host names are not checked', readOnly: true },
   { name: 'sasl.enabled.mechanisms', type: 'list', default: ['GSSAPI'], doc: 'SASL mechanisms offered: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI, Kafka\'s default, is not available)', readOnly: true },
   { name: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI', doc: 'SASL mechanism brokers authenticate to each other with when the inter-broker listener uses SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)', readOnly: true },
   { name: 'sasl.server.max.receive.size', type: 'int', default: 524288, doc: 'Largest SASL token accepted before authentication', min: 1, readOnly: true },
